@@ -1,0 +1,48 @@
+/* IDT setup; see idt.h. */
+#include "arch/x86_64/idt.h"
+
+#include "arch/x86_64/gdt.h"
+#include "arch/x86_64/trap_dump.h"
+
+extern const char trap_stubs[];
+
+struct idt_pointer {
+    uint16_t limit;
+    uint64_t base;
+} PACKED;
+STATIC_ASSERT_SIZE(struct idt_pointer, 10);
+
+static struct idt_gate idt[256];
+
+static uint8_t ist_for_vector(unsigned vector)
+{
+    switch (vector) {
+    case X86_VEC_DF:  return IST_DOUBLE_FAULT;   /* must work even on a blown stack */
+    case X86_VEC_NMI: return IST_NMI;
+    case X86_VEC_MC:  return IST_MACHINE_CHECK;
+    default:          return 0;
+    }
+}
+
+void idt_init(void)
+{
+    for (unsigned v = 0; v < 256; v++) {
+        uint64_t handler = (uint64_t)(uintptr_t)(trap_stubs + v * IDT_STUB_SIZE);
+        idt[v] = (struct idt_gate){
+            .offset_low = (uint16_t)handler,
+            .selector = GDT_SEL_KERNEL_CODE,
+            .ist = ist_for_vector(v),
+            .type_attr = IDT_TYPE_INTERRUPT_GATE,
+            .offset_mid = (uint16_t)(handler >> 16),
+            .offset_high = (uint32_t)(handler >> 32),
+        };
+    }
+    struct idt_pointer ptr = { .limit = sizeof(idt) - 1, .base = (uint64_t)(uintptr_t)idt };
+    __asm__ volatile("lidt %0" : : "m"(ptr) : "memory");
+}
+
+void idt_load_empty(void)
+{
+    struct idt_pointer ptr = { .limit = 0, .base = 0 };
+    __asm__ volatile("lidt %0" : : "m"(ptr) : "memory");
+}

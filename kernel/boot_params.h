@@ -1,0 +1,34 @@
+/*
+ * The one boot-parameters block the kernel entry receives, whatever loaded it
+ * (SPEC section 8). Filled by a loader-specific parser from untrusted loader data.
+ */
+#ifndef MEZZ_KERNEL_BOOT_PARAMS_H
+#define MEZZ_KERNEL_BOOT_PARAMS_H
+
+#include <stdint.h>
+
+#include "mm/memmap.h"
+
+#define BOOT_CMDLINE_MAX   1024
+#define BOOT_MODULES_MAX   8
+#define BOOT_MODNAME_MAX   32
+#define BOOT_LOADERNAME_MAX 48
+
+struct boot_module {
+    uint64_t phys_base;
+    uint64_t size;
+    char name[BOOT_MODNAME_MAX];
+};
+
+struct boot_params {
+    char cmdline[BOOT_CMDLINE_MAX];
+    char loader_name[BOOT_LOADERNAME_MAX];
+    struct mem_range mem[MEMMAP_MAX_RANGES];  /* as the loader gave it, not sanitised */
+    uint32_t mem_count;
+    struct boot_module modules[BOOT_MODULES_MAX];
+    uint32_t module_count;
+    uint32_t dropped_mem_ranges;   /* entries past MEMMAP_MAX_RANGES or malformed */
+    uint32_t dropped_modules;      /* modules past BOOT_MODULES_MAX or malformed */
+};
+
+#endif

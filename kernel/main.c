@@ -1,0 +1,181 @@
+/*
+ * kmain: Mezzanine's boot sequence. Console and traps first, so anything after can be
+ * reported; then the loader's data is copied and validated; then VTL2's memory is laid
+ * out, its page tables built and the image moved into its VTL2 slot.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/gdt.h"
+#include "arch/x86_64/idt.h"
+#include "arch/x86_64/layout.h"
+#include "arch/x86_64/tsc.h"
+#include "kernel/boot_params.h"
+#include "kernel/cmdline.h"
+#include "kernel/console.h"
+#include "kernel/log.h"
+#include "kernel/multiboot_parse.h"
+#include "kernel/panic.h"
+#include "kernel/test_hooks.h"
+#include "kernel/version.h"
+#include "mm/memmap.h"
+#include "mm/pmm.h"
+#include "mm/vtl2_space.h"
+
+void kmain(uint32_t magic, uint32_t info_pa);
+
+/* Loader data is read before VTL2's tables exist, through the boot identity map of
+ * the first 4 GiB. */
+static int read_boot_phys(void *ctx, uint64_t pa, void *dst, size_t n)
+{
+    (void)ctx;
+    if (pa == 0 || pa >= GiB(4) || n > GiB(4) - pa)
+        return -EFAULT;
+    memcpy(dst, (const void *)(uintptr_t)pa, n);
+    return 0;
+}
+
+static void warn_option(void *ctx, const char *option, const char *reason)
+{
+    (void)ctx;
+    log_warn("boot", "ignoring command line option '%s': %s", option, reason);
+}
+
+static struct boot_params boot_params;
+static struct boot_options options;
+static struct mem_range memory_map[MEMMAP_MAX_RANGES];
+static size_t memory_map_count;
+static struct vtl2_layout vtl2;
+static uint64_t pmm_bitmap[PMM_BITMAP_WORDS(VTL2_MAX_SIZE / PAGE_SIZE)];
+static struct pmm pmm;
+static struct vtl2_space vtl2_space;
+
+static void print_memory_map(void)
+{
+    log_raw_line("memory map (firmware):");
+    for (size_t i = 0; i < memory_map_count; i++) {
+        char line[96];
+        const struct mem_range *r = &memory_map[i];
+        snprintf(line, sizeof(line), "  0x%016llx-0x%016llx %s", (unsigned long long)r->base,
+                 (unsigned long long)(r->base + r->size - 1), mem_type_name(r->type));
+        log_raw_line(line);
+    }
+}
+
+static void print_region(const char *name, uint64_t base, uint64_t size)
+{
+    char line[96];
+    snprintf(line, sizeof(line), "  %-10s 0x%016llx-0x%016llx %6llu KiB", name,
+             (unsigned long long)base, (unsigned long long)(base + size - 1),
+             (unsigned long long)(size >> 10));
+    log_raw_line(line);
+}
+
+static void print_vtl2_layout(void)
+{
+    char line[128];
+    snprintf(line, sizeof(line), "vtl2 region: 0x%016llx-0x%016llx (%llu MiB)",
+             (unsigned long long)vtl2.base, (unsigned long long)(vtl2.base + vtl2.size - 1),
+             (unsigned long long)(vtl2.size >> 20));
+    log_raw_line(line);
+    print_region("persisted", vtl2.persisted_base, vtl2.persisted_size);
+    print_region("slot0", vtl2.slot_base[0], vtl2.slot_size);
+    print_region("slot1", vtl2.slot_base[1], vtl2.slot_size);
+    print_region("vram", vtl2.vram_base, vtl2.vram_size);
+    print_region("staging", vtl2.staging_base, vtl2.staging_size);
+    print_region("heap", vtl2.heap_base, vtl2.heap_size);
+    /* VTL0's first RAM block ends where VTL2 begins (SPEC section 1). */
+    snprintf(line, sizeof(line), "vtl0 low ram: 0x0-0x%016llx, rom_bios_offset 0x%llx",
+             (unsigned long long)(vtl2.base - 1), (unsigned long long)(vtl2.base - MiB(1)));
+    log_raw_line(line);
+}
+
+static void setup_allocator(void)
+{
+    uint64_t npages = vtl2.heap_size / PAGE_SIZE;
+    if (pmm_init(&pmm, pmm_bitmap, ARRAY_SIZE(pmm_bitmap), vtl2.heap_base, npages) != 0)
+        panic("pmm: cannot manage heap 0x%llx (+%llu pages)", (unsigned long long)vtl2.heap_base,
+              (unsigned long long)npages);
+    /* Free exactly the usable parts of the heap window; anything the firmware reserves
+     * inside it stays reserved. */
+    for (size_t i = 0; i < memory_map_count; i++) {
+        if (memory_map[i].type == MEM_USABLE)
+            pmm_release_range(&pmm, memory_map[i].base, memory_map[i].size);
+    }
+    log_info("mm", "page allocator: %llu of %llu pages free at 0x%llx",
+             (unsigned long long)pmm.stats.free_pages, (unsigned long long)pmm.stats.total_pages,
+             (unsigned long long)vtl2.heap_base);
+}
+
+static void report_vtl0_payload(void)
+{
+    for (uint32_t i = 0; i < boot_params.module_count; i++) {
+        const struct boot_module *m = &boot_params.modules[i];
+        if (strcmp(m->name, "vtl0") != 0) {
+            log_warn("boot", "ignoring module '%s' (%llu bytes)", m->name, (unsigned long long)m->size);
+            continue;
+        }
+        log_info("vtl0", "firmware image: %llu bytes at phys 0x%llx", (unsigned long long)m->size,
+                 (unsigned long long)m->phys_base);
+        log_info("vtl0", "the VTL0 partition is not implemented yet: VTL0 is not started");
+        return;
+    }
+    log_info("vtl0", "no VTL0 firmware given");
+}
+
+void kmain(uint32_t magic, uint32_t info_pa)
+{
+    log_set_boot_tsc(rdtsc());
+    console_init();
+    log_raw_line("Mezzanine " MEZZ_VERSION " (" MEZZ_GITREV ") x86_64 paravisor");
+    gdt_init();
+    idt_init();
+    log_set_tsc_hz(tsc_calibrate());
+    log_info("boot", "TSC %llu kHz", (unsigned long long)(log_tsc_hz() / 1000));
+
+    int err = multiboot_parse(magic, info_pa, read_boot_phys, NULL, &boot_params);
+    if (err)
+        panic("boot: unusable multiboot information (magic 0x%x, info 0x%x): error %d", magic,
+              info_pa, err);
+    boot_options_default(&options);
+    cmdline_parse(boot_params.cmdline, &options, warn_option, NULL);
+    log_set_console_level(options.log_level);
+    log_info("boot", "loader '%s', command line '%s'", boot_params.loader_name, boot_params.cmdline);
+    if (boot_params.dropped_mem_ranges || boot_params.dropped_modules)
+        log_warn("boot", "dropped %u malformed memory ranges and %u modules",
+                 boot_params.dropped_mem_ranges, boot_params.dropped_modules);
+
+    int count = memmap_sanitize(boot_params.mem, boot_params.mem_count, memory_map,
+                                ARRAY_SIZE(memory_map));
+    if (count <= 0)
+        panic("boot: firmware memory map is empty or too fragmented (%d)", count);
+    memory_map_count = (size_t)count;
+    print_memory_map();
+
+    err = vtl2_place(memory_map, memory_map_count, options.vtl2_size, &vtl2);
+    if (err)
+        panic("boot: no room for a %llu MiB VTL2 region below 4 GiB (error %d)",
+              (unsigned long long)(options.vtl2_size >> 20), err);
+    print_vtl2_layout();
+    setup_allocator();
+
+    err = vtl2_space_init(&vtl2_space, &pmm, memory_map, memory_map_count, vtl2.slot_base[0],
+                          vtl2.slot_size);
+    if (err)
+        panic("mm: cannot build VTL2 page tables (error %d)", err);
+    log_info("mm", "kernel image: phys 0x%016llx - 0x%016llx (%llu KiB)",
+             (unsigned long long)vtl2_space.kernel_phys_base,
+             (unsigned long long)(vtl2_space.kernel_phys_base + vtl2_space.kernel_phys_size),
+             (unsigned long long)(vtl2_space.kernel_phys_size >> 10));
+    log_info("mm", "vtl2 page tables: root 0x%llx, %llu table pages, direct map of %llu MiB at 0x%llx",
+             (unsigned long long)vtl2_space.pt.root, (unsigned long long)vtl2_space.pt.tables_allocated,
+             (unsigned long long)(vtl2_space.direct_map_end >> 20), (unsigned long long)DIRECT_MAP_BASE);
+
+    report_vtl0_payload();
+    test_hooks_run(&options);
+
+    log_info("boot", "boot complete in %llu us; waiting", (unsigned long long)log_uptime_us());
+    cpu_halt_forever();
+}

@@ -1,0 +1,37 @@
+/*
+ * VTL2's own address space: the kernel image at its link address backed by its slot in
+ * the VTL2 region, and a direct map of RAM. Built once at boot from the boot page
+ * tables, after which the boot identity map is gone (so address 0 faults).
+ */
+#ifndef MEZZ_MM_VTL2_SPACE_H
+#define MEZZ_MM_VTL2_SPACE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arch/x86_64/paging.h"
+#include "mm/memmap.h"
+#include "mm/pmm.h"
+
+struct vtl2_space {
+    struct page_table pt;
+    uint64_t kernel_phys_base;     /* where the image runs now */
+    uint64_t kernel_phys_size;
+    uint64_t direct_map_end;       /* physical bytes reachable through the direct map */
+};
+
+/*
+ * Builds the tables with pages from pmm, copies the running image into slot_phys and
+ * switches CR3. `map` is the sanitised firmware map (its RAM goes in the direct map).
+ * Returns 0 or a negative errno; on error nothing has been switched.
+ */
+int vtl2_space_init(struct vtl2_space *space, struct pmm *pmm, const struct mem_range *map,
+                    size_t n, uint64_t slot_phys, uint64_t slot_size);
+
+/* Kernel image bounds as loaded, from the linker script. */
+uint64_t kernel_image_size(void);
+
+/* A pointer to physical memory through the direct map (valid after vtl2_space_init). */
+void *phys_to_virt(uint64_t phys);
+
+#endif
