@@ -13,6 +13,13 @@ HOSTCC      ?= cc
 NEWLIB      := $(BUILD)/newlib
 VTL0_DEFAULT ?= /usr/share/seabios/bios-256k.bin
 
+# V=1 shows whole command lines.
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
 VERSION     := $(shell cat VERSION)
 GITREV      := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 
@@ -88,7 +95,7 @@ kernel: $(BUILD)/kernel.bin
 # ---- newlib (from Debian's newlib-source, cached in build/newlib) ----------------------
 newlib: $(NEWLIB)/lib/libc.a
 $(NEWLIB)/lib/libc.a: tools/newlib/build.sh tools/newlib/newlib-cc
-	tools/newlib/build.sh $(NEWLIB)
+	$(Q)tools/newlib/build.sh $(NEWLIB)
 
 # ---- kernel --------------------------------------------------------------------------
 $(BUILD)/gen/kernel/version.h: VERSION FORCE
@@ -98,19 +105,24 @@ $(BUILD)/gen/kernel/version.h: VERSION FORCE
 
 $(BUILD)/kernel/%.c.o: %.c $(NEWLIB)/lib/libc.a $(BUILD)/gen/kernel/version.h
 	@mkdir -p $(dir $@)
-	$(KCC) $(KCFLAGS) -c $< -o $@
+	@echo "  CC      $<"
+	$(Q)$(KCC) $(KCFLAGS) -c $< -o $@
 
 $(BUILD)/kernel/%.S.o: %.S
 	@mkdir -p $(dir $@)
-	$(KCC) $(KASFLAGS) -c $< -o $@
+	@echo "  AS      $<"
+	$(Q)$(KCC) $(KASFLAGS) -c $< -o $@
 
 $(BUILD)/kernel.elf: $(KERNEL_OBJS) linker.ld $(NEWLIB)/lib/libc.a tools/check-no-fpu.sh
-	$(KLD) $(KLDFLAGS) -o $@.tmp $(KERNEL_OBJS) $(NEWLIB)/lib/libc.a
-	tools/check-no-fpu.sh $@.tmp
-	mv $@.tmp $@
+	@echo "  LD      $@"
+	$(Q)$(KLD) $(KLDFLAGS) -o $@.tmp $(KERNEL_OBJS) $(NEWLIB)/lib/libc.a
+	@echo "  CHECK   no SSE/x87 in $@"
+	$(Q)tools/check-no-fpu.sh $@.tmp
+	$(Q)mv $@.tmp $@
 
 $(BUILD)/kernel.bin: $(BUILD)/kernel.elf
-	objcopy -O binary $< $@
+	@echo "  OBJCOPY $@"
+	$(Q)objcopy -O binary $< $@
 
 # ---- unit tests (native, cmocka, ASan+UBSan) -------------------------------------------
 unit: $(UNIT_BINS)
@@ -118,23 +130,24 @@ unit: $(UNIT_BINS)
 .SECONDEXPANSION:
 $(BUILD)/unit/test_%: tests/unit/test_%.c $$(unit_%_SRCS)
 	@mkdir -p $(dir $@)
-	$(HOSTCC) $(HOSTCFLAGS) -o $@ $(filter %.c,$^) $(HOSTLIBS)
+	@echo "  HOSTCC  $@"
+	$(Q)$(HOSTCC) $(HOSTCFLAGS) -o $@ $(filter %.c,$^) $(HOSTLIBS)
 
 # ---- the two commands ------------------------------------------------------------------
 deps:
-	tools/deps.sh
+	$(Q)tools/deps.sh
 
 test: deps
-	$(MAKE) kernel unit
-	$(PYTHON) tools/run-tests --build $(BUILD) $(UNIT_BINS)
+	$(Q)$(MAKE) --no-print-directory kernel unit
+	$(Q)$(PYTHON) tools/run-tests --build $(BUILD) $(UNIT_BINS)
 
 run: deps
-	$(MAKE) kernel
-	tools/mezz run --vtl0 $(VTL0_DEFAULT) $(MEZZ_ARGS)
+	$(Q)$(MAKE) --no-print-directory kernel
+	$(Q)tools/mezz run --vtl0 $(VTL0_DEFAULT) $(MEZZ_ARGS)
 
 debug: deps
-	$(MAKE) kernel
-	tools/debug.sh $(BUILD)
+	$(Q)$(MAKE) --no-print-directory kernel
+	$(Q)tools/debug.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD)/kernel $(BUILD)/unit $(BUILD)/gen $(BUILD)/kernel.elf $(BUILD)/kernel.bin

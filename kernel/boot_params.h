@@ -12,11 +12,14 @@
 #define BOOT_CMDLINE_MAX   1024
 #define BOOT_MODULES_MAX   8
 #define BOOT_MODNAME_MAX   32
+#define BOOT_MODSTRING_MAX 256
 #define BOOT_LOADERNAME_MAX 48
 
 struct boot_module {
     uint64_t phys_base;
     uint64_t size;
+    /* The module's first argument: loaders (QEMU, GRUB) pass "PATH ARGS", and
+     * Mezzanine names its modules by ARGS, e.g. "vtl0". Empty if there is none. */
     char name[BOOT_MODNAME_MAX];
 };
 

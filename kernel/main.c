@@ -174,8 +174,9 @@ void kmain(uint32_t magic, uint32_t info_pa)
              (unsigned long long)(vtl2_space.direct_map_end >> 20), (unsigned long long)DIRECT_MAP_BASE);
 
     report_vtl0_payload();
+    log_info("boot", "boot complete in %llu us", (unsigned long long)log_uptime_us());
     test_hooks_run(&options);
 
-    log_info("boot", "boot complete in %llu us; waiting", (unsigned long long)log_uptime_us());
+    log_info("boot", "waiting");
     cpu_halt_forever();
 }

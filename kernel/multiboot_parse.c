@@ -22,6 +22,23 @@ static int read_string(read_phys_fn read_phys, void *ctx, uint64_t pa, char *dst
     return 0;
 }
 
+/* Copies the first word after the path of a module string into name (cut to fit). */
+static void module_name_from_string(const char *string, char *name, size_t cap)
+{
+    const char *p = string;
+    size_t len = 0;
+
+    while (*p == ' ')
+        p++;
+    while (*p != '\0' && *p != ' ')   /* the path */
+        p++;
+    while (*p == ' ')
+        p++;
+    while (*p != '\0' && *p != ' ' && len + 1 < cap)
+        name[len++] = *p++;
+    name[len] = '\0';
+}
+
 static int parse_mmap(const struct multiboot_info *mbi, read_phys_fn read_phys, void *ctx,
                       struct boot_params *out)
 {
@@ -77,9 +94,11 @@ static int parse_modules(const struct multiboot_info *mbi, read_phys_fn read_phy
         bm->size = (uint64_t)mod.end - mod.start;
         bm->name[0] = '\0';
         if (mod.string != 0) {
-            err = read_string(read_phys, ctx, mod.string, bm->name, sizeof(bm->name));
+            char string[BOOT_MODSTRING_MAX];
+            err = read_string(read_phys, ctx, mod.string, string, sizeof(string));
             if (err)
                 return err;
+            module_name_from_string(string, bm->name, sizeof(bm->name));
         }
         out->module_count++;
     }

@@ -101,8 +101,9 @@ start64:
     movabsq $__bss_start, %rdi
     movabsq $__bss_end, %rcx
     subq %rdi, %rcx
+    shrq $3, %rcx           /* .bss is page aligned at both ends */
     xorl %eax, %eax
-    rep stosb
+    rep stosq
 
     movabsq $boot_stack_top, %rsp
     xorl %ebp, %ebp

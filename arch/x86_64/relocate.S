@@ -6,14 +6,17 @@
  * touching no stack in between, so every byte the kernel wrote before the call
  * (including the caller's frames and our return address) is in the copy, and nothing
  * is written to the old image after it was copied.
- * dst and src must be addresses valid in the current tables (the boot identity map).
+ * dst and src must be addresses valid in the current tables (the boot identity map);
+ * len is a multiple of 8 (the image is page aligned). Quadword moves: TCG emulates
+ * string instructions one element at a time, so movsq is 8x fewer steps than movsb.
  */
     .text
     .globl relocate_and_switch
 relocate_and_switch:
     movq %rcx, %r8      /* cr3: rep movsb needs rcx for the count */
     movq %rdx, %rcx
+    shrq $3, %rcx
     cld
-    rep movsb
+    rep movsq
     movq %r8, %cr3      /* from here on the stack and code are the copy */
     ret

@@ -1,0 +1,9 @@
+"""Where things are in the repository, relative to this file."""
+
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+BUILD_DIR = REPO_ROOT / "build"
+DEFAULT_KERNEL = BUILD_DIR / "kernel.bin"
+DEFAULT_KERNEL_ELF = BUILD_DIR / "kernel.elf"
+VERSION_FILE = REPO_ROOT / "VERSION"

@@ -1,0 +1,148 @@
+"""The QEMU command line of docs/boot-contract.md, and the per-run directory it uses.
+
+build_command() is the only place the command line is spelt; change it here and in the
+contract together.
+"""
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import List, Optional
+
+QEMU_BINARY = "qemu-system-x86_64"
+DEFAULT_MEMORY_MB = 512
+RUN_DIR_PREFIX = "mezz-run-"
+_OWNER_FILE = "host.pid"
+
+
+@dataclass(frozen=True)
+class QemuConfig:
+    """What varies between runs. Everything else on the command line is fixed.
+
+    kernel:    the flat multiboot image (build/kernel.bin).
+    cmdline:   the kernel command line, passed with -append.
+    vtl0:      optional VTL0 firmware, passed as the multiboot module "PATH vtl0".
+    memory_mb: guest RAM in MiB (-m and the memory-backend-file size).
+    """
+
+    kernel: Path
+    cmdline: str = ""
+    vtl0: Optional[Path] = None
+    memory_mb: int = DEFAULT_MEMORY_MB
+    qemu: str = QEMU_BINARY
+
+    def validate(self) -> None:
+        """Raise ValueError if this config cannot be put on a QEMU command line."""
+        if not isinstance(self.memory_mb, int) or self.memory_mb <= 0:
+            raise ValueError(f"memory_mb must be a positive integer, not {self.memory_mb!r}")
+        if not Path(self.kernel).is_file():
+            raise ValueError(f"kernel image {self.kernel} does not exist (run make?)")
+        if self.vtl0 is not None:
+            text = str(self.vtl0)
+            # -initrd splits modules at ',' and the module string at whitespace.
+            if "," in text or any(c.isspace() for c in text):
+                raise ValueError(f"VTL0 firmware path may not contain ',' or spaces: {text!r}")
+            if not Path(self.vtl0).is_file():
+                raise ValueError(f"VTL0 firmware {self.vtl0} does not exist")
+
+
+@dataclass(frozen=True)
+class RunPaths:
+    """The files of one run inside its RUN directory."""
+
+    root: Path
+
+    @property
+    def guest_ram(self) -> Path:
+        return self.root / "guest-ram"
+
+    @property
+    def get_sock(self) -> Path:
+        return self.root / "get.sock"
+
+    @property
+    def diag_sock(self) -> Path:
+        return self.root / "diag.sock"
+
+    @property
+    def qmp_sock(self) -> Path:
+        return self.root / "qmp.sock"
+
+    @property
+    def debug_log(self) -> Path:
+        return self.root / "qemu-debug.log"
+
+    @property
+    def qemu_stderr(self) -> Path:
+        return self.root / "qemu-stderr.log"
+
+
+def build_command(config: QemuConfig, paths: RunPaths) -> List[str]:
+    """The QEMU argv for one run, exactly as the boot contract writes it."""
+    mem = f"{config.memory_mb}M"
+    argv = [
+        config.qemu,
+        "-M", "pc", "-accel", "tcg", "-cpu", "max", "-m", mem, "-smp", "1",
+        "-nodefaults", "-no-reboot",
+        "-display", "none", "-vga", "none", "-S",
+        "-object", f"memory-backend-file,id=ram,size={mem},mem-path={paths.guest_ram},share=on",
+        "-machine", "memory-backend=ram",
+        "-chardev", "stdio,id=console,signal=off", "-serial", "chardev:console",
+        "-chardev", f"socket,id=get,path={paths.get_sock},server=on,wait=off",
+        "-serial", "chardev:get",
+        "-chardev", f"socket,id=diag,path={paths.diag_sock},server=on,wait=off",
+        "-serial", "chardev:diag",
+        "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
+        "-qmp", f"unix:{paths.qmp_sock},server=on,wait=off",
+        "-d", "cpu_reset", "-D", str(paths.debug_log),
+        "-kernel", str(config.kernel), "-append", config.cmdline,
+    ]
+    if config.vtl0 is not None:
+        argv += ["-initrd", f"{config.vtl0} vtl0"]
+    return argv
+
+
+def _shm_base() -> Optional[str]:
+    return "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
+
+
+def make_run_dir() -> RunPaths:
+    """Create a fresh RUN directory (on /dev/shm when possible) owned by this process.
+
+    Stale RUN directories whose owning process is gone are removed first, so a host that
+    was SIGKILLed does not leak 512 MB of shared memory forever.
+    """
+    base = _shm_base()
+    sweep_stale_run_dirs(base)
+    root = Path(tempfile.mkdtemp(prefix=RUN_DIR_PREFIX, dir=base))
+    (root / _OWNER_FILE).write_text(f"{os.getpid()}\n")
+    return RunPaths(root)
+
+
+def remove_run_dir(paths: RunPaths) -> None:
+    """Delete a RUN directory and everything in it (guest RAM included). Never raises."""
+    shutil.rmtree(paths.root, ignore_errors=True)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def sweep_stale_run_dirs(base: Optional[str]) -> None:
+    """Remove RUN directories under base whose recorded owner process no longer exists."""
+    base_dir = Path(base if base is not None else tempfile.gettempdir())
+    for candidate in base_dir.glob(RUN_DIR_PREFIX + "*"):
+        try:
+            owner = int((candidate / _OWNER_FILE).read_text().strip())
+        except (OSError, ValueError):
+            continue
+        if not _pid_alive(owner):
+            shutil.rmtree(candidate, ignore_errors=True)

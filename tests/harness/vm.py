@@ -1,0 +1,166 @@
+"""Vm: a Mezzanine machine for tests, in the spirit of OpenVMM's petri PetriVm.
+
+    with Vm(cmdline="mezz.halt=panic", log_dir=path) as vm:
+        vm.wait_for_log(r"boot complete")
+        halt = vm.wait_for_halt()
+        assert halt.reason is HaltReason.PANIC
+
+Two clocks bound a run. `timeout` (constructor) is the wall-clock limit of the whole run,
+counted from the moment the CPU starts; a wait's own `timeout` bounds that wait. When
+either expires in wait_for_halt(), QEMU is killed and the halt is TIMEOUT; when
+wait_for_log() times out the VM keeps running and LogTimeout is raised.
+"""
+
+import re
+from pathlib import Path
+from typing import Callable, Optional, Pattern, Union
+
+from .errors import HarnessError, LogTimeout, VmHalted
+from .guest_memory import GuestMemory
+from .halt import Halt
+from .host import Host
+from .paths import DEFAULT_KERNEL
+from .qemu import DEFAULT_MEMORY_MB, QemuConfig
+
+DEFAULT_RUN_TIMEOUT_S = 30.0
+DEFAULT_WAIT_TIMEOUT_S = 20.0
+_TAIL_LINES = 30
+
+
+class Vm:
+    """One Mezzanine VM under QEMU, with its host.
+
+    Files written to log_dir (when given): console.log (as it arrives), qemu-debug.log
+    and qemu-stderr.log (on stop), transcript.jsonl (host events).
+    """
+
+    def __init__(self, kernel: Optional[Union[str, Path]] = None, cmdline: str = "",
+                 vtl0: Optional[Union[str, Path]] = None, memory_mb: int = DEFAULT_MEMORY_MB,
+                 log_dir: Optional[Union[str, Path]] = None,
+                 timeout: float = DEFAULT_RUN_TIMEOUT_S,
+                 console_echo: Optional[Callable[[str], None]] = None):
+        self.config = QemuConfig(kernel=Path(kernel) if kernel else DEFAULT_KERNEL,
+                                 cmdline=cmdline, vtl0=Path(vtl0) if vtl0 else None,
+                                 memory_mb=memory_mb)
+        self.log_dir = Path(log_dir) if log_dir is not None else None
+        logs = self.log_dir
+        self.host = Host(self.config, timeout=timeout,
+                         console_log=logs / "console.log" if logs else None,
+                         debug_log_copy=logs / "qemu-debug.log" if logs else None,
+                         stderr_copy=logs / "qemu-stderr.log" if logs else None,
+                         transcript=logs / "transcript.jsonl" if logs else None,
+                         console_echo=console_echo)
+
+    # ----------------------------------------------------------------- lifecycle
+
+    def start(self) -> "Vm":
+        """Start QEMU and let the guest run. Raises StartError. Returns self."""
+        if self.log_dir is not None:
+            self.log_dir.mkdir(parents=True, exist_ok=True)
+        self.host.start()
+        return self
+
+    def stop(self) -> None:
+        """Kill QEMU if still running and release everything (RUN dir included)."""
+        self.host.close()
+
+    def __enter__(self) -> "Vm":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    # ----------------------------------------------------------------- state
+
+    @property
+    def running(self) -> bool:
+        """QEMU is running (started, not exited)."""
+        return self.host.running
+
+    @property
+    def pid(self) -> Optional[int]:
+        """QEMU's process id (None before start)."""
+        return self.host.pid
+
+    @property
+    def console(self) -> str:
+        """The console text so far (CR removed)."""
+        return self.host.console.text if self.host.console else ""
+
+    def console_tail(self, lines: int = _TAIL_LINES) -> str:
+        return "\n".join(self.console.splitlines()[-lines:])
+
+    @property
+    def memory(self) -> GuestMemory:
+        """Guest-physical RAM; valid from start() until stop()."""
+        if self.host.memory is None or self.host.memory.closed:
+            raise HarnessError("guest memory is available only while the VM is started")
+        return self.host.memory
+
+    @property
+    def halt(self) -> Optional[Halt]:
+        """The halt, once the VM has halted and it was classified; else None."""
+        return self.host.halt
+
+    @property
+    def get_bytes_received(self) -> int:
+        return self.host.get.bytes_received if self.host.get else 0
+
+    @property
+    def diag_bytes_received(self) -> int:
+        return self.host.diag.bytes_received if self.host.diag else 0
+
+    # ----------------------------------------------------------------- waits
+
+    def wait_for_log(self, pattern: Union[str, Pattern[str]],
+                     timeout: float = DEFAULT_WAIT_TIMEOUT_S) -> re.Match:
+        """Wait until pattern (a regex, re.MULTILINE) matches the console; return the match.
+
+        Raises LogTimeout if timeout seconds pass (the VM keeps running), or VmHalted if
+        the VM ended first without printing a match. Both messages carry the console tail.
+        """
+        if self.host.console is None:
+            raise HarnessError("wait_for_log() before start()")
+        regex = re.compile(pattern, re.MULTILINE) if isinstance(pattern, str) else pattern
+        match = self.host.console.wait_for(regex, timeout)
+        if match:
+            return match
+        if self.host.console.eof:
+            self.host.wait(5.0)
+            raise VmHalted(f"VM ended ({self._ending()}) before the console matched "
+                           f"{regex.pattern!r}\n{self._tail_block()}")
+        raise LogTimeout(f"console did not match {regex.pattern!r} within {timeout:g} s\n"
+                         f"{self._tail_block()}")
+
+    def wait_for_halt(self, timeout: Optional[float] = None) -> Halt:
+        """Wait for the VM to halt and return the classified Halt.
+
+        timeout: seconds to wait; None waits until the run's own timeout. If it expires
+        QEMU is killed and the Halt is TIMEOUT. Raises UnclassifiedHalt if QEMU ended in
+        a way the boot contract does not classify, VmHalted if the VM was stopped.
+        """
+        if self.pid is None:
+            raise HarnessError("wait_for_halt() before start()")
+        if not self.host.wait(timeout):
+            self.host.expire()
+            self.host.wait(None)
+        if self.host.halt_error is not None:
+            raise self.host.halt_error
+        if self.host.halt is None:
+            raise VmHalted("the VM was stopped by the host before it halted")
+        return self.host.halt
+
+    # ----------------------------------------------------------------- helpers
+
+    def _ending(self) -> str:
+        if self.host.halt is not None:
+            return f"halt: {self.host.halt}"
+        if self.host.halt_error is not None:
+            return f"unclassified: {self.host.halt_error}"
+        if self.host.stopped:
+            return "stopped by the host"
+        return "QEMU exited"
+
+    def _tail_block(self) -> str:
+        tail = self.console_tail()
+        return f"--- console tail ---\n{tail}\n--- end of console ---"
