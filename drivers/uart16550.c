@@ -21,6 +21,8 @@ int uart_init(struct uart *uart, const struct uart_ops *ops, uint32_t baud)
     if (ops->read(ops->ctx, UART_SCR) != SCRATCH_PATTERN)
         return -ENODEV;
 
+    /* Clear DLAB first: an earlier stage may have left it set, and offset 1 is then DLM. */
+    ops->write(ops->ctx, UART_LCR, UART_LCR_8N1);
     ops->write(ops->ctx, UART_IER, 0);
     ops->write(ops->ctx, UART_LCR, UART_LCR_DLAB);
     ops->write(ops->ctx, UART_DLL, (uint8_t)(divisor & 0xFF));

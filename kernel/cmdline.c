@@ -126,7 +126,10 @@ int cmdline_parse(const char *cmdline, struct boot_options *opts, cmdline_warn_f
             break;
         size_t len = 0;
         bool too_long = false;
+        bool has_eq = false;    /* anywhere in the word, also past the cut */
         while (*p != '\0' && *p != ' ' && *p != '\t') {
+            if (*p == '=')
+                has_eq = true;
             if (len + 1 < sizeof(word))
                 word[len++] = *p;
             else
@@ -135,8 +138,7 @@ int cmdline_parse(const char *cmdline, struct boot_options *opts, cmdline_warn_f
         }
         word[len] = '\0';
 
-        char *eq = strchr(word, '=');
-        if (eq == NULL || strncmp(word, "mezz.", 5) != 0)
+        if (!has_eq || strncmp(word, "mezz.", 5) != 0)
             continue;
         if (too_long) {
             rejected++;
@@ -144,6 +146,7 @@ int cmdline_parse(const char *cmdline, struct boot_options *opts, cmdline_warn_f
                 warn(ctx, word, "option too long");
             continue;
         }
+        char *eq = strchr(word, '=');
         *eq = '\0';
         const char *reason = apply_option(opts, word, eq + 1);
         if (reason != NULL) {

@@ -44,8 +44,9 @@ int memmap_sanitize(const struct mem_range *in, size_t n, struct mem_range *out,
     size_t npoints = 0;
     size_t nout = 0;
 
+    /* Dropping input ranges could lose a reserved one: refuse instead. */
     if (n > MEMMAP_MAX_RANGES)
-        n = MEMMAP_MAX_RANGES;
+        return -E2BIG;
 
     for (size_t i = 0; i < n; i++) {
         if (in[i].size == 0)

@@ -32,7 +32,8 @@ const char *mem_type_name(uint32_t type);
  * Overlaps are resolved in favour of the non-usable type (a range any firmware calls
  * reserved is never handed out); adjacent ranges of one type are merged; ranges that
  * wrap past 2^64 are clipped; unknown types become reserved.
- * Returns the number of ranges written to out, or -ENOSPC if more than max are needed.
+ * Returns the number of ranges written to out, -ENOSPC if more than max are needed, or
+ * -E2BIG if n exceeds MEMMAP_MAX_RANGES.
  */
 int memmap_sanitize(const struct mem_range *in, size_t n, struct mem_range *out, size_t max);
 

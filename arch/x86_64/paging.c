@@ -83,8 +83,10 @@ int pt_map(struct page_table *pt, uint64_t va, uint64_t pa, uint64_t len, uint64
         return -EINVAL;
     if (len == 0)
         return 0;
+    /* The last physical byte must still fit the 52-bit address field of a PTE. */
     if (va + len - 1 < va || !va_is_canonical(va) || !va_is_canonical(va + len - 1) ||
-        ((va ^ (va + len - 1)) >> 47) != 0 || pa + len - 1 < pa)
+        ((va ^ (va + len - 1)) >> 47) != 0 || pa + len - 1 < pa ||
+        ((pa + len - 1) & ~(PTE_ADDR_MASK | (PAGE_4K - 1))) != 0)
         return -EINVAL;
 
     uint64_t leaf_bits = PTE_P | prot;
