@@ -11,6 +11,7 @@ lld
 binutils
 make
 newlib-source
+xz-utils
 qemu-system-x86
 seabios
 libcmocka-dev
