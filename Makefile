@@ -47,7 +47,8 @@ KERNEL_SRCS := \
 	kernel/multiboot_parse.c \
 	kernel/machine.c \
 	kernel/test_hooks.c \
-	kernel/syscalls.c
+	kernel/syscalls.c \
+	kernel/poll.c
 
 MM_SRCS := \
 	mm/memmap.c \
