@@ -56,13 +56,15 @@ MM_SRCS := \
 	mm/vtl2_space.c
 
 DRIVER_SRCS := \
-	drivers/uart16550.c
+	drivers/uart16550.c \
+	drivers/testdev.c \
+	drivers/testdev_format.c
 
 KERNEL_ALL_SRCS := $(ARCH_SRCS) $(KERNEL_SRCS) $(MM_SRCS) $(DRIVER_SRCS)
 KERNEL_OBJS := $(patsubst %,$(BUILD)/kernel/%.o,$(KERNEL_ALL_SRCS))
 
 # Pure modules and the unit test that covers each (tests/unit/test_NAME.c).
-UNIT_TESTS := memmap pmm cmdline log_format log_ring paging trap_dump uart16550 multiboot_parse tsc_calc
+UNIT_TESTS := memmap pmm cmdline log_format log_ring paging trap_dump uart16550 multiboot_parse tsc_calc testdev
 unit_memmap_SRCS          := mm/memmap.c
 unit_pmm_SRCS             := mm/pmm.c
 unit_cmdline_SRCS         := kernel/cmdline.c kernel/log_format.c
@@ -73,6 +75,7 @@ unit_trap_dump_SRCS       := arch/x86_64/trap_dump.c
 unit_uart16550_SRCS       := drivers/uart16550.c
 unit_multiboot_parse_SRCS := kernel/multiboot_parse.c
 unit_tsc_calc_SRCS        := arch/x86_64/tsc_calc.c
+unit_testdev_SRCS         := drivers/testdev.c drivers/testdev_format.c
 UNIT_BINS := $(patsubst %,$(BUILD)/unit/test_%,$(UNIT_TESTS))
 
 # ---- flags ---------------------------------------------------------------------------
