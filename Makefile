@@ -93,7 +93,7 @@ HOSTCFLAGS := -std=gnu11 -O1 -g $(WARNINGS) -Wno-missing-prototypes \
 HOSTLIBS := -lcmocka
 
 .PHONY: all kernel unit test run debug deps clean newlib
-all: kernel
+all: kernel guests
 kernel: $(BUILD)/kernel.bin
 
 # ---- newlib (from Debian's newlib-source, cached in build/newlib) ----------------------
@@ -137,12 +137,80 @@ $(BUILD)/unit/test_%: tests/unit/test_%.c $$(unit_%_SRCS)
 	@echo "  HOSTCC  $@"
 	$(Q)$(HOSTCC) $(HOSTCFLAGS) -o $@ $(filter %.c,$^) $(HOSTLIBS)
 
+# ---- test firmware (tests/guests/testfw, docs/testdev.md) -------------------------------
+# One flat 64 KiB VTL0 image: the same C built three times (real, protected, long mode)
+# into three slots, the 32- and 64-bit builds included in the 16-bit link as blobs.
+FW_DIR   := tests/guests/testfw
+FW_BUILD := $(BUILD)/guests/testfw
+TESTFW   := $(BUILD)/guests/testfw.bin
+FW_CC    := clang
+FW_COMMON_SRCS := \
+	$(FW_DIR)/main.c \
+	$(FW_DIR)/interp.c \
+	$(FW_DIR)/source.c \
+	$(FW_DIR)/report.c \
+	$(FW_DIR)/cpu.c \
+	$(FW_DIR)/halt.c \
+	$(FW_DIR)/exceptions.c \
+	$(FW_DIR)/mode.c \
+	$(FW_DIR)/mem.c \
+	drivers/testdev.c \
+	drivers/testdev_format.c
+FW16_SRCS := $(FW_DIR)/entry16.S $(FW_DIR)/probe_real.c $(FW_COMMON_SRCS) $(FW_DIR)/slots.S
+FW32_SRCS := $(FW_DIR)/entry32.S $(FW_DIR)/probe_flat.c $(FW_DIR)/paging.c $(FW_COMMON_SRCS)
+FW64_SRCS := $(FW_DIR)/entry64.S $(FW_DIR)/probe_flat.c $(FW_DIR)/paging.c $(FW_COMMON_SRCS)
+FW_TARGET_16 := --target=i386-elf -m16
+FW_TARGET_32 := --target=i386-elf
+FW_TARGET_64 := --target=x86_64-elf -mno-red-zone
+FW_CFLAGS := -std=gnu11 -Os -g $(WARNINGS) -ffreestanding -nostdlibinc -mgeneral-regs-only \
+	-fno-pic -fno-pie -fno-stack-protector -fno-asynchronous-unwind-tables -fno-unwind-tables \
+	-ffunction-sections -fdata-sections -I. -I$(FW_DIR)/include -I$(FW_BUILD) -MMD -MP
+FW_LDFLAGS := -nostdlib -static --gc-sections --no-dynamic-linker
+
+.PHONY: guests
+guests: $(TESTFW)
+
+$(FW_BUILD)/default_script.bin: tests/harness/testscript.py
+	@mkdir -p $(dir $@)
+	@echo "  GEN     $@"
+	$(Q)$(PYTHON) tests/harness/testscript.py --slot > $@.tmp && mv $@.tmp $@
+
+define FW_MODE_RULES
+FW$(1)_OBJS := $$(patsubst %,$(FW_BUILD)/$(1)/%.o,$$(FW$(1)_SRCS))
+$(FW_BUILD)/$(1)/%.c.o: %.c
+	@mkdir -p $$(dir $$@)
+	@echo "  CC$(1)    $$<"
+	$(Q)$(FW_CC) $(FW_TARGET_$(1)) -DFW_BITS=$(1) $(FW_CFLAGS) -c $$< -o $$@
+$(FW_BUILD)/$(1)/%.S.o: %.S
+	@mkdir -p $$(dir $$@)
+	@echo "  AS$(1)    $$<"
+	$(Q)$(FW_CC) $(FW_TARGET_$(1)) -DFW_BITS=$(1) -I. -I$(FW_BUILD) -MMD -MP -c $$< -o $$@
+$(FW_BUILD)/fw$(1).ld: $(FW_DIR)/fw$(1).ld.S $(FW_DIR)/layout.h
+	@mkdir -p $$(dir $$@)
+	$(Q)$(FW_CC) -E -P -x c -I. $$< -o $$@
+$(FW_BUILD)/fw$(1).elf: $$(FW$(1)_OBJS) $(FW_BUILD)/fw$(1).ld tools/check-no-fpu.sh
+	@echo "  LD      $$@"
+	$(Q)$(KLD) $(FW_LDFLAGS) -T $(FW_BUILD)/fw$(1).ld -o $$@ $$(FW$(1)_OBJS)
+	$(Q)$(if $(filter 16,$(1)),true,tools/check-no-fpu.sh $$@)   # objdump reads 16-bit code as 32
+$(FW_BUILD)/fw$(1).bin: $(FW_BUILD)/fw$(1).elf
+	$(Q)objcopy -O binary $$< $$@
+endef
+$(foreach bits,16 32 64,$(eval $(call FW_MODE_RULES,$(bits))))
+
+$(FW_BUILD)/16/$(FW_DIR)/slots.S.o: $(FW_BUILD)/fw32.bin $(FW_BUILD)/fw64.bin \
+	$(FW_BUILD)/default_script.bin
+
+$(TESTFW): $(FW_BUILD)/fw16.bin
+	@echo "  FW      $@"
+	$(Q)test "$$(stat -c %s $<)" -eq 65536 || { echo "$< is not 64 KiB" >&2; exit 1; }
+	$(Q)cp $< $@
+
 # ---- the two commands ------------------------------------------------------------------
 deps:
 	$(Q)tools/deps.sh
 
 test: deps
-	$(Q)$(MAKE) --no-print-directory kernel unit
+	$(Q)$(MAKE) --no-print-directory kernel unit guests
 	$(Q)$(PYTHON) tools/run-tests --build $(BUILD) $(UNIT_BINS)
 
 run: deps
@@ -154,8 +222,8 @@ debug: deps
 	$(Q)tools/debug.sh $(BUILD)
 
 clean:
-	rm -rf $(BUILD)/kernel $(BUILD)/unit $(BUILD)/gen $(BUILD)/kernel.elf $(BUILD)/kernel.bin
+	rm -rf $(BUILD)/kernel $(BUILD)/unit $(BUILD)/guests $(BUILD)/gen $(BUILD)/kernel.elf $(BUILD)/kernel.bin
 
 FORCE:
 
--include $(shell find $(BUILD)/kernel $(BUILD)/unit -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/kernel $(BUILD)/unit $(BUILD)/guests -name '*.d' 2>/dev/null)

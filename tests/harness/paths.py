@@ -7,3 +7,4 @@ BUILD_DIR = REPO_ROOT / "build"
 DEFAULT_KERNEL = BUILD_DIR / "kernel.bin"
 DEFAULT_KERNEL_ELF = BUILD_DIR / "kernel.elf"
 VERSION_FILE = REPO_ROOT / "VERSION"
+TESTFW = BUILD_DIR / "guests" / "testfw.bin"   # the VTL0 test firmware (docs/testdev.md)

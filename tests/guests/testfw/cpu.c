@@ -1,0 +1,62 @@
+/*
+ * CPUID, MSRs and port I/O: the same instructions in every mode (in real mode the
+ * 16-bit build adds the operand-size prefixes). RDMSR/WRMSR of an MSR the CPU refuses
+ * raise #GP, which the mode's exception handler reports.
+ */
+#include "tests/guests/testfw/fw.h"
+
+void cpu_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t regs[4])
+{
+    uint32_t a, b, c, d;
+    __asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(leaf), "c"(subleaf));
+    regs[0] = a;
+    regs[1] = b;
+    regs[2] = c;
+    regs[3] = d;
+}
+
+uint64_t cpu_rdmsr(uint32_t msr)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+    return (uint64_t)hi << 32 | lo;
+}
+
+void cpu_wrmsr(uint32_t msr, uint64_t value)
+{
+    __asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)value), "d"((uint32_t)(value >> 32))
+                     : "memory");
+}
+
+uint32_t port_in(uint16_t port, unsigned bytes)
+{
+    uint32_t v;
+    if (bytes == 1) {
+        uint8_t b;
+        __asm__ volatile("inb %w1, %0" : "=a"(b) : "Nd"(port));
+        v = b;
+    } else if (bytes == 2) {
+        uint16_t w;
+        __asm__ volatile("inw %w1, %0" : "=a"(w) : "Nd"(port));
+        v = w;
+    } else {
+        __asm__ volatile("inl %w1, %0" : "=a"(v) : "Nd"(port));
+    }
+    return v;
+}
+
+void port_out(uint16_t port, unsigned bytes, uint32_t value)
+{
+    if (bytes == 1)
+        __asm__ volatile("outb %b0, %w1" : : "a"((uint8_t)value), "Nd"(port));
+    else if (bytes == 2)
+        __asm__ volatile("outw %w0, %w1" : : "a"((uint16_t)value), "Nd"(port));
+    else
+        __asm__ volatile("outl %0, %w1" : : "a"(value), "Nd"(port));
+}
+
+NORETURN void cpu_halt_forever(void)
+{
+    for (;;)
+        __asm__ volatile("cli; hlt");
+}

@@ -1,0 +1,108 @@
+/*
+ * The test firmware's C side. The same C files are compiled three times, for real mode
+ * (-m16, FW_BITS 16), protected mode (FW_BITS 32) and long mode (FW_BITS 64), and linked
+ * into three slots of the image (layout.h); a mode switch jumps from one build to the
+ * next. What must survive a switch lives in struct fw_shared at a fixed address.
+ */
+#ifndef TESTFW_FW_H
+#define TESTFW_FW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "drivers/testdev.h"
+#include "tests/guests/testfw/layout.h"
+
+#if FW_BITS == 16
+#define FW_MODE TESTDEV_MODE_REAL
+#elif FW_BITS == 32
+#define FW_MODE TESTDEV_MODE_PROT
+#elif FW_BITS == 64
+#define FW_MODE TESTDEV_MODE_LONG
+#else
+#error "FW_BITS must be 16, 32 or 64"
+#endif
+
+#define NORETURN __attribute__((noreturn))
+
+/* Where the script comes from and where reports go (fw_shared.flags). */
+#define FW_SRC_BUILTIN   0x1   /* the built-in default script, not the device's */
+#define FW_SINK_DEBUGCON 0x2   /* no test device: run the model here, print on 0x402 */
+
+#define FW_SHARED_MAGIC  0x5346544Du   /* "MTFS" */
+
+/* At FW_SHARED; the same layout in all three builds (asserted in main.c). */
+struct fw_shared {
+    uint32_t magic;
+    uint32_t flags;
+    uint32_t script_len;
+    uint32_t cursor;        /* next script byte (mirrors the device's cursor) */
+    uint32_t tag;           /* the operation running; TESTDEV_TAG_NONE between */
+    uint32_t target_mode;   /* where a MODE operation is going */
+    uint32_t in_exception;  /* an exception report is under way: do not recurse */
+    uint32_t reserved;
+    uint64_t last_value;    /* first value of the last VALUE report, for EXPECT */
+};
+
+/* Every build reaches the shared block at its linear address; real mode through DS. */
+#if FW_BITS == 16
+#define FW_STATE ((struct fw_shared *)FW_SHARED_OFF)
+#else
+#define FW_STATE ((struct fw_shared *)(uintptr_t)FW_SHARED)
+#endif
+
+/* ---- report.c: events to the test device, or to the debug console ---- */
+void report_init(void);                    /* on every entry to a mode */
+void report_event(uint8_t kind, const uint32_t *args, unsigned nargs,
+                  const char *text, unsigned text_len);
+void report_boot(void);
+void report_done(void);
+void report_mode(uint32_t tag, uint32_t mode);
+void report_pass(uint32_t tag);
+void report_fail(uint32_t tag, uint32_t reason, const uint64_t *values, unsigned n);
+void report_fail1(uint32_t tag, uint32_t reason, uint64_t value);
+void report_values(uint32_t tag, const uint64_t *values, unsigned n);
+void report_log(uint32_t tag, const char *text, unsigned len);
+
+/* ---- source.c: the script ---- */
+void source_detect(void);                  /* cold boot: choose device or built-in */
+uint32_t source_begin_op(void);            /* cursor of the next operation */
+bool source_read(void *out, unsigned n);   /* false: the script ended inside */
+
+/* ---- interp.c ---- */
+NORETURN void interp_run(void);
+
+/* ---- per-mode pieces (probe_*.c, cpu.c, halt.c, mode_*.c) ---- */
+/* Memory access at a physical address; returns 0 or TESTDEV_FAIL_UNSUPPORTED. */
+int probe_read(uint64_t addr, unsigned bytes, uint64_t *value);
+int probe_write(uint64_t addr, unsigned bytes, uint64_t value);
+
+void cpu_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t regs[4]);
+uint64_t cpu_rdmsr(uint32_t msr);
+void cpu_wrmsr(uint32_t msr, uint64_t value);
+uint32_t port_in(uint16_t port, unsigned bytes);
+void port_out(uint16_t port, unsigned bytes, uint32_t value);
+NORETURN void cpu_halt_forever(void);
+
+void halt_power_off(void);                 /* these return only if nothing happened */
+void halt_reset_cf9(void);
+void halt_reset_kbc(void);
+void halt_triple_fault(void);
+
+/* paging.c: long-mode identity tables (32-bit build) and the probe window (64-bit). */
+void paging_build(void);
+int paging_window_map(uint64_t addr);      /* 0, or -1 above MAXPHYADDR */
+void paging_window_unmap(uint64_t addr);
+
+/* One step toward FW_STATE->target_mode; never returns. */
+NORETURN void mode_step(void);
+/* Exceptions: install this mode's handlers; the handlers call fw_exception. */
+void exceptions_init(void);
+NORETURN void fw_exception(uint32_t vector, uint32_t error, uint64_t ip);
+
+/* mem.c: what the compiler may call. */
+void *memset(void *dst, int c, size_t n);
+void *memcpy(void *dst, const void *src, size_t n);
+
+#endif

@@ -1,0 +1,22 @@
+/*
+ * The 32-bit build, linked where it runs: its slot of the image as copied to RAM
+ * (layout.h). Its first byte is the entry the mode switches jump to. Preprocessed.
+ */
+#include "tests/guests/testfw/layout.h"
+
+ENTRY(_start32)
+
+SECTIONS
+{
+    . = FW_RAM_BASE + FW32_SLOT;
+    .text : { KEEP(*(.text.entry)) *(.text .text.*) }
+    .rodata : { *(.rodata .rodata.*) }
+    .data : { *(.data .data.*) }
+    __bss_start = .;
+    .bss : { *(.bss .bss.* COMMON) }
+    __bss_end = .;
+    ASSERT(. <= FW_RAM_BASE + FW32_SLOT + FW32_SLOT_SIZE, "32-bit build does not fit its slot")
+    ASSERT(_start32 == FW32_ENTRY, "_start32 must start the slot")
+
+    /DISCARD/ : { *(.comment) *(.note*) *(.eh_frame*) }
+}

@@ -1,0 +1,5 @@
+/* The one errno value drivers/testdev.c uses; the firmware has no libc. */
+#ifndef TESTFW_ERRNO_H
+#define TESTFW_ERRNO_H
+#define EINVAL 22
+#endif
