@@ -9,7 +9,9 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import List, Optional
+from typing import List, Optional, Tuple
+
+from .modules import check_module_name
 
 QEMU_BINARY = "qemu-system-x86_64"
 DEFAULT_MEMORY_MB = 512
@@ -25,6 +27,8 @@ class QemuConfig:
     cmdline:   the kernel command line, passed with -append.
     vtl0:      optional VTL0 firmware, passed as the multiboot module "PATH vtl0".
     memory_mb: guest RAM in MiB (-m and the memory-backend-file size).
+    modules:   further multiboot modules as (PATH, NAME), after vtl0, e.g.
+               ((Path("s.bin"), "testscript"),) for the test device's script.
     """
 
     kernel: Path
@@ -32,6 +36,7 @@ class QemuConfig:
     vtl0: Optional[Path] = None
     memory_mb: int = DEFAULT_MEMORY_MB
     qemu: str = QEMU_BINARY
+    modules: Tuple[Tuple[Path, str], ...] = ()
 
     def validate(self) -> None:
         """Raise ValueError if this config cannot be put on a QEMU command line."""
@@ -46,6 +51,17 @@ class QemuConfig:
                 raise ValueError(f"VTL0 firmware path may not contain ',' or spaces: {text!r}")
             if not Path(self.vtl0).is_file():
                 raise ValueError(f"VTL0 firmware {self.vtl0} does not exist")
+        names = ["vtl0"] if self.vtl0 is not None else []
+        for path, name in self.modules:
+            check_module_name(name)
+            if name in names:
+                raise ValueError(f"module name {name!r} given twice")
+            names.append(name)
+            text = str(path)
+            if "," in text or any(c.isspace() for c in text):
+                raise ValueError(f"module path may not contain ',' or spaces: {text!r}")
+            if not Path(path).is_file():
+                raise ValueError(f"module {name!r}: {path} does not exist")
 
 
 @dataclass(frozen=True)
@@ -99,8 +115,10 @@ def build_command(config: QemuConfig, paths: RunPaths) -> List[str]:
         "-d", "cpu_reset", "-D", str(paths.debug_log),
         "-kernel", str(config.kernel), "-append", config.cmdline,
     ]
-    if config.vtl0 is not None:
-        argv += ["-initrd", f"{config.vtl0} vtl0"]
+    modules = [f"{config.vtl0} vtl0"] if config.vtl0 is not None else []
+    modules += [f"{path} {name}" for path, name in config.modules]
+    if modules:
+        argv += ["-initrd", ",".join(modules)]
     return argv
 
 

@@ -13,13 +13,14 @@ wait_for_log() times out the VM keeps running and LogTimeout is raised.
 
 import re
 from pathlib import Path
-from typing import Callable, Optional, Pattern, Union
+from typing import Callable, Dict, Optional, Pattern, Union
 
 from .errors import HarnessError, LogTimeout, VmHalted
 from .guest_memory import GuestMemory
 from .halt import Halt
 from .host import Host
 from .paths import DEFAULT_KERNEL
+from .modules import ModuleFiles, ModuleSource
 from .qemu import DEFAULT_MEMORY_MB, QemuConfig
 
 DEFAULT_RUN_TIMEOUT_S = 30.0
@@ -30,6 +31,9 @@ _TAIL_LINES = 30
 class Vm:
     """One Mezzanine VM under QEMU, with its host.
 
+    modules: further multiboot modules by name, each a path or bytes, e.g.
+    {"testscript": script.encode()} (docs/testdev.md); bytes become temporary files.
+
     Files written to log_dir (when given): console.log (as it arrives), qemu-debug.log
     and qemu-stderr.log (on stop), transcript.jsonl (host events).
     """
@@ -38,10 +42,12 @@ class Vm:
                  vtl0: Optional[Union[str, Path]] = None, memory_mb: int = DEFAULT_MEMORY_MB,
                  log_dir: Optional[Union[str, Path]] = None,
                  timeout: float = DEFAULT_RUN_TIMEOUT_S,
-                 console_echo: Optional[Callable[[str], None]] = None):
+                 console_echo: Optional[Callable[[str], None]] = None,
+                 modules: Optional[Dict[str, ModuleSource]] = None):
+        self.module_files = ModuleFiles(modules)
         self.config = QemuConfig(kernel=Path(kernel) if kernel else DEFAULT_KERNEL,
                                  cmdline=cmdline, vtl0=Path(vtl0) if vtl0 else None,
-                                 memory_mb=memory_mb)
+                                 memory_mb=memory_mb, modules=self.module_files.modules)
         self.log_dir = Path(log_dir) if log_dir is not None else None
         logs = self.log_dir
         self.host = Host(self.config, timeout=timeout,
@@ -63,6 +69,7 @@ class Vm:
     def stop(self) -> None:
         """Kill QEMU if still running and release everything (RUN dir included)."""
         self.host.close()
+        self.module_files.close()
 
     def __enter__(self) -> "Vm":
         return self.start()
