@@ -48,7 +48,11 @@ KERNEL_SRCS := \
 	kernel/machine.c \
 	kernel/test_hooks.c \
 	kernel/syscalls.c \
-	kernel/poll.c
+	kernel/poll.c \
+	kernel/inspect.c \
+	kernel/inspect_nodes.c \
+	kernel/diag.c \
+	kernel/diag_proto.c
 
 MM_SRCS := \
 	mm/memmap.c \
@@ -60,7 +64,17 @@ DRIVER_SRCS := \
 	drivers/testdev.c \
 	drivers/testdev_format.c
 
-KERNEL_ALL_SRCS := $(ARCH_SRCS) $(KERNEL_SRCS) $(MM_SRCS) $(DRIVER_SRCS)
+# The Guest Emulation Transport (docs/get.md): wire format, framing, client, DPS, glue.
+GET_SRCS := \
+	get/codec.c \
+	get/frame.c \
+	get/transport_uart.c \
+	get/client.c \
+	get/json.c \
+	get/dps.c \
+	get/get.c
+
+KERNEL_ALL_SRCS := $(ARCH_SRCS) $(KERNEL_SRCS) $(MM_SRCS) $(DRIVER_SRCS) $(GET_SRCS)
 KERNEL_OBJS := $(patsubst %,$(BUILD)/kernel/%.o,$(KERNEL_ALL_SRCS))
 
 # Pure modules and the unit test that covers each (tests/unit/test_NAME.c).
@@ -76,6 +90,13 @@ unit_uart16550_SRCS       := drivers/uart16550.c
 unit_multiboot_parse_SRCS := kernel/multiboot_parse.c
 unit_tsc_calc_SRCS        := arch/x86_64/tsc_calc.c
 unit_testdev_SRCS         := drivers/testdev.c drivers/testdev_format.c
+UNIT_TESTS += get_protocol get_frame get_client get_json inspect diag_proto
+unit_get_protocol_SRCS    := get/codec.c
+unit_get_frame_SRCS       := get/frame.c get/transport_uart.c drivers/uart16550.c
+unit_get_client_SRCS      := get/client.c get/codec.c get/dps.c get/json.c
+unit_get_json_SRCS        := get/json.c get/dps.c
+unit_inspect_SRCS         := kernel/inspect.c get/json.c
+unit_diag_proto_SRCS      := kernel/diag_proto.c
 UNIT_BINS := $(patsubst %,$(BUILD)/unit/test_%,$(UNIT_TESTS))
 
 # ---- flags ---------------------------------------------------------------------------
@@ -205,13 +226,36 @@ $(TESTFW): $(FW_BUILD)/fw16.bin
 	$(Q)test "$$(stat -c %s $<)" -eq 65536 || { echo "$< is not 64 KiB" >&2; exit 1; }
 	$(Q)cp $< $@
 
+# ---- fuzzing (libFuzzer, clang; tests/fuzz/) ---------------------------------------------
+# `make fuzz` runs each target for FUZZ_SECONDS (CI: 60) from tests/fuzz/corpus/NAME;
+# `make test` runs them too, through tools/run-tests.
+FUZZ_TARGETS := get_decoder frame
+fuzz_get_decoder_SRCS := get/codec.c get/client.c get/dps.c get/json.c
+fuzz_frame_SRCS       := get/frame.c
+FUZZ_BINS    := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_TARGETS))
+FUZZ_SECONDS ?= $(if $(CI),60,15)
+FUZZCFLAGS   := -std=gnu11 -O1 -g $(WARNINGS) -Wno-missing-prototypes \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -I.
+
+.PHONY: fuzz fuzz-build
+fuzz-build: $(FUZZ_BINS)
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(fuzz_%_SRCS)
+	@mkdir -p $(dir $@)
+	@echo "  FUZZCC  $@"
+	$(Q)clang $(FUZZCFLAGS) -o $@ $(filter %.c,$^)
+
+fuzz: fuzz-build
+	$(Q)$(PYTHON) tools/run-tests --no-integration --fuzz-seconds $(FUZZ_SECONDS) \
+		$(addprefix --fuzz ,$(FUZZ_BINS))
+
 # ---- the two commands ------------------------------------------------------------------
 deps:
 	$(Q)tools/deps.sh
 
 test: deps
-	$(Q)$(MAKE) --no-print-directory kernel unit guests
-	$(Q)$(PYTHON) tools/run-tests --build $(BUILD) $(UNIT_BINS)
+	$(Q)$(MAKE) --no-print-directory kernel unit guests fuzz-build
+	$(Q)$(PYTHON) tools/run-tests --build $(BUILD) $(UNIT_BINS) \
+		--fuzz-seconds $(FUZZ_SECONDS) $(addprefix --fuzz ,$(FUZZ_BINS))
 
 run: deps
 	$(Q)$(MAKE) --no-print-directory kernel

@@ -13,11 +13,16 @@
 #include "arch/x86_64/layout.h"
 #include "arch/x86_64/tsc.h"
 #include "kernel/boot_params.h"
+#include "get/get.h"
+#include "kernel/boot_info.h"
 #include "kernel/cmdline.h"
 #include "kernel/console.h"
+#include "kernel/diag.h"
+#include "kernel/inspect_nodes.h"
 #include "kernel/log.h"
 #include "kernel/multiboot_parse.h"
 #include "kernel/panic.h"
+#include "kernel/poll.h"
 #include "kernel/test_hooks.h"
 #include "kernel/version.h"
 #include "mm/memmap.h"
@@ -51,6 +56,14 @@ static struct vtl2_layout vtl2;
 static uint64_t pmm_bitmap[PMM_BITMAP_WORDS(VTL2_MAX_SIZE / PAGE_SIZE)];
 static struct pmm pmm;
 static struct vtl2_space vtl2_space;
+
+const struct vtl2_layout *boot_vtl2_layout(void) { return &vtl2; }
+
+size_t boot_memory_map(const struct mem_range **map)
+{
+    *map = memory_map;
+    return memory_map_count;
+}
 
 static void print_memory_map(void)
 {
@@ -177,6 +190,11 @@ void kmain(uint32_t magic, uint32_t info_pa)
     log_info("boot", "boot complete in %llu us", (unsigned long long)log_uptime_us());
     test_hooks_run(&options);
 
+    inspect_nodes_register();
+    diag_init();
+    get_start();
+    /* VTL0 starts here once the partition exists; its start then reports this. */
+    get_notify_start_vtl0_completed();
     log_info("boot", "waiting");
-    cpu_halt_forever();
+    kernel_idle();
 }

@@ -8,4 +8,11 @@
 
 void kernel_poll(void);
 
+/*
+ * The idle loop: kernel_poll() forever, with a `pause` between rounds. Busy polling
+ * keeps one CPU at 100% (under TCG, one host core) but answers the host within one
+ * poll round; interrupts stay off, so there is nothing to wake a `hlt`.
+ */
+__attribute__((noreturn)) void kernel_idle(void);
+
 #endif

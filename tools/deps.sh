@@ -8,6 +8,7 @@ set -eu
 PACKAGES="
 clang
 lld
+libclang-rt-14-dev
 binutils
 make
 newlib-source

@@ -46,6 +46,8 @@ class ConsoleReader:
     def wait_for(self, pattern: Union[str, Pattern[str]], timeout: float) -> Optional[re.Match]:
         """Wait until pattern (re.MULTILINE when a str) matches somewhere in the console.
 
+        Only whole lines are searched (all of the text once at end-of-file), so a
+        pattern such as `0x[0-9a-f]+` never matches half of a number still arriving.
         Returns the match, or None if the timeout expired or the console reached
         end-of-file without a match (check `eof` to tell which).
         """
@@ -53,7 +55,8 @@ class ConsoleReader:
         deadline = time.monotonic() + timeout
         with self._cond:
             while True:
-                match = regex.search(self._text)
+                complete = self._text if self.eof else self._text[:self._text.rfind("\n") + 1]
+                match = regex.search(complete)
                 if match or self.eof:
                     return match
                 remaining = deadline - time.monotonic()

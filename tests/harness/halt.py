@@ -52,11 +52,16 @@ class Halt:
                  TIMEOUT: how long the run was allowed; otherwise "".
     exit_status: QEMU's exit status as subprocess reports it (negative = killed by that
                  signal; -9 for a timeout kill).
+    source:      "qemu" (classified from how QEMU ended) or "get" (a GET POWER_OFF or
+                 TRIPLE_FAULT host notification, after which the host ended QEMU).
+    registers:   for a TRIPLE_FAULT from the GET, VTL0's registers as (name, value) pairs.
     """
 
     reason: HaltReason
     detail: str
     exit_status: Optional[int]
+    source: str = "qemu"          # "get": VTL0's halt as the GET reported it
+    registers: tuple = ()         # TRIPLE_FAULT over the GET: ((name, value), ...)
 
     def __str__(self) -> str:
         if self.detail:

@@ -26,11 +26,12 @@ import weakref
 from pathlib import Path
 from typing import Callable, Optional
 
-from .channels import RawChannel
+from .diag import DiagClient, DiagProxy
+from .ged import Ged
 from .console import ConsoleReader
 from .errors import HarnessError, StartError, UnclassifiedHalt
 from .guest_memory import GuestMemory
-from .halt import Halt, classify_halt
+from .halt import Halt, HaltReason, classify_halt
 from .qemu import QemuConfig, RunPaths, build_command, make_run_dir, remove_run_dir
 from .qmp import QmpClient, QmpError, connect_unix
 from .transcript import Transcript
@@ -40,6 +41,7 @@ START_TIMEOUT_S = 15.0
 
 _KILL_TIMEOUT = "timeout"
 _KILL_STOP = "stop"
+_KILL_GET_HALT = "get-halt"
 
 
 def _read_text(path: Path) -> str:
@@ -96,8 +98,11 @@ class Host:
         self.argv: Optional[list] = None
         self.console: Optional[ConsoleReader] = None
         self.qmp: Optional[QmpClient] = None
-        self.get: Optional[RawChannel] = None
-        self.diag: Optional[RawChannel] = None
+        self.get: Optional[Ged] = None          # the GED (GET host end, COM2)
+        self.diag: Optional[DiagClient] = None  # diag channel client (COM3)
+        self.diag_proxy: Optional[DiagProxy] = None
+        # A halt the GET reported (POWER_OFF, TRIPLE_FAULT): (HaltReason, detail, regs).
+        self.get_halt: Optional[tuple] = None
         self.memory: Optional[GuestMemory] = None
         self.halt: Optional[Halt] = None
         self.halt_error: Optional[UnclassifiedHalt] = None
@@ -159,8 +164,10 @@ class Host:
         self.qmp.negotiate()
         # Connect the UART sockets before the CPU runs: server=on,wait=off drops bytes
         # sent while nobody is connected.
-        self.get = RawChannel("get", self.paths.get_sock, deadline, alive)
-        self.diag = RawChannel("diag", self.paths.diag_sock, deadline, alive)
+        self.get = Ged(self.paths.get_sock, deadline, alive, transcript=self.transcript,
+                       memory_bytes=self.config.memory_mb << 20, on_halt=self._on_get_halt)
+        self.diag = DiagClient(self.paths.diag_sock, deadline, alive)
+        self.diag_proxy = DiagProxy(self.diag, self.paths.root / "diag-proxy.sock")
         self.memory = GuestMemory(self.paths.guest_ram, self.config.memory_mb << 20)
 
         self.transcript.record("start", qemu_pid=self._proc.pid, kernel=str(self.config.kernel),
@@ -204,6 +211,12 @@ class Host:
             self._signal(_KILL_STOP, signal.SIGKILL)
             self._proc.wait()
 
+    def _on_get_halt(self, reason: str, detail: str, registers: dict) -> None:
+        """The GET said VTL0 halted for good: the host ends the VM, as OpenVMM's does."""
+        if self.get_halt is None:
+            self.get_halt = (HaltReason(reason), detail, tuple(sorted(registers.items())))
+        self._signal(_KILL_GET_HALT, signal.SIGTERM)
+
     def wait(self, timeout: Optional[float]) -> bool:
         """Wait until the run has ended and been classified; True if it has."""
         return self.ended.wait(timeout)
@@ -226,6 +239,12 @@ class Host:
         status = self._proc.returncode
         shutdown = self.qmp.first_event("SHUTDOWN")
         shutdown_reason = shutdown.get("data", {}).get("reason") if shutdown else None
+        if self.get_halt is not None and self._kill_cause in (_KILL_GET_HALT, None):
+            reason, detail, registers = self.get_halt
+            self.halt = Halt(reason, detail, status, source="get", registers=registers)
+            self.transcript.record("halt", reason=reason.value, detail=detail, source="get",
+                                   exit_status=status)
+            return
         if self._kill_cause == _KILL_STOP and (status < 0 or shutdown_reason == "host-signal"):
             self.stopped = True
             self.transcript.record("stopped", exit_status=status)
@@ -262,7 +281,7 @@ class Host:
                 self.stop()
                 if self._supervisor is not None:
                     self._supervisor.join(5.0)
-                for closer in (self.memory, self.get, self.diag, self.qmp):
+                for closer in (self.diag_proxy, self.memory, self.get, self.diag, self.qmp):
                     if closer is not None:
                         try:
                             closer.close()

@@ -12,6 +12,7 @@ wait_for_log() times out the VM keeps running and LogTimeout is raised.
 """
 
 import re
+import time
 from pathlib import Path
 from typing import Callable, Dict, Optional, Pattern, Union
 
@@ -116,6 +117,49 @@ class Vm:
     @property
     def diag_bytes_received(self) -> int:
         return self.host.diag.bytes_received if self.host.diag else 0
+
+    # ----------------------------------------------------------------- GET and diag
+
+    @property
+    def ged(self):
+        """The GED (tests/harness/ged.py): slot table, faults, events, blob."""
+        if self.host.get is None:
+            raise HarnessError("the GED exists only while the VM is started")
+        return self.host.get
+
+    def inspect(self, path: Optional[str] = None, timeout: float = DEFAULT_WAIT_TIMEOUT_S):
+        """Mezzanine's inspect tree (or the subtree at path, e.g. "get/counters") over
+        the diag channel, as Python values. Raises DiagError (status -ENOENT: no such path)."""
+        if self.host.diag is None:
+            raise HarnessError("inspect() before start()")
+        return self.host.diag.inspect(path, timeout)
+
+    def diag_log(self, timeout: float = DEFAULT_WAIT_TIMEOUT_S) -> str:
+        """Mezzanine's log ring, over the diag channel."""
+        if self.host.diag is None:
+            raise HarnessError("diag_log() before start()")
+        return self.host.diag.log(timeout)
+
+    def get_command(self, command: str, timeout: float = DEFAULT_WAIT_TIMEOUT_S):
+        """Have Mezzanine run a GET command (docs/diag.md, e.g. "time", "dps",
+        "create 0 0xc0000 0x4000 0xc0000 0"); returns (status, JSON body or None)."""
+        if self.host.diag is None:
+            raise HarnessError("get_command() before start()")
+        return self.host.diag.get(command, timeout)
+
+    def wait_for_vtl0_start(self, timeout: float = DEFAULT_WAIT_TIMEOUT_S) -> bool:
+        """Wait for START_VTL0_COMPLETED over the GET."""
+        return self.ged.vtl0_started.wait(timeout)
+
+    def wait_for_reset(self, timeout: float = DEFAULT_WAIT_TIMEOUT_S, after: int = 0) -> bool:
+        """Wait for a VTL0 RESET over the GET (the VM goes on: Mezzanine restarts VTL0).
+        after: how many RESETs had been seen before (vm.ged.vtl0_resets)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.ged.vtl0_resets > after:
+                return True
+            time.sleep(0.01)
+        return False
 
     # ----------------------------------------------------------------- waits
 

@@ -1,0 +1,38 @@
+/*
+ * A small JSON reader for the DPS document (RFC 8259 syntax, no allocation, no floats:
+ * Mezzanine runs without SSE). json_validate checks a whole document; json_find locates
+ * a value by a dotted path of object keys ("V2.Dynamic.IsServicingScenario") and returns
+ * its raw slice, which the json_get_* helpers convert. Pure; nesting depth is bounded.
+ */
+#ifndef MEZZ_GET_JSON_H
+#define MEZZ_GET_JSON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stddef.h>
+
+#define JSON_MAX_DEPTH 32
+
+enum json_type { JSON_NULL, JSON_BOOL, JSON_NUMBER, JSON_STRING, JSON_ARRAY, JSON_OBJECT };
+
+struct json_value {
+    enum json_type type;
+    const char *start;   /* the value's text, quotes included for strings */
+    size_t len;
+};
+
+/* 0 if doc[0, len) is one well-formed JSON value with only whitespace around it;
+ * -EINVAL (syntax), -E2BIG (nested deeper than JSON_MAX_DEPTH). */
+int json_validate(const char *doc, size_t len);
+
+/* Finds path in a validated document. Returns 0, -ENOENT (a key is missing), -ENOTDIR
+ * (a step is not an object) or -EINVAL. Duplicate keys: the first one wins. */
+int json_find(const char *doc, size_t len, const char *path, struct json_value *out);
+
+int json_get_bool(const struct json_value *v, bool *out);        /* -EINVAL if not a bool */
+/* Non-negative integer without fraction or exponent; -EINVAL otherwise, -ERANGE > 2^64-1. */
+int json_get_u64(const struct json_value *v, uint64_t *out);
+/* Unescaped string (\uXXXX outside ASCII becomes '?'), NUL terminated; -ENOSPC if cut. */
+int json_get_string(const struct json_value *v, char *out, size_t cap);
+
+#endif

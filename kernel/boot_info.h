@@ -1,0 +1,14 @@
+/* Read-only views of what kmain set up at boot (kernel/main.c), for inspect and others. */
+#ifndef MEZZ_KERNEL_BOOT_INFO_H
+#define MEZZ_KERNEL_BOOT_INFO_H
+
+#include <stddef.h>
+
+#include "mm/memmap.h"
+
+/* The VTL2 region layout (valid after boot). */
+const struct vtl2_layout *boot_vtl2_layout(void);
+/* The sanitised firmware memory map; returns the number of ranges. */
+size_t boot_memory_map(const struct mem_range **map);
+
+#endif

@@ -1,0 +1,206 @@
+"""The diag channel (COM3, RUN/diag.sock), host side: a client and a proxy.
+
+Protocol (docs/diag.md): one framed request {version u8 = 1, op u8, tag u16, args}, one
+framed response {version u8, op | 0x80, tag u16, status i32, body}. Ops: 0 ping,
+1 inspect (args: PATH), 2 log (args: u64 position), 3 get (args: a command line).
+
+QEMU serves the socket to one client at a time, and the Host holds it; `tools/mezz
+inspect` reaches a running instance through a DiagProxy the Host serves on
+RUN/diag-proxy.sock: one JSON object per line each way, {"op": "inspect", "path": P} ->
+{"status": 0, "body": ...}.
+"""
+
+import json
+import os
+import queue
+import socket
+import struct
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable, Dict, Optional, Tuple
+
+from .errors import HarnessError
+from .framing import FrameParser, encode_frame
+from .qmp import connect_unix
+
+VERSION = 1
+OP_PING, OP_INSPECT, OP_LOG, OP_GET = 0, 1, 2, 3
+OP_NAMES = {"ping": OP_PING, "inspect": OP_INSPECT, "log": OP_LOG, "get": OP_GET}
+REQUEST = struct.Struct("<BBH")
+RESPONSE = struct.Struct("<BBHi")
+LOG_BODY = struct.Struct("<QQ")
+
+
+class DiagError(HarnessError):
+    """A diag request failed: no answer in time, or a negative status."""
+
+    def __init__(self, message: str, status: int = 0):
+        super().__init__(message)
+        self.status = status
+
+
+class DiagClient:
+    """Request/response over the diag socket; one request at a time."""
+
+    def __init__(self, path: Path, deadline: float, alive: Callable[[], bool]):
+        self.bytes_received = 0
+        self.eof = False
+        self._sock = connect_unix(path, deadline, alive)
+        self._parser = FrameParser()
+        self._responses: "queue.Queue[bytes]" = queue.Queue()
+        self._lock = threading.Lock()
+        self._tag = 0
+        self._thread = threading.Thread(target=self._read_loop, name="diag-reader", daemon=True)
+        self._thread.start()
+
+    def _read_loop(self) -> None:
+        try:
+            while True:
+                data = self._sock.recv(65536)
+                if not data:
+                    break
+                self.bytes_received += len(data)
+                for payload in self._parser.feed(data):
+                    self._responses.put(payload)
+        except OSError:
+            pass
+        finally:
+            self.eof = True
+
+    def request(self, op: int, args: bytes = b"", timeout: float = 10.0) -> Tuple[int, bytes]:
+        """Send one request; return (status, body). Raises DiagError on no answer."""
+        with self._lock:
+            self._tag = (self._tag + 1) & 0xFFFF
+            tag = self._tag
+            while not self._responses.empty():
+                self._responses.get_nowait()
+            self._sock.sendall(encode_frame(REQUEST.pack(VERSION, op, tag) + args))
+            deadline = time.monotonic() + timeout
+            while True:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise DiagError(f"diag op {op}: no answer within {timeout:g} s")
+                try:
+                    payload = self._responses.get(timeout=left)
+                except queue.Empty:
+                    continue
+                if len(payload) < RESPONSE.size:
+                    continue
+                _, rop, rtag, status = RESPONSE.unpack_from(payload)
+                if rtag == tag and rop == (op | 0x80):
+                    return status, payload[RESPONSE.size:]
+
+    def ping(self, timeout: float = 10.0) -> bool:
+        status, body = self.request(OP_PING, timeout=timeout)
+        return status == 0 and body == b"pong"
+
+    def inspect(self, path: Optional[str] = None, timeout: float = 10.0) -> Any:
+        status, body = self.request(OP_INSPECT, (path or "").encode(), timeout)
+        if status:
+            raise DiagError(f"inspect {path!r}: status {status} ({_errno_name(status)})", status)
+        return json.loads(body)
+
+    def log(self, timeout: float = 10.0) -> str:
+        """The whole log ring's text, fetched piece by piece."""
+        position, parts = 0, []
+        while True:
+            status, body = self.request(OP_LOG, struct.pack("<Q", position), timeout)
+            if status:
+                raise DiagError(f"log: status {status}", status)
+            nxt, written = LOG_BODY.unpack_from(body)
+            text = body[LOG_BODY.size:]
+            parts.append(text)
+            if not text or nxt >= written:
+                return b"".join(parts).decode("utf-8", "replace")
+            position = nxt
+
+    def get(self, command: str, timeout: float = 30.0) -> Tuple[int, Any]:
+        """A GET command run by Mezzanine (docs/diag.md); returns (status, JSON body or None)."""
+        status, body = self.request(OP_GET, command.encode(), timeout)
+        return status, (json.loads(body) if body else None)
+
+    def close(self) -> None:
+        try:
+            self._sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self._thread.join(2.0)
+        self._sock.close()
+
+
+def _errno_name(status: int) -> str:
+    import errno
+    return errno.errorcode.get(-status, "?")
+
+
+class DiagProxy:
+    """Serves a DiagClient to other processes (tools/mezz inspect) on a unix socket."""
+
+    def __init__(self, client: DiagClient, path: Path):
+        self.client = client
+        self.path = Path(path)
+        self._server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self._server.bind(str(self.path))
+        self._server.listen(4)
+        self._closed = False
+        self._thread = threading.Thread(target=self._serve, name="diag-proxy", daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        while not self._closed:
+            try:
+                conn, _ = self._server.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._one, args=(conn,), daemon=True).start()
+
+    def _one(self, conn: socket.socket) -> None:
+        with conn, conn.makefile("rwb") as stream:
+            for line in stream:
+                try:
+                    request = json.loads(line)
+                    reply = self._answer(request)
+                except (ValueError, HarnessError, OSError) as error:
+                    reply = {"status": -1, "error": str(error)}
+                stream.write(json.dumps(reply).encode() + b"\n")
+                stream.flush()
+
+    def _answer(self, request: Dict[str, Any]) -> Dict[str, Any]:
+        op = request.get("op")
+        if op == "inspect":
+            status, body = self.client.request(OP_INSPECT, (request.get("path") or "").encode())
+            return {"status": status, "body": json.loads(body) if status == 0 else None}
+        if op == "log":
+            return {"status": 0, "body": self.client.log()}
+        if op == "get":
+            status, body = self.client.get(request.get("command", ""))
+            return {"status": status, "body": body}
+        if op == "ping":
+            return {"status": 0, "body": self.client.ping()}
+        return {"status": -22, "error": f"unknown op {op!r}"}
+
+    def close(self) -> None:
+        self._closed = True
+        try:
+            self._server.close()
+        finally:
+            try:
+                os.unlink(self.path)
+            except OSError:
+                pass
+
+
+def proxy_request(path: Path, request: Dict[str, Any], timeout: float = 30.0) -> Dict[str, Any]:
+    """One request to a DiagProxy (used by tools/mezz)."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.settimeout(timeout)
+        sock.connect(str(path))
+        sock.sendall(json.dumps(request).encode() + b"\n")
+        data = b""
+        while not data.endswith(b"\n"):
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    return json.loads(data)

@@ -1,0 +1,406 @@
+"""The GED: the host end of the GET on COM2 (RUN/get.sock), byte-exact with
+tests/harness/get_protocol.py and get/protocol.h.
+
+What it does (SPEC section 3; docs/get.md):
+- answers VERSION (any version request re-opens the channel, as a VMBus reopen would),
+  TIME, DEVICE_PLATFORM_SETTINGS_V2 (one REV1 chunk, END; IsServicingScenario is true
+  while a saved blob is held, as OpenVMM's GED), MAP/UNMAP_FRAMEBUFFER, and our EXT_ECHO
+  (echoed at the frame level, unparsed and not transcribed, for benchmarks);
+- keeps the authoritative slot table of RAM GPA ranges: CREATE answers SUCCESS,
+  SLOT_OUT_OF_BOUNDS, SLOT_OCCUPIED, INVALID_FLAG, INVALID_GPA or FAILED; RESET empties
+  a slot (an empty or unknown slot is fine, as Hyper-V never fails a reset);
+- stores the servicing blob from SAVE chunks and returns it in RESTORE chunks;
+- turns host notifications into events: POWER_OFF / TRIPLE_FAULT end the VM (the host
+  is told through on_halt), RESET is a VTL0 reset (the VM goes on), EVENT_LOG,
+  VTL_CRASH, START_VTL0_COMPLETED and RESTORE_COMPLETED are recorded;
+- writes every message, both directions, to the transcript: {"event": "get", "dir":
+  "rx"|"tx", "type": KIND, "id": ID, "name": NAME, "fields": {...}}; bad input becomes
+  {"event": "get-error", ...};
+- injects faults per message name: drop, delay, duplicate, corrupt (one byte of the
+  frame flipped after the CRC), truncate (the message cut short, framed validly), refuse
+  (a negative answer: VERSION not accepted, CREATE FAILED, SAVE/RESTORE FAILURE,
+  framebuffer status 1, an empty DPS document; TIME and RESET, which have no status,
+  get no answer).
+"""
+
+import json
+import random
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Optional
+
+from . import get_protocol as gp
+from .framing import FrameParser, encode_frame
+from .qmp import connect_unix
+
+DEFAULT_SLOTS = 16
+PAGE = 4096
+FAULTS = ("drop", "delay", "duplicate", "corrupt", "truncate", "refuse")
+
+
+@dataclass
+class Slot:
+    gpa_start: int
+    length: int
+    gpa_offset: int
+    rom: bool
+
+
+@dataclass
+class FaultRule:
+    name: str          # message name the fault applies to (a response or guest notification)
+    fault: str
+    count: int = 1     # how many matching messages it affects
+    delay: float = 0.0
+
+
+@dataclass
+class GedStats:
+    rx_messages: int = 0
+    tx_messages: int = 0
+    decode_errors: int = 0
+    faults_applied: int = 0
+    versions: int = 0
+
+
+class Ged:
+    """One GED on a connected GET socket. Thread-safe for the calls tests make."""
+
+    def __init__(self, path: Path, deadline: float, alive: Callable[[], bool], *,
+                 transcript=None, memory_bytes: int = 512 << 20,
+                 on_halt: Optional[Callable[[str, str, Dict[str, int]], None]] = None,
+                 on_reset: Optional[Callable[[], None]] = None,
+                 slots: int = DEFAULT_SLOTS):
+        self.transcript = transcript
+        self.memory_bytes = memory_bytes
+        self.on_halt = on_halt
+        self.on_reset = on_reset
+        self.slot_count = slots
+        self.slots: Dict[int, Slot] = {}
+        self.dps: Dict[str, Any] = default_dps()
+        self.saved_blob: Optional[bytes] = None
+        self.fail_create_slots = set()          # slots whose CREATE answers FAILED
+        self.bytes_received = 0
+        self.eof = False
+        self.stats = GedStats()
+        self.parser = FrameParser()
+        self.events: List[Dict[str, Any]] = []  # host notifications, decoded
+        self.vtl0_started = threading.Event()
+        self.version_negotiated = threading.Event()
+        self.vtl0_resets = 0
+        self._save_chunks: List[bytes] = []
+        self._rules: List[FaultRule] = []
+        self._lock = threading.RLock()
+        self._send_lock = threading.Lock()
+        self._cond = threading.Condition(self._lock)
+        self._sock = connect_unix(path, deadline, alive)
+        self._thread = threading.Thread(target=self._read_loop, name="ged", daemon=True)
+        self._thread.start()
+
+    # ----------------------------------------------------------------- control
+
+    def inject(self, name: str, fault: str, count: int = 1, delay: float = 1.0) -> None:
+        """Apply `fault` to the next `count` messages the GED sends named `name`
+        (e.g. "TIME", "DEVICE_PLATFORM_SETTINGS_V2_REV1", "VERSION", "CREATE_RAM_GPA_RANGE")."""
+        if fault not in FAULTS:
+            raise ValueError(f"unknown fault {fault!r}; one of {FAULTS}")
+        if name == "DEVICE_PLATFORM_SETTINGS_V2":
+            name = "DEVICE_PLATFORM_SETTINGS_V2_REV1"   # the GED answers with REV1 chunks
+        with self._lock:
+            self._rules.append(FaultRule(name, fault, count, delay))
+
+    def clear_faults(self) -> None:
+        with self._lock:
+            self._rules.clear()
+
+    def send_guest_notification(self, name: str, **fields: Any) -> None:
+        self._send("guest_notification", name, **fields)
+
+    def send_raw(self, data: bytes) -> None:
+        """Bytes straight onto the line (no framing): for garbage tests."""
+        with self._send_lock:
+            self._sock.sendall(data)
+
+    def send_garbage(self, frames: int, seed: int = 1) -> None:
+        """`frames` pieces of garbage: raw random bytes, frames with a bad CRC, and
+        well-framed random payloads (some with a plausible GET header)."""
+        rng = random.Random(seed)
+        chunk = bytearray()
+        for i in range(frames):
+            kind = i % 3
+            payload = bytes(rng.getrandbits(8) for _ in range(rng.randint(1, 48)))
+            if kind == 0:
+                chunk += payload
+            elif kind == 1:
+                frame = bytearray(encode_frame(payload))
+                frame[4] ^= 0xFF
+                chunk += frame
+            else:
+                if rng.random() < 0.5:
+                    payload = bytes([1, rng.randint(0, 5)]) + payload
+                chunk += encode_frame(payload)
+            if len(chunk) > 8192:
+                self.send_raw(bytes(chunk))
+                chunk.clear()
+        if chunk:
+            self.send_raw(bytes(chunk))
+
+    def wait_for_event(self, name: str, timeout: float, after: int = 0) -> Optional[Dict[str, Any]]:
+        """Wait for a host notification named name, beyond the first `after` events."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                for event in self.events[after:]:
+                    if event["name"] == name:
+                        return event
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return None
+                self._cond.wait(left)
+
+    def slot_table(self) -> Dict[int, Dict[str, Any]]:
+        with self._lock:
+            return {n: {"gpa_start": s.gpa_start, "length": s.length,
+                        "gpa_offset": s.gpa_offset, "rom": s.rom}
+                    for n, s in sorted(self.slots.items())}
+
+    def close(self) -> None:
+        try:
+            self._sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self._thread.join(2.0)
+        self._sock.close()
+
+    # ----------------------------------------------------------------- receive
+
+    def _read_loop(self) -> None:
+        try:
+            while True:
+                data = self._sock.recv(65536)
+                if not data:
+                    break
+                self.bytes_received += len(data)
+                for payload in self.parser.feed(data):
+                    self._handle(payload)
+        except OSError:
+            pass
+        finally:
+            self.eof = True
+
+    def _record(self, event: str, **fields: Any) -> None:
+        if self.transcript is not None:
+            self.transcript.record(event, **fields)
+
+    def _handle(self, payload: bytes) -> None:
+        if len(payload) >= 4 and payload[1] == gp.HOST_REQUEST and \
+                int.from_bytes(payload[2:4], "little") == gp.REQ_EXT_ECHO:
+            echo = bytes([payload[0], gp.HOST_RESPONSE]) + payload[2:]
+            with self._send_lock:
+                self._sock.sendall(encode_frame(echo))
+            return
+        try:
+            msg = gp.decode(payload)
+        except gp.ProtocolError as error:
+            self.stats.decode_errors += 1
+            self._record("get-error", dir="rx", error=str(error), kind=error.kind,
+                         bytes=payload[:64].hex())
+            return
+        self.stats.rx_messages += 1
+        self._record("get", dir="rx", type=msg.kind, id=msg.d.id, name=msg.name,
+                     fields=msg.describe())
+        if msg.kind == "request":
+            self._request(msg)
+        elif msg.kind == "host_notification":
+            self._notification(msg)
+        else:
+            self._record("get-error", dir="rx", error=f"host-bound message of kind {msg.kind}",
+                         kind="type", bytes=payload[:64].hex())
+
+    def _request(self, msg: gp.Message) -> None:
+        name, f = msg.name, msg.fields
+        if name == "VERSION":
+            self.stats.versions += 1
+            with self._lock:
+                self._save_chunks = []
+            accepted = 1 if f["version"] == gp.VERSION_NICKEL_REV2 else 0
+            self._send("response", "VERSION", version_accepted=accepted)
+            if accepted:
+                self.version_negotiated.set()
+        elif name == "TIME":
+            utc = int((time.time() + 11644473600) * 10_000_000)
+            self._send("response", "TIME", vm_reference_time=time.monotonic_ns() // 100,
+                       utc=utc, time_zone=0, daylight_savings=0)
+        elif name == "DEVICE_PLATFORM_SETTINGS_V2":
+            doc = json.dumps(self._dps_document(), separators=(",", ":")).encode()
+            self._send("response", "DEVICE_PLATFORM_SETTINGS_V2_REV1", tail=doc,
+                       size=len(doc), payload_state=gp.DPS_PAYLOAD_END)
+        elif name == "CREATE_RAM_GPA_RANGE":
+            status = self._create(f)
+            self._send("response", "CREATE_RAM_GPA_RANGE", status=status)
+        elif name == "RESET_RAM_GPA_RANGE":
+            with self._lock:
+                self.slots.pop(f["slot"], None)
+            self._send("response", "RESET_RAM_GPA_RANGE")
+        elif name == "SAVE_GUEST_VTL2_STATE":
+            self._save(f["save_status"], msg.tail)
+        elif name == "RESTORE_GUEST_VTL2_STATE":
+            self._restore()
+        elif name in ("MAP_FRAMEBUFFER", "UNMAP_FRAMEBUFFER"):
+            self._send("response", name, status=0)
+        else:
+            self._record("get-error", dir="rx", error=f"request {name} not served", kind="id")
+
+    def _create(self, f: Dict[str, int]) -> int:
+        slot, start, length = f["slot"], f["gpa_start"], f["gpa_count"]
+        offset, flags = f["gpa_offset"], f["flags"]
+        with self._lock:
+            if slot >= self.slot_count:
+                return gp.GPA_SLOT_OUT_OF_BOUNDS
+            if slot in self.slots:
+                return gp.GPA_SLOT_OCCUPIED
+            if flags & ~gp.GPA_FLAG_ROM_MB:
+                return gp.GPA_INVALID_FLAG
+            aligned = all(v % PAGE == 0 for v in (start, length, offset))
+            if not aligned or length == 0 or offset + length > self.memory_bytes or \
+                    start + length > 1 << 52:
+                return gp.GPA_INVALID_GPA
+            for other in self.slots.values():
+                if start < other.gpa_start + other.length and other.gpa_start < start + length:
+                    return gp.GPA_INVALID_GPA
+            if slot in self.fail_create_slots:
+                return gp.GPA_FAILED
+            self.slots[slot] = Slot(start, length, offset, bool(flags & gp.GPA_FLAG_ROM_MB))
+            return gp.GPA_SUCCESS
+
+    def _save(self, status: int, chunk: bytes) -> None:
+        with self._lock:
+            if status == gp.SAVE_RESTORE_FAILURE:
+                self._save_chunks = []
+                self._record("get-event", what="save-failed")
+                return
+            self._save_chunks.append(chunk)
+            if status == gp.SAVE_RESTORE_MORE_DATA:
+                return
+            self.saved_blob = b"".join(self._save_chunks)
+            self._save_chunks = []
+        self._send("response", "SAVE_GUEST_VTL2_STATE", save_status=gp.SAVE_RESTORE_SUCCESS)
+
+    def _restore(self) -> None:
+        with self._lock:
+            blob, self.saved_blob = self.saved_blob, None
+        if blob is None:
+            self._send("response", "RESTORE_GUEST_VTL2_STATE", data_length=0,
+                       restore_status=gp.SAVE_RESTORE_FAILURE)
+            return
+        offset = 0
+        while True:
+            chunk = blob[offset:offset + gp.MAX_PAYLOAD_SIZE]
+            offset += len(chunk)
+            last = offset >= len(blob)
+            status = gp.SAVE_RESTORE_SUCCESS if last else gp.SAVE_RESTORE_MORE_DATA
+            self._send("response", "RESTORE_GUEST_VTL2_STATE", tail=chunk,
+                       data_length=len(chunk), restore_status=status)
+            if last:
+                return
+
+    def _dps_document(self) -> Dict[str, Any]:
+        doc = json.loads(json.dumps(self.dps))
+        doc["V2"]["Dynamic"]["IsServicingScenario"] = self.saved_blob is not None
+        return doc
+
+    def _notification(self, msg: gp.Message) -> None:
+        event = {"name": msg.name, **msg.describe()}
+        with self._cond:
+            self.events.append(event)
+            self._cond.notify_all()
+        if msg.name == "START_VTL0_COMPLETED":
+            self.vtl0_started.set()
+        elif msg.name == "RESET":
+            self.vtl0_resets += 1
+            if self.on_reset:
+                self.on_reset()
+        elif msg.name == "POWER_OFF" and self.on_halt:
+            self.on_halt("power-off", "hibernate" if msg.fields["hibernate"] else "", {})
+        elif msg.name == "TRIPLE_FAULT" and self.on_halt:
+            regs = gp.parse_registers(msg.tail)
+            detail = " ".join(f"{k}={v:#x}" for k, v in regs.items() if k in
+                              ("rip", "rsp", "rax", "cr0", "cr3", "rflags"))
+            self.on_halt("triple-fault", f"vp {msg.fields['vp_index']}: {detail}", regs)
+
+    # ----------------------------------------------------------------- send
+
+    def _take_rule(self, name: str) -> Optional[FaultRule]:
+        with self._lock:
+            for rule in self._rules:
+                if rule.name == name and rule.count > 0:
+                    rule.count -= 1
+                    if rule.count == 0:
+                        self._rules.remove(rule)
+                    self.stats.faults_applied += 1
+                    return rule
+        return None
+
+    def _send(self, kind: str, name: str, tail: bytes = b"", **fields: Any) -> None:
+        rule = self._take_rule(name)
+        fault = rule.fault if rule else None
+        if fault == "refuse":
+            refused = _refusal(kind, name, fields, tail)
+            if refused is None:
+                fault = "drop"
+            else:
+                fields, tail = refused
+        message = gp.encode(kind, name, tail, **fields)
+        if fault == "truncate":
+            message = message[:max(4, len(message) - 2)] if len(message) > 4 else message[:3]
+        frame = bytearray(encode_frame(message))
+        if fault == "corrupt":
+            frame[8 + len(message) // 2] ^= 0x40
+        entry = dict(dir="tx", type=kind, id=gp.BY_NAME[(kind, name)].id, name=name,
+                     fields=gp.Message(gp.BY_NAME[(kind, name)], fields, tail).describe())
+        if fault:
+            entry["fault"] = fault
+        self._record("get", **entry)
+        if fault == "drop":
+            return
+        if fault == "delay":
+            time.sleep(rule.delay)
+        copies = 2 if fault == "duplicate" else 1
+        with self._send_lock:
+            for _ in range(copies):
+                self._sock.sendall(bytes(frame))
+                self.stats.tx_messages += 1
+
+
+def _refusal(kind: str, name: str, fields: Dict[str, Any], tail: bytes):
+    """The negative answer for a message, or None if it has no way to say no."""
+    if name == "VERSION":
+        return dict(fields, version_accepted=0), tail
+    if name == "CREATE_RAM_GPA_RANGE":
+        return dict(fields, status=gp.GPA_FAILED), tail
+    if name == "SAVE_GUEST_VTL2_STATE":
+        return dict(fields, save_status=gp.SAVE_RESTORE_FAILURE), tail
+    if name == "RESTORE_GUEST_VTL2_STATE":
+        return dict(fields, data_length=0, restore_status=gp.SAVE_RESTORE_FAILURE), b""
+    if name in ("MAP_FRAMEBUFFER", "UNMAP_FRAMEBUFFER"):
+        return dict(fields, status=1), tail
+    if name.startswith("DEVICE_PLATFORM_SETTINGS"):
+        return dict(fields, size=0), b""
+    return None
+
+
+def default_dps() -> Dict[str, Any]:
+    """The DPS document the GED serves (PascalCase, as OpenVMM's dps_json)."""
+    return {
+        "V1": {"SecureBootEnabled": False, "EnableTpm": False},
+        "V2": {
+            "Static": {"LegacyMemoryMap": True, "FirmwareModeIsPcat": True,
+                       "PauseAfterBootFailure": False, "WatchdogEnabled": False},
+            "Dynamic": {"GenerationIdLow": 0x0123456789ABCDEF,
+                        "GenerationIdHigh": 0xFEDCBA9876543210,
+                        "IsServicingScenario": False},
+        },
+    }
