@@ -129,9 +129,15 @@ class DiagClient:
         self._sock.close()
 
 
+# Mezzanine's errno numbers are newlib's (they differ from Linux's above 34).
+NEWLIB_ERRNO = {2: "ENOENT", 5: "EIO", 7: "E2BIG", 12: "ENOMEM", 16: "EBUSY", 22: "EINVAL",
+                28: "ENOSPC", 34: "ERANGE", 77: "EBADMSG", 91: "ENAMETOOLONG",
+                95: "EOPNOTSUPP", 107: "EPROTOTYPE", 111: "ECONNREFUSED", 116: "ETIMEDOUT",
+                122: "EMSGSIZE", 123: "EPROTONOSUPPORT", 128: "ENOTCONN"}
+
+
 def _errno_name(status: int) -> str:
-    import errno
-    return errno.errorcode.get(-status, "?")
+    return NEWLIB_ERRNO.get(-status, "?")
 
 
 class DiagProxy:
