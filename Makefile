@@ -34,7 +34,10 @@ ARCH_SRCS := \
 	arch/x86_64/trap_dump.c \
 	arch/x86_64/paging.c \
 	arch/x86_64/tsc.c \
-	arch/x86_64/tsc_calc.c
+	arch/x86_64/tsc_calc.c \
+	arch/x86_64/insn_decode.c \
+	arch/x86_64/insn_mmio.c \
+	arch/x86_64/guest_walk.c
 
 KERNEL_SRCS := \
 	kernel/main.c \
@@ -97,6 +100,10 @@ unit_get_client_SRCS      := get/client.c get/codec.c get/dps.c get/json.c
 unit_get_json_SRCS        := get/json.c get/dps.c
 unit_inspect_SRCS         := kernel/inspect.c get/json.c
 unit_diag_proto_SRCS      := kernel/diag_proto.c
+UNIT_TESTS += insn_decode insn_mmio guest_walk
+unit_insn_decode_SRCS     := arch/x86_64/insn_decode.c
+unit_insn_mmio_SRCS       := arch/x86_64/insn_mmio.c arch/x86_64/insn_decode.c
+unit_guest_walk_SRCS      := arch/x86_64/guest_walk.c arch/x86_64/insn_decode.c arch/x86_64/paging.c
 UNIT_BINS := $(patsubst %,$(BUILD)/unit/test_%,$(UNIT_TESTS))
 
 # ---- flags ---------------------------------------------------------------------------
