@@ -37,7 +37,9 @@ ARCH_SRCS := \
 	arch/x86_64/tsc_calc.c \
 	arch/x86_64/insn_decode.c \
 	arch/x86_64/insn_mmio.c \
-	arch/x86_64/guest_walk.c
+	arch/x86_64/guest_walk.c \
+	arch/x86_64/svm.c \
+	arch/x86_64/svm_run.S
 
 KERNEL_SRCS := \
 	kernel/main.c \
@@ -55,17 +57,28 @@ KERNEL_SRCS := \
 	kernel/inspect.c \
 	kernel/inspect_nodes.c \
 	kernel/diag.c \
-	kernel/diag_proto.c
+	kernel/diag_proto.c \
+	kernel/partition.c \
+	kernel/vtl0_io.c \
+	kernel/vtl0_pci.c \
+	kernel/vtl0_cpu.c \
+	kernel/vtl0_irq.c \
+	kernel/vtl0_mem.c
 
 MM_SRCS := \
 	mm/memmap.c \
 	mm/pmm.c \
-	mm/vtl2_space.c
+	mm/vtl2_space.c \
+	mm/gpa_map.c
 
 DRIVER_SRCS := \
 	drivers/uart16550.c \
 	drivers/testdev.c \
-	drivers/testdev_format.c
+	drivers/testdev_format.c \
+	drivers/pam.c \
+	drivers/fwcfg_view.c \
+	drivers/cmos_view.c \
+	drivers/pci_proxy.c
 
 # The Guest Emulation Transport (docs/get.md): wire format, framing, client, DPS, glue.
 GET_SRCS := \
@@ -100,6 +113,12 @@ unit_get_client_SRCS      := get/client.c get/codec.c get/dps.c get/json.c
 unit_get_json_SRCS        := get/json.c get/dps.c
 unit_inspect_SRCS         := kernel/inspect.c get/json.c
 unit_diag_proto_SRCS      := kernel/diag_proto.c
+UNIT_TESTS += gpa_map pam fwcfg_view cmos_view pci_proxy
+unit_gpa_map_SRCS         := mm/gpa_map.c arch/x86_64/paging.c
+unit_pam_SRCS             := drivers/pam.c
+unit_fwcfg_view_SRCS      := drivers/fwcfg_view.c
+unit_cmos_view_SRCS       := drivers/cmos_view.c
+unit_pci_proxy_SRCS       := drivers/pci_proxy.c
 UNIT_TESTS += insn_decode insn_mmio guest_walk
 unit_insn_decode_SRCS     := arch/x86_64/insn_decode.c
 unit_insn_mmio_SRCS       := arch/x86_64/insn_mmio.c arch/x86_64/insn_decode.c
@@ -236,9 +255,10 @@ $(TESTFW): $(FW_BUILD)/fw16.bin
 # ---- fuzzing (libFuzzer, clang; tests/fuzz/) ---------------------------------------------
 # `make fuzz` runs each target for FUZZ_SECONDS (CI: 60) from tests/fuzz/corpus/NAME;
 # `make test` runs them too, through tools/run-tests.
-FUZZ_TARGETS := get_decoder frame
+FUZZ_TARGETS := get_decoder frame insn_decode
 fuzz_get_decoder_SRCS := get/codec.c get/client.c get/dps.c get/json.c
 fuzz_frame_SRCS       := get/frame.c
+fuzz_insn_decode_SRCS := arch/x86_64/insn_decode.c arch/x86_64/insn_mmio.c
 FUZZ_BINS    := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_TARGETS))
 FUZZ_SECONDS ?= $(if $(CI),60,15)
 FUZZCFLAGS   := -std=gnu11 -O1 -g $(WARNINGS) -Wno-missing-prototypes \

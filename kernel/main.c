@@ -22,6 +22,7 @@
 #include "kernel/log.h"
 #include "kernel/multiboot_parse.h"
 #include "kernel/panic.h"
+#include "kernel/partition.h"
 #include "kernel/poll.h"
 #include "kernel/test_hooks.h"
 #include "kernel/version.h"
@@ -122,20 +123,58 @@ static void setup_allocator(void)
              (unsigned long long)vtl2.heap_base);
 }
 
-static void report_vtl0_payload(void)
+static const struct boot_module *find_module(const char *name)
 {
     for (uint32_t i = 0; i < boot_params.module_count; i++) {
+        if (strcmp(boot_params.modules[i].name, name) == 0)
+            return &boot_params.modules[i];
+    }
+    return NULL;
+}
+
+static uint64_t ram_above_4g(void)
+{
+    uint64_t total = 0;
+    for (size_t i = 0; i < memory_map_count; i++) {
+        if (memory_map[i].type == MEM_USABLE && memory_map[i].base >= GiB(4))
+            total += memory_map[i].size;
+    }
+    return total;
+}
+
+/* Starts VTL0 with the firmware module, if there is one, and never returns then;
+ * returns if VTL0 cannot run (reported), so Mezzanine goes on serving its host. */
+static void start_vtl0(void)
+{
+    static struct partition partition;
+    const struct boot_module *fw = find_module("vtl0");
+    const struct boot_module *script = find_module("testscript");
+
+    for (uint32_t i = 0; i < boot_params.module_count; i++) {
         const struct boot_module *m = &boot_params.modules[i];
-        if (strcmp(m->name, "vtl0") != 0) {
+        if (m != fw && m != script)
             log_warn("boot", "ignoring module '%s' (%llu bytes)", m->name, (unsigned long long)m->size);
-            continue;
-        }
-        log_info("vtl0", "firmware image: %llu bytes at phys 0x%llx", (unsigned long long)m->size,
-                 (unsigned long long)m->phys_base);
-        log_info("vtl0", "the VTL0 partition is not implemented yet: VTL0 is not started");
+    }
+    if (fw == NULL) {
+        log_info("vtl0", "no VTL0 firmware given");
         return;
     }
-    log_info("vtl0", "no VTL0 firmware given");
+    log_info("vtl0", "firmware image: %llu bytes at phys 0x%llx", (unsigned long long)fw->size,
+             (unsigned long long)fw->phys_base);
+    struct partition_config cfg = {
+        .low_ram_end = vtl2.base,
+        .ram_above_4g = ram_above_4g(),
+        .firmware = phys_to_virt(fw->phys_base),
+        .firmware_size = fw->size,
+        .test_script = script ? phys_to_virt(script->phys_base) : NULL,
+        .test_script_len = script ? script->size : 0,
+    };
+    if (partition_init(&partition, &cfg, &pmm) != 0) {
+        log_error("vtl0", "VTL0 not started");
+        return;
+    }
+    get_notify_start_vtl0_completed();
+    partition_run(&partition);
 }
 
 void kmain(uint32_t magic, uint32_t info_pa)
@@ -186,15 +225,14 @@ void kmain(uint32_t magic, uint32_t info_pa)
              (unsigned long long)vtl2_space.pt.root, (unsigned long long)vtl2_space.pt.tables_allocated,
              (unsigned long long)(vtl2_space.direct_map_end >> 20), (unsigned long long)DIRECT_MAP_BASE);
 
-    report_vtl0_payload();
     log_info("boot", "boot complete in %llu us", (unsigned long long)log_uptime_us());
     test_hooks_run(&options);
 
     inspect_nodes_register();
     diag_init();
     get_start();
-    /* VTL0 starts here once the partition exists; its start then reports this. */
-    get_notify_start_vtl0_completed();
+    /* START_VTL0_COMPLETED goes out from start_vtl0(), when VTL0 really starts. */
+    start_vtl0();
     log_info("boot", "waiting");
     kernel_idle();
 }

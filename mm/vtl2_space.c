@@ -70,10 +70,17 @@ static int map_kernel_image(struct vtl2_space *s, uint64_t slot)
     return err;
 }
 
-/* Direct map of every RAM-like range (usable, ACPI, NVS), 4 KiB granular. */
+/* Direct map of the first MiB and every RAM-like range (usable, ACPI, NVS), 4 KiB
+ * granular. The first MiB is RAM behind the legacy windows (Mezzanine sets the real PAM
+ * to RAM) and backs VTL0's legacy regions, though the firmware map omits part of it. */
+#define LOW_MEMORY_END 0x100000ull
+
 static int map_direct(struct vtl2_space *s, const struct mem_range *map, size_t n)
 {
-    uint64_t mapped_until = 0;
+    int low_err = pt_map(&s->pt, DIRECT_MAP_BASE, 0, LOW_MEMORY_END, PTE_W | PTE_NX, true);
+    if (low_err)
+        return low_err;
+    uint64_t mapped_until = LOW_MEMORY_END;
     for (size_t i = 0; i < n; i++) {
         if (map[i].type != MEM_USABLE && map[i].type != MEM_ACPI && map[i].type != MEM_NVS)
             continue;

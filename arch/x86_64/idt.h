@@ -22,6 +22,10 @@ STATIC_ASSERT_SIZE(struct idt_gate, 16);
 
 void idt_init(void);
 
+/* Lets pending external interrupts in for one instruction, through an IDT whose every
+ * vector calls irq_window_record(vector) (kernel/vtl0_irq.c), then closes again. */
+void idt_interrupt_window(void);
+
 /* Loads an IDT with limit 0: the next exception cannot be delivered (triple fault). */
 void idt_load_empty(void);
 

@@ -125,3 +125,25 @@ bool pt_translate(const struct page_table *pt, uint64_t va, uint64_t *pa, uint64
     }
     return false;
 }
+
+static void free_level(struct page_table *pt, uint64_t table_phys, int level)
+{
+    if (level > 1) {
+        const uint64_t *table = pt->ops.table_ptr(pt->ops.ctx, table_phys);
+        for (unsigned i = 0; i < 512; i++) {
+            uint64_t e = table[i];
+            if ((e & PTE_P) && !(e & PTE_PS))
+                free_level(pt, e & PTE_ADDR_MASK, level - 1);
+        }
+    }
+    pt->ops.free_table(pt->ops.ctx, table_phys);
+}
+
+void pt_destroy(struct page_table *pt)
+{
+    if (pt->root == 0 || pt->ops.free_table == NULL)
+        return;
+    free_level(pt, pt->root, 4);
+    pt->root = 0;
+    pt->tables_allocated = 0;
+}

@@ -35,6 +35,8 @@ struct pt_ops {
     /* Returns a pointer through which the table page at phys can be read and written. */
     uint64_t *(*table_ptr)(void *ctx, uint64_t phys);
     void *ctx;
+    /* Returns a table page to its allocator; only pt_destroy uses it (may be NULL). */
+    void (*free_table)(void *ctx, uint64_t phys);
 };
 
 struct page_table {
@@ -63,5 +65,9 @@ int pt_map(struct page_table *pt, uint64_t va, uint64_t pa, uint64_t len, uint64
 bool pt_translate(const struct page_table *pt, uint64_t va, uint64_t *pa, uint64_t *leaf);
 
 bool va_is_canonical(uint64_t va);
+
+/* Frees every table page of pt (the root included) through ops.free_table. Leaf
+ * mappings are forgotten, the pages they map are not touched. */
+void pt_destroy(struct page_table *pt);
 
 #endif

@@ -59,3 +59,45 @@ trap_common:
     popq %rax
     addq $16, %rsp      /* vector and error code */
     iretq
+
+/*
+ * The interrupt-window stubs: the IDT that is loaded only around `sti; nop; cli` after
+ * an INTR exit (idt_interrupt_window). Whatever vector arrives there is an external
+ * interrupt meant for VTL0 (no exception can happen on a nop), so every stub is the
+ * same: record the vector, return. VTL0's PIC or APIC may use any vector, even 8 or 14,
+ * without being mistaken for one of Mezzanine's exceptions.
+ */
+    .balign 16
+    .globl irq_window_stubs
+irq_window_stubs:
+    .set vec, 0
+    .rept 256
+    .balign 16
+    pushq %rax
+    movl $vec, %eax
+    jmp irq_window_common
+    .set vec, vec + 1
+    .endr
+
+irq_window_common:
+    pushq %rcx
+    pushq %rdx
+    pushq %rsi
+    pushq %rdi
+    pushq %r8
+    pushq %r9
+    pushq %r10
+    pushq %r11
+    movl %eax, %edi
+    cld
+    call irq_window_record
+    popq %r11
+    popq %r10
+    popq %r9
+    popq %r8
+    popq %rdi
+    popq %rsi
+    popq %rdx
+    popq %rcx
+    popq %rax
+    iretq

@@ -27,12 +27,23 @@ SEABIOS = "/usr/share/seabios/bios-256k.bin"
 VTL0_IMAGE = re.compile(r"vtl0: firmware image: (?P<size>\d+) bytes at phys (?P<phys>0x[0-9a-f]+)")
 
 
-def test_vtl0_firmware_module_is_found_and_readable(vm):
+LOW_RAM = re.compile(r"vtl0 low ram: 0x0-0x(?P<last>[0-9a-f]+), rom_bios_offset 0x(?P<rom>[0-9a-f]+)")
+
+
+def test_vtl0_firmware_is_placed_at_the_top_of_vtl0_low_ram(vm):
+    """SPEC section 1: the firmware image ends where VTL0's first RAM block ends, so its
+    last 64 KiB sit at rom_bios_offset + 0xF0000; the host sees it there through the
+    shared RAM file while VTL0 runs."""
     firmware = Path(SEABIOS).read_bytes()
     machine = vm(vtl0=SEABIOS)
     found = machine.wait_for_log(VTL0_IMAGE, 20)
     assert int(found["size"]) == len(firmware)
-    assert machine.memory.read(int(found["phys"], 16), len(firmware)) == firmware
+    machine.wait_for_log(r"vtl0: starting VTL0", 20)
+    low = LOW_RAM.search(machine.console)
+    low_end = int(low["last"], 16) + 1
+    assert int(low["rom"], 16) == low_end - 0x100000
+    assert machine.memory.read(low_end - len(firmware), len(firmware)) == firmware
+    assert machine.memory.read(int(low["rom"], 16) + 0xF0000, 0x10000) == firmware[-0x10000:]
 
 
 # ------------------------------------------------------------ GuestMemory, no QEMU

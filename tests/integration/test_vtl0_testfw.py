@@ -94,14 +94,18 @@ def test_real_protected_long_transitions(vm, testfw):
 
 # ------------------------------------------------------------------ GPA map
 
-# Reset state (PAM registers all Mmio) through OpenHCL's GET-backed ranges
-# (reference/openvmm-facts.md 2.4): RW = RAM, ROM = reads RAM or the firmware, writes
-# dropped, NONE = unmapped (reads all-ones, writes dropped).
+# Reset state (PAM registers all Mmio) with the backend this build uses: OpenVMM's local
+# RAM-visibility rules (reference/openvmm-facts.md 2.5; the GET-backed backend of 2.4
+# arrives with the PAM issue and gets its own table). RW = RAM; ROM = reads RAM or the
+# firmware, writes dropped; NONE = unmapped (reads all-ones, writes dropped).
+#   C0000-CBFFF Mmio -> unmapped; CC000-DFFFF Mmio -> read-only RAM ("let reads of unused
+#   ranges go to RAM"); E0000-EFFFF Mmio -> unmapped, and the 64 KiB test firmware's low
+#   ROM window covers only F0000-FFFFF; F0000-FFFFF -> the firmware.
 REGIONS = [
     (0x00000 + RAM, "RW"), (0x9F000, "RW"),
     (0xA0000, "NONE"), (0xB8000, "NONE"),
-    (0xC0000, "ROM"), (0xC4000, "ROM"), (0xC8000, "RW"), (0xCC000, "ROM"),
-    (0xD0000, "ROM"), (0xDC000, "ROM"), (0xE0000, "ROM"), (0xEC000, "ROM"),
+    (0xC0000, "NONE"), (0xC4000, "NONE"), (0xC8000, "NONE"), (0xCC000, "ROM"),
+    (0xD0000, "ROM"), (0xDC000, "ROM"), (0xE0000, "NONE"), (0xEC000, "NONE"),
     (0xF0000, "ROM"), (0xFFFF0, "ROM"),
     (0x100000, "RW"), (0x1000000, "RW"),
 ]
@@ -109,8 +113,10 @@ REGIONS = [
 
 @pytest.mark.parametrize("mode", ["real", "long"])
 def test_legacy_region_visibility(vm, testfw, mode):
+    # Real mode reaches the first MiB and the 64 KiB above it (FFFF:xxxx), no further.
+    regions = [r for r in REGIONS if mode != "real" or r[0] < 0x10FFF0]
     s = Script().mode(mode)
-    for address, _ in REGIONS:
+    for address, _ in regions:
         s.read32(address, name=f"before-{address:x}")
         s.write32(address, 0xA5C3A5C3, name=f"write-{address:x}")
     s.end()
@@ -119,7 +125,7 @@ def test_legacy_region_visibility(vm, testfw, mode):
     results = testdev_results(machine, s)
     image = testfw.read_bytes()
     assert results.failures == [], machine.console_tail()
-    for address, kind in REGIONS:
+    for address, kind in regions:
         before = results.value(f"before-{address:x}")
         after = results.value(f"write-{address:x}")
         where = f"{address:#x} ({kind})"
@@ -154,8 +160,8 @@ def test_unmapped_gpa_reads_all_ones(vm, testfw):
 
 
 def test_vtl2_is_out_of_reach(vm, testfw, kernel):
-    probes = [VTL2_BASE, VTL2_BASE + 0x200000, 0x1C000000, 0x1C000000 + 0x1000,
-              0x1D400000, VTL2_END - 8]
+    # Region base, the running image (slot0), VRAM, the page allocator's heap, the end.
+    probes = [VTL2_BASE, 0x1C000000, 0x1C000000 + 0x1000, 0x1C800000, 0x1D400000, VTL2_END - 8]
     s = Script()
     for mode in ("protected", "long"):
         s.mode(mode)

@@ -1,0 +1,138 @@
+/*
+ * The VTL0 partition: one vCPU run under AMD SVM with nested paging, its GPA map, the
+ * devices it reaches through Mezzanine, and the run loop (SPEC section 5).
+ */
+#ifndef MEZZ_KERNEL_PARTITION_H
+#define MEZZ_KERNEL_PARTITION_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "arch/x86_64/guest_regs.h"
+#include "arch/x86_64/paging.h"
+#include "arch/x86_64/vmcb.h"
+#include "drivers/cmos_view.h"
+#include "drivers/fwcfg_view.h"
+#include "drivers/pam.h"
+#include "drivers/pci_proxy.h"
+#include "drivers/testdev.h"
+#include "mm/gpa_map.h"
+#include "mm/pmm.h"
+
+#define VTL0_FIRMWARE_MAX   KiB(256)
+#define VTL0_FIRMWARE_MIN   KiB(64)
+#define VTL0_LAPIC_BASE     0xFEE00000ull
+#define VTL0_IOAPIC_BASE    0xFEC00000ull
+#define VTL0_IRQ_QUEUE      16
+#define VTL0_DEBUGCON_LINE  160
+
+/* Why VTL0 stopped running. */
+enum vtl0_halt {
+    VTL0_HALT_NONE = 0,
+    VTL0_HALT_POWER_OFF,
+    VTL0_HALT_RESET,
+    VTL0_HALT_TRIPLE_FAULT,
+    VTL0_HALT_ERROR,        /* an exit Mezzanine cannot handle: VTL0 stopped, dumped */
+};
+
+enum vtl0_run_state {
+    VTL0_RUNNING = 0,
+    VTL0_STOPPED,           /* triple fault, unhandled exit, or halted with IF = 0 */
+};
+
+/* Exit counters, by kind (inspect "partition/exits"). */
+enum exit_kind {
+    EXIT_KIND_IOIO, EXIT_KIND_NPF, EXIT_KIND_HLT, EXIT_KIND_CPUID, EXIT_KIND_MSR,
+    EXIT_KIND_INTR, EXIT_KIND_NMI, EXIT_KIND_VINTR, EXIT_KIND_SHUTDOWN, EXIT_KIND_INVALID,
+    EXIT_KIND_OTHER, EXIT_KIND_COUNT,
+};
+
+struct partition_stats {
+    uint64_t exits[EXIT_KIND_COUNT];
+    uint64_t rom_writes_dropped;     /* writes to read-only GPA (ROM, write-protected RAM) */
+    uint64_t unmapped_reads;         /* reads of GPA nothing maps: all-ones */
+    uint64_t unmapped_writes;        /* writes to GPA nothing maps: dropped */
+    uint64_t mmio_unsupported;       /* MMIO instructions Mezzanine does not decode */
+    uint64_t io_dropped;             /* port accesses refused (Mezzanine-only ports, DMA) */
+    uint64_t io_string;              /* INS/OUTS emulated */
+    uint64_t cpuid_filtered;
+    uint64_t msr_unknown;            /* accesses to MSRs VTL0 does not get: #GP injected */
+    uint64_t interrupts_injected;
+    uint64_t nmis_injected;
+    uint64_t exceptions_injected;
+    uint64_t bridge_writes_dropped;  /* 00:00.0 writes outside PAM (placeholder bridge) */
+    uint64_t pam_writes;
+    uint64_t resets;
+};
+
+struct partition {
+    /* static config */
+    uint64_t low_ram_end;            /* end of VTL0's first RAM block (= VTL2 base) */
+    uint64_t rom_bios_offset;        /* low_ram_end - 1 MiB */
+    uint64_t ram_above_4g;
+    uint64_t firmware_size;
+    const uint8_t *firmware;         /* pristine copy in VTL2 memory */
+    const uint8_t *test_script;
+    size_t test_script_len;
+
+    /* runtime glue (never saved) */
+    struct pmm *pmm;
+    struct vmcb *vmcb;
+    uint64_t vmcb_pa;
+    uint8_t *iopm, *msrpm;
+    uint64_t iopm_pa, msrpm_pa;
+    struct page_table npt;
+    uint64_t npt_generation;         /* gpa.generation the NPT was built from */
+    uint16_t pm_base;                /* PIIX4 PM I/O base VTL0 programmed (0 = none) */
+
+    /* plain state */
+    enum vtl0_run_state state;
+    enum vtl0_halt pending_halt;
+    struct guest_gprs gprs;
+    struct gpa_map gpa;
+    uint32_t pam_reg1, pam_reg2;
+    uint8_t irq_queue[VTL0_IRQ_QUEUE];
+    unsigned irq_head, irq_count;
+    bool nmi_pending;
+    bool kbc_expect_output_port;
+    uint8_t port92;
+    char debugcon[VTL0_DEBUGCON_LINE];
+    unsigned debugcon_len;
+    struct pci_proxy pci;
+    struct fwcfg_view fwcfg;
+    struct cmos_view cmos;
+    struct testdev testdev;
+    struct partition_stats stats;
+};
+
+struct partition_config {
+    uint64_t low_ram_end;
+    uint64_t ram_above_4g;           /* VTL0 RAM at 4 GiB and up (identity) */
+    const uint8_t *firmware;         /* the multiboot module; copied */
+    uint64_t firmware_size;
+    const uint8_t *test_script;      /* optional; copied */
+    size_t test_script_len;
+};
+
+/* Checks SVM, allocates the VMCB, permission maps and NPT, copies the firmware and puts
+ * VTL0 in its reset state. Returns 0 or a negative errno (logged). */
+int partition_init(struct partition *p, const struct partition_config *cfg, struct pmm *pmm);
+
+/* Runs VTL0 until Mezzanine is told to stop; never returns. */
+NORETURN void partition_run(struct partition *p);
+
+/* Puts VTL0 back in its reset state: firmware re-copied, chipset state reset, VMCB at
+ * the reset vector. */
+void partition_reset(struct partition *p);
+
+/* Reads / writes VTL0 guest-physical memory the way VTL0 would see it (through the GPA
+ * map). Writes honour read-only mappings. Return 0, -EFAULT (unmapped) or -EPERM. */
+int vtl0_read_gpa(struct partition *p, uint64_t gpa, void *buf, size_t n);
+int vtl0_write_gpa(struct partition *p, uint64_t gpa, const void *buf, size_t n);
+
+/* Snapshot of VTL0's CPU state from the VMCB. */
+void partition_cpu_state(const struct partition *p, struct guest_cpu_state *out);
+
+const char *exit_kind_name(enum exit_kind kind);
+
+#endif

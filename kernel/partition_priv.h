@@ -1,0 +1,57 @@
+/* Internals shared by the partition's files (partition.c, vtl0_*.c). */
+#ifndef MEZZ_KERNEL_PARTITION_PRIV_H
+#define MEZZ_KERNEL_PARTITION_PRIV_H
+
+#include "kernel/partition.h"
+
+/*
+ * Exit handler contract (one for every file): return EXIT_RESUME to re-enter VTL0,
+ * EXIT_STOP to stop VTL0 (it has already been reported). A handler that advances RIP
+ * does so itself; nothing a handler does may panic Mezzanine for anything VTL0 did.
+ */
+enum exit_action {
+    EXIT_RESUME = 0,
+    EXIT_STOP = 1,
+};
+
+/* Bytes of the instruction at VTL0's CS:RIP, as far as they could be fetched. */
+struct insn_bytes {
+    uint8_t bytes[15];
+    size_t len;
+};
+
+/* vtl0_io.c */
+void vtl0_io_init(struct partition *p);
+void vtl0_io_reset(struct partition *p);
+enum exit_action vtl0_handle_ioio(struct partition *p);
+void vtl0_io_set_intercept(struct partition *p, uint16_t port, unsigned count, bool on);
+void vtl0_pm_base_changed(void *ctx, uint16_t base, bool enabled);
+
+/* vtl0_pci.c: the PCI proxy glue and the placeholder host bridge (PAM only). */
+void vtl0_pci_init(struct partition *p);
+void vtl0_pci_reset(struct partition *p);
+void vtl0_pam_apply(struct partition *p, bool force);
+
+/* vtl0_cpu.c */
+void vtl0_msr_init(struct partition *p);
+enum exit_action vtl0_handle_cpuid(struct partition *p);
+enum exit_action vtl0_handle_msr(struct partition *p);
+
+/* vtl0_irq.c */
+void vtl0_irq_reset(struct partition *p);
+void vtl0_irq_collect(struct partition *p);      /* open the interrupt window once */
+void vtl0_irq_prepare_entry(struct partition *p); /* inject or request a window */
+enum exit_action vtl0_handle_hlt(struct partition *p);
+
+/* vtl0_mem.c */
+int vtl0_fetch_insn(struct partition *p, struct insn_bytes *out);
+enum exit_action vtl0_handle_npf(struct partition *p);
+int vtl0_advance_rip(struct partition *p);        /* past the current instruction */
+void vtl0_sync_npt(struct partition *p);
+
+/* partition.c */
+void vtl0_inject_exception(struct partition *p, uint8_t vector, bool has_error, uint32_t error);
+void vtl0_request_halt(struct partition *p, enum vtl0_halt halt, const char *why);
+void vtl0_report_error(struct partition *p, const char *what);
+
+#endif

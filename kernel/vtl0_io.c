@@ -1,0 +1,426 @@
+/*
+ * VTL0's port I/O policy (SPEC section 5): QEMU's legacy devices are reached directly
+ * (their ports are clear in the I/O permission map) except the ports listed in
+ * port_handlers[], which exit and are emulated or filtered here.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/guest_walk.h"
+#include "arch/x86_64/insn_decode.h"
+#include "kernel/console.h"
+#include "kernel/log.h"
+#include "kernel/partition_priv.h"
+#include "mm/vtl2_space.h"
+
+/* PIIX4 PM1a control (ACPI spec, "PM1 Control Registers"). */
+#define PM1A_CNT_OFFSET    0x04
+#define PM1_CNT_SLP_EN     (1u << 13)
+#define PM1_CNT_SLP_TYP(v) (((v) >> 10) & 7u)
+#define SLP_TYP_S5         0u        /* QEMU's DSDT: \_S5 = 0 */
+
+/* Keyboard controller (8042). */
+#define KBC_DATA            0x60
+#define KBC_COMMAND         0x64
+#define KBC_CMD_WRITE_OUTPUT 0xD1
+#define KBC_CMD_PULSE_RESET  0xFE
+#define KBC_OUT_RESET_N     0x01     /* output port bit 0: 0 resets the CPU */
+#define KBC_OUT_A20         0x02
+
+/* System control port A (PS/2): bit 0 fast reset, bit 1 A20. */
+#define PORT92              0x92
+#define PORT92_RESET        0x01
+#define PORT92_A20          0x02
+
+#define RCR_RST_CPU         0x04     /* PIIX3 reset control: bit 2 starts the reset */
+
+#define DEBUGCON_PORT       0x402
+#define DEBUGCON_READBACK   0xE9     /* what SeaBIOS expects back from QEMU's debugcon */
+
+#define STRING_IO_MAX_PER_EXIT 65536u
+
+typedef void (*port_fn)(struct partition *p, uint16_t port, unsigned size, bool is_write,
+                        uint32_t *value);
+
+struct port_handler {
+    uint16_t first, count;
+    const char *name;
+    port_fn fn;
+};
+
+/* ---- small devices ----------------------------------------------------------------- */
+
+static void absent_device(struct partition *p, uint16_t port, unsigned size, bool is_write,
+                          uint32_t *value)
+{
+    /* Ports that belong to Mezzanine (its UARTs, QEMU's exit device) or could DMA
+     * (the ISA DMA controller): VTL0 finds nothing there. */
+    (void)port;
+    (void)size;
+    p->stats.io_dropped++;
+    if (!is_write)
+        *value = 0xFFFFFFFFu;
+}
+
+static void smi_port(struct partition *p, uint16_t port, unsigned size, bool is_write, uint32_t *value)
+{
+    /* APM control/status: an SMI would run VTL0's SMM code outside the partition. */
+    absent_device(p, port, size, is_write, value);
+}
+
+static void debugcon(struct partition *p, uint16_t port, unsigned size, bool is_write, uint32_t *value)
+{
+    (void)port;
+    (void)size;
+    if (!is_write) {
+        *value = DEBUGCON_READBACK;
+        return;
+    }
+    char c = (char)*value;
+    if (c == '\n' || p->debugcon_len == VTL0_DEBUGCON_LINE - 1) {
+        p->debugcon[p->debugcon_len] = '\0';
+        log_info("vtl0", "debugcon: %s", p->debugcon);
+        p->debugcon_len = 0;
+        if (c == '\n')
+            return;
+    }
+    if (c == '\r')
+        return;
+    p->debugcon[p->debugcon_len++] = (c >= 0x20 && c < 0x7F) ? c : '.';
+}
+
+static void kbc(struct partition *p, uint16_t port, unsigned size, bool is_write, uint32_t *value)
+{
+    (void)size;
+    if (!is_write) {
+        *value = inb(port);
+        return;
+    }
+    uint8_t v = (uint8_t)*value;
+    if (port == KBC_COMMAND) {
+        if (v == KBC_CMD_PULSE_RESET) {
+            vtl0_request_halt(p, VTL0_HALT_RESET, "keyboard controller reset");
+            return;
+        }
+        p->kbc_expect_output_port = v == KBC_CMD_WRITE_OUTPUT;
+        outb(KBC_COMMAND, v);
+        return;
+    }
+    if (p->kbc_expect_output_port) {
+        p->kbc_expect_output_port = false;
+        if (!(v & KBC_OUT_RESET_N)) {
+            vtl0_request_halt(p, VTL0_HALT_RESET, "keyboard controller output port");
+            return;
+        }
+        /* A20 is the machine's, not VTL0's: masking it would alias Mezzanine's memory. */
+        v |= KBC_OUT_A20;
+    }
+    outb(KBC_DATA, v);
+}
+
+static void port92(struct partition *p, uint16_t port, unsigned size, bool is_write, uint32_t *value)
+{
+    (void)port;
+    (void)size;
+    if (!is_write) {
+        *value = p->port92;
+        return;
+    }
+    p->port92 = (uint8_t)(*value & ~PORT92_RESET);
+    if (*value & PORT92_RESET)
+        vtl0_request_halt(p, VTL0_HALT_RESET, "port 0x92 fast reset");
+}
+
+static void pm1a_control(struct partition *p, uint16_t port, unsigned size, bool is_write,
+                         uint32_t *value)
+{
+    if (!is_write) {
+        *value = size == 1 ? inb(port) : size == 2 ? inw(port) : inl(port);
+        return;
+    }
+    uint32_t v = *value;
+    if (port == p->pm_base + PM1A_CNT_OFFSET && size >= 2 && (v & PM1_CNT_SLP_EN)) {
+        if (PM1_CNT_SLP_TYP(v) == SLP_TYP_S5) {
+            vtl0_request_halt(p, VTL0_HALT_POWER_OFF, "ACPI S5 through PM1a_CNT");
+            return;
+        }
+        log_warn("vtl0", "sleep type %u requested through PM1a_CNT: not supported, ignored",
+                 PM1_CNT_SLP_TYP(v));
+        p->stats.io_dropped++;
+        return;
+    }
+    if (size == 1)
+        outb(port, (uint8_t)v);
+    else if (size == 2)
+        outw(port, (uint16_t)v);
+    else
+        outl(port, v);
+}
+
+static void testdev_port(struct partition *p, uint16_t port, unsigned size, bool is_write,
+                         uint32_t *value)
+{
+    if (testdev_io(&p->testdev, (uint16_t)(port - TESTDEV_PORT_BASE), size, is_write, value) != 0) {
+        p->stats.io_dropped++;
+        if (!is_write)
+            *value = 0xFFFFFFFFu;
+    }
+}
+
+static void cmos_port(struct partition *p, uint16_t port, unsigned size, bool is_write, uint32_t *value)
+{
+    (void)size;
+    cmos_view_io(&p->cmos, port, is_write, value);
+}
+
+static void fwcfg_port(struct partition *p, uint16_t port, unsigned size, bool is_write, uint32_t *value)
+{
+    fwcfg_view_io(&p->fwcfg, port, size, is_write, value);
+}
+
+static void pci_port(struct partition *p, uint16_t port, unsigned size, bool is_write, uint32_t *value)
+{
+    pci_proxy_io(&p->pci, port, size, is_write, value);
+}
+
+static const struct port_handler port_handlers[] = {
+    { 0x00, 0x10, "isa-dma1", absent_device },
+    { 0x60, 1, "kbc-data", kbc },
+    /* QEMU's kvmvapic paravirt port: a write makes QEMU remap and write physical memory
+     * at an address taken from the CPU state, i.e. a DMA VTL0 could aim anywhere. */
+    { 0x7E, 2, "qemu-vapic", absent_device },
+    { 0x64, 1, "kbc-command", kbc },
+    { CMOS_PORT_INDEX, 2, "cmos", cmos_port },
+    { 0x81, 0x0F, "isa-dma-page", absent_device },
+    { PORT92, 1, "port92", port92 },
+    { 0xB2, 2, "apm-smi", smi_port },
+    { 0xC0, 0x20, "isa-dma2", absent_device },
+    { TESTDEV_PORT_BASE, TESTDEV_PORT_COUNT, "testdev", testdev_port },
+    { 0xF4, 4, "isa-debug-exit", absent_device },
+    { 0x2F8, 8, "com2-get", absent_device },
+    { 0x3E8, 8, "com3-diag", absent_device },
+    { 0x3F8, 8, "com1-console", absent_device },
+    { DEBUGCON_PORT, 1, "debugcon", debugcon },
+    { FWCFG_PORT_FIRST, FWCFG_PORT_COUNT, "fw_cfg", fwcfg_port },
+    { PCI_PORT_FIRST, PCI_PORT_COUNT, "pci-config", pci_port },
+};
+
+/* ---- the permission map -------------------------------------------------------------- */
+
+void vtl0_io_set_intercept(struct partition *p, uint16_t port, unsigned count, bool on)
+{
+    for (unsigned i = 0; i < count; i++) {
+        unsigned bit = (unsigned)port + i;
+        if (bit > 0xFFFF)
+            break;
+        if (on)
+            p->iopm[bit / 8] |= (uint8_t)(1u << (bit % 8));
+        else
+            p->iopm[bit / 8] &= (uint8_t)~(1u << (bit % 8));
+    }
+}
+
+void vtl0_pm_base_changed(void *ctx, uint16_t base, bool enabled)
+{
+    struct partition *p = ctx;
+    if (p->pm_base != 0)
+        vtl0_io_set_intercept(p, (uint16_t)(p->pm_base + PM1A_CNT_OFFSET), 2, false);
+    p->pm_base = enabled ? base : 0;
+    if (p->pm_base != 0) {
+        /* Follow PM1a_CNT wherever VTL0 puts the PM I/O base (SPEC section 5). */
+        vtl0_io_set_intercept(p, (uint16_t)(p->pm_base + PM1A_CNT_OFFSET), 2, true);
+        log_debug("vtl0", "PM1a_CNT intercepted at 0x%x", p->pm_base + PM1A_CNT_OFFSET);
+    }
+}
+
+static uint8_t cmos_read_data(void *ctx) { (void)ctx; return inb(CMOS_PORT_DATA); }
+static void cmos_write_data(void *ctx, uint8_t v) { (void)ctx; outb(CMOS_PORT_DATA, v); }
+static void cmos_write_index(void *ctx, uint8_t v) { (void)ctx; outb(CMOS_PORT_INDEX, v); }
+static void fwcfg_select(void *ctx, uint16_t key) { (void)ctx; outw(FWCFG_PORT_SELECTOR, key); }
+static uint8_t fwcfg_read_byte(void *ctx) { (void)ctx; return inb(FWCFG_PORT_DATA); }
+
+static void testdev_event(void *ctx, const struct testdev_event *ev)
+{
+    char line[TESTDEV_LINE_MAX];
+    (void)ctx;
+    testdev_format_event(ev, line, sizeof(line));
+    log_info("testdev", "%s", line);
+}
+
+void vtl0_io_init(struct partition *p)
+{
+    static const struct cmos_ops cmos_ops = { cmos_write_index, cmos_read_data, cmos_write_data, NULL };
+    static const struct fwcfg_ops fwcfg_ops = { fwcfg_select, fwcfg_read_byte, NULL };
+    const struct testdev_ops testdev_ops = { testdev_event, p };
+    /* VTL0's RAM as its firmware must see it: the top 1 MiB of the first block holds the
+     * firmware image that the ROM ranges map, so it is not RAM for VTL0. */
+    uint64_t ram_below_4g = p->rom_bios_offset;
+
+    for (size_t i = 0; i < ARRAY_SIZE(port_handlers); i++)
+        vtl0_io_set_intercept(p, port_handlers[i].first, port_handlers[i].count, true);
+    cmos_view_init(&p->cmos, ram_below_4g, p->ram_above_4g, &cmos_ops);
+    if (fwcfg_view_init(&p->fwcfg, ram_below_4g, p->ram_above_4g, &fwcfg_ops) != 0)
+        log_warn("vtl0", "no fw_cfg device: VTL0 sees none either");
+    else
+        log_info("vtl0", "fw_cfg: %u files for VTL0, e820 key 0x%x, DMA hidden",
+                 p->fwcfg.file_count, p->fwcfg.e820_key);
+    testdev_init(&p->testdev, p->test_script, p->test_script_len, &testdev_ops);
+}
+
+void vtl0_io_reset(struct partition *p)
+{
+    p->kbc_expect_output_port = false;
+    p->port92 = PORT92_A20;
+    p->debugcon_len = 0;
+    p->fwcfg.selected = FW_CFG_SIGNATURE;
+    p->fwcfg.offset = 0;
+}
+
+/* ---- IOIO exits ---------------------------------------------------------------------- */
+
+static const struct port_handler *find_handler(struct partition *p, uint16_t port)
+{
+    if (p->pm_base != 0 && port >= p->pm_base + PM1A_CNT_OFFSET && port < p->pm_base + PM1A_CNT_OFFSET + 2) {
+        /* The one handler whose port moves: it follows VTL0's PM I/O base. */
+        static struct port_handler pm = { 0, 2, "pm1a-control", pm1a_control };
+        pm.first = (uint16_t)(p->pm_base + PM1A_CNT_OFFSET);
+        return &pm;
+    }
+    for (size_t i = 0; i < ARRAY_SIZE(port_handlers); i++) {
+        if (port >= port_handlers[i].first && port < port_handlers[i].first + port_handlers[i].count)
+            return &port_handlers[i];
+    }
+    return NULL;
+}
+
+/* One element of an IN or OUT, split into byte accesses where it straddles handlers. */
+static void port_access(struct partition *p, uint16_t port, unsigned size, bool is_write, uint32_t *value)
+{
+    const struct port_handler *h = find_handler(p, port);
+    if (h != NULL && port + size <= (unsigned)h->first + h->count) {
+        h->fn(p, port, size, is_write, value);
+        return;
+    }
+    /* An access that only partly hits an intercepted range (e.g. a dword at 0x5F):
+     * byte by byte, each byte to whoever owns it. */
+    uint32_t result = 0;
+    for (unsigned i = 0; i < size; i++) {
+        uint16_t port_i = (uint16_t)(port + i);
+        uint32_t byte = (*value >> (8 * i)) & 0xFF;
+        const struct port_handler *hi = find_handler(p, port_i);
+        if (hi != NULL)
+            hi->fn(p, port_i, 1, is_write, &byte);
+        else if (is_write)
+            outb(port_i, (uint8_t)byte);
+        else
+            byte = inb(port_i);
+        result |= (byte & 0xFF) << (8 * i);
+    }
+    if (!is_write)
+        *value = result;
+}
+
+static uint64_t segment_base(const struct vmcb_save *s, unsigned seg)
+{
+    switch (seg) {
+    case INSN_SEG_ES: return s->es.base;
+    case INSN_SEG_CS: return s->cs.base;
+    case INSN_SEG_SS: return s->ss.base;
+    case INSN_SEG_FS: return s->fs.base;
+    case INSN_SEG_GS: return s->gs.base;
+    default: return s->ds.base;
+    }
+}
+
+static int walk_read(void *ctx, uint64_t gpa, void *buf, size_t n)
+{
+    return vtl0_read_gpa(ctx, gpa, buf, n);
+}
+
+/* INS/OUTS, with or without REP: every element goes through port_access and VTL0's
+ * memory as VTL0 sees it (its paging, then the GPA map). */
+static enum exit_action string_io(struct partition *p, uint64_t info1, uint16_t port, unsigned size)
+{
+    struct vmcb_save *s = &p->vmcb->save;
+    struct guest_cpu_state cpu;
+    bool is_in = info1 & IOIO_TYPE_IN;
+    bool rep = info1 & IOIO_REP;
+    unsigned addr_size = ioio_addr_size(info1);
+    uint64_t addr_mask = addr_size == 8 ? ~0ull : (1ull << (8 * addr_size)) - 1;
+    unsigned index_reg = is_in ? GPR_RDI : GPR_RSI;
+    /* INS always writes ES:rDI; OUTS reads its segment (EXITINFO1 gives it). */
+    unsigned seg = is_in ? INSN_SEG_ES : (unsigned)((info1 & IOIO_SEG_MASK) >> IOIO_SEG_SHIFT);
+    int64_t step = (s->rflags & (1u << 10)) ? -(int64_t)size : (int64_t)size;   /* DF */
+    uint64_t count = rep ? p->gprs.gpr[GPR_RCX] & addr_mask : 1;
+    uint64_t done = 0;
+
+    partition_cpu_state(p, &cpu);
+    struct guest_paging paging;
+    guest_paging_from_cpu(&cpu, &paging);
+    p->stats.io_string++;
+    while (done < count && done < STRING_IO_MAX_PER_EXIT) {
+        uint64_t offset = p->gprs.gpr[index_reg] & addr_mask;
+        uint64_t linear = segment_base(s, seg) + offset;
+        if (cpu_mode_of(&cpu) != CPU_MODE_LONG64)
+            linear &= 0xFFFFFFFFull;
+        uint64_t gpa;
+        uint32_t pf_error = 0;
+        int err = guest_translate(&paging, linear, (is_in ? GW_WRITE : GW_READ) | (cpu.cpl == 3 ? GW_USER : 0),
+                                  walk_read, p, &gpa, &pf_error);
+        if (err == -EFAULT) {
+            s->cr2 = linear;
+            vtl0_inject_exception(p, 14, true, pf_error);
+            break;
+        }
+        uint32_t value = 0;
+        if (err == 0 && is_in) {
+            port_access(p, port, size, false, &value);
+            if (vtl0_write_gpa(p, gpa, &value, size) != 0)
+                p->stats.rom_writes_dropped++;
+        } else if (err == 0) {
+            if (vtl0_read_gpa(p, gpa, &value, size) != 0) {
+                value = 0xFFFFFFFFu;
+                p->stats.unmapped_reads++;
+            }
+            port_access(p, port, size, true, &value);
+        } else {
+            vtl0_report_error(p, "string I/O: cannot walk VTL0's page tables");
+            return EXIT_STOP;
+        }
+        p->gprs.gpr[index_reg] = (p->gprs.gpr[index_reg] & ~addr_mask) | ((offset + (uint64_t)step) & addr_mask);
+        done++;
+        if (p->pending_halt != VTL0_HALT_NONE)
+            break;
+    }
+    if (rep)
+        p->gprs.gpr[GPR_RCX] = (p->gprs.gpr[GPR_RCX] & ~addr_mask) | ((count - done) & addr_mask);
+    /* Finished (or a single element): move on; otherwise re-execute for the rest. */
+    if (!rep || done == count)
+        s->rip = p->vmcb->control.exit_info2;
+    return EXIT_RESUME;
+}
+
+enum exit_action vtl0_handle_ioio(struct partition *p)
+{
+    uint64_t info1 = p->vmcb->control.exit_info1;
+    uint16_t port = (uint16_t)ioio_port(info1);
+    unsigned size = ioio_size(info1);
+
+    if (info1 & IOIO_STR)
+        return string_io(p, info1, port, size);
+
+    uint64_t *rax = &p->gprs.gpr[GPR_RAX];
+    uint64_t mask = size == 4 ? 0xFFFFFFFFull : size == 2 ? 0xFFFFull : 0xFFull;
+    uint32_t value = (uint32_t)(*rax & mask);
+    if (info1 & IOIO_TYPE_IN) {
+        value = 0;
+        port_access(p, port, size, false, &value);
+        /* IN eax zero-extends into RAX; IN al/ax merge (APM vol. 3, "IN"). */
+        *rax = size == 4 ? (uint64_t)value : (*rax & ~mask) | (value & mask);
+    } else {
+        port_access(p, port, size, true, &value);
+    }
+    p->vmcb->save.rip = p->vmcb->control.exit_info2;   /* IOIO gives the next RIP */
+    return EXIT_RESUME;
+}
