@@ -27,6 +27,14 @@ static bool dps_valid;
 static uint64_t dps_errors, dps_reads, start_errors;
 static int last_start_error;
 static char dps_buf[DPS_BUF_SIZE];
+static inspect_fn slot_table_fn;
+static void *slot_table_ctx;
+
+void get_set_slot_table_inspect(inspect_fn fn, void *ctx)
+{
+    slot_table_fn = fn;
+    slot_table_ctx = ctx;
+}
 
 static uint8_t com2_read(void *ctx, unsigned reg)
 {
@@ -138,8 +146,10 @@ static void inspect_get(struct inspect_writer *w, void *ctx)
     inspect_hex(w, "generation_id_low", dps.generation_id_low);
     inspect_hex(w, "generation_id_high", dps.generation_id_high);
     inspect_end(w);
-    /* RAM GPA range slots as Mezzanine sees them: filled by the GET-backed PAM issue. */
+    /* RAM GPA range slots as Mezzanine sees them: the GET-backed PAM fills this. */
     inspect_begin(w, "slot_table");
+    if (slot_table_fn)
+        slot_table_fn(w, slot_table_ctx);
     inspect_end(w);
 }
 

@@ -57,6 +57,11 @@ int get_read_time(int64_t *utc);
 int get_map_framebuffer(uint64_t gpa, uint32_t *status);
 int get_unmap_framebuffer(uint32_t *status);
 
+/* The GET-backed PAM fills inspect "get/slot_table" (the slots as Mezzanine sees them)
+ * through fn, called inside that object; until then it is empty. */
+struct inspect_writer;
+void get_set_slot_table_inspect(void (*fn)(struct inspect_writer *w, void *ctx), void *ctx);
+
 /* A guest notification buffered for its consumer (servicing takes SAVE requests). */
 size_t get_take_guest_notification(uint16_t id, void *out, size_t cap);
 
