@@ -119,9 +119,10 @@ static inline unsigned insn_modrm_rm(const struct insn *in)
  * Decodes one instruction from bytes[0, avail) as the CPU would in `mode`.
  * Returns 0 and fills *out; -EAGAIN if the bytes end before the instruction does, with
  * out->length = the number of bytes needed to go on (always > avail; the caller fetches
- * more, e.g. from the next page, and calls again); -EINVAL if the instruction would be
- * longer than 15 bytes; -ENOTSUP for an opcode that is undefined (or invalid in this
- * mode: the #UD cases listed in insn_decode.c), EVEX and XOP.
+ * more, e.g. from the next page, and calls again); -EINVAL as soon as the bytes seen
+ * make it longer than 15 (a #GP), even if avail ends first; -ENOTSUP for an opcode that
+ * is undefined or invalid in this mode (the #UD cases listed in insn_decode.c), EVEX
+ * and XOP. Never reads past bytes[avail - 1].
  */
 int insn_decode(const uint8_t *bytes, size_t avail, enum cpu_mode mode, struct insn *out);
 
