@@ -51,6 +51,7 @@ void boot_options_default(struct boot_options *opts)
     opts->vtl2_size = VTL2_DEFAULT_SIZE;
     opts->fault = TEST_FAULT_NONE;
     opts->halt = TEST_HALT_NONE;
+    opts->bench = BENCH_NONE;
 }
 
 int parse_size(const char *text, uint64_t *out)
@@ -107,6 +108,10 @@ static const char *apply_option(struct boot_options *opts, const char *key, cons
         if (h < 0)
             return "expected power-off, reset, triple-fault or panic";
         opts->halt = (enum test_halt)h;
+    } else if (strcmp(key, "mezz.bench") == 0) {
+        if (strcmp(value, "exits") != 0)
+            return "expected exits";
+        opts->bench = BENCH_EXITS;
     } else {
         return "unknown option";
     }

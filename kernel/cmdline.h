@@ -27,11 +27,17 @@ enum test_halt {
     TEST_HALT_PANIC,
 };
 
+enum bench_kind {
+    BENCH_NONE = 0,
+    BENCH_EXITS,                /* kernel/bench_exits.c: exit cost, bare vs full path */
+};
+
 struct boot_options {
     enum log_level log_level;
     uint64_t vtl2_size;
     enum test_fault fault;
     enum test_halt halt;
+    enum bench_kind bench;
 };
 
 /* Called once per rejected option; `reason` is a static string. */

@@ -12,6 +12,7 @@
 #include "arch/x86_64/idt.h"
 #include "arch/x86_64/layout.h"
 #include "arch/x86_64/tsc.h"
+#include "kernel/bench_exits.h"
 #include "kernel/boot_params.h"
 #include "get/get.h"
 #include "kernel/boot_info.h"
@@ -231,8 +232,13 @@ void kmain(uint32_t magic, uint32_t info_pa)
     inspect_nodes_register();
     diag_init();
     get_start();
-    /* START_VTL0_COMPLETED goes out from start_vtl0(), when VTL0 really starts. */
-    start_vtl0();
+    if (options.bench == BENCH_EXITS) {
+        bench_exits_run(&pmm, vtl2.base);
+        log_info("boot", "benchmark done; VTL0 not started");
+    } else {
+        /* START_VTL0_COMPLETED goes out from start_vtl0(), when VTL0 really starts. */
+        start_vtl0();
+    }
     log_info("boot", "waiting");
     kernel_idle();
 }

@@ -9,6 +9,7 @@
 
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/svm.h"
+#include "get/get.h"
 #include "kernel/log.h"
 #include "kernel/machine.h"
 #include "kernel/panic.h"
@@ -48,6 +49,21 @@ static const char *const halt_names[] = {
     [VTL0_HALT_NONE] = "none", [VTL0_HALT_POWER_OFF] = "power-off", [VTL0_HALT_RESET] = "reset",
     [VTL0_HALT_TRIPLE_FAULT] = "triple-fault", [VTL0_HALT_ERROR] = "error",
 };
+
+/* The host channels are polled from the run loop at most every POLL_INTERVAL_US: each
+ * poll reads UART status registers, and polling on every exit added a fifth to the cost
+ * of an exit (tools/bench/exits.py, docs/benchmarks.md). 100 us is far below any GET
+ * timeout, and while VTL0 computes without exiting nothing polls anyway. */
+#define POLL_INTERVAL_US 100
+
+static inline void poll_host_channels(struct partition *p)
+{
+    uint64_t now = rdtsc();
+    if (now - p->last_poll_tsc < p->poll_interval_tsc)
+        return;
+    p->last_poll_tsc = now;
+    kernel_poll();
+}
 
 /* ---- memory for the VMCB and the permission maps -------------------------------- */
 
@@ -238,6 +254,7 @@ int partition_init(struct partition *p, const struct partition_config *cfg, stru
     p->low_ram_end = cfg->low_ram_end;
     p->rom_bios_offset = cfg->low_ram_end - MiB(1);
     p->ram_above_4g = cfg->ram_above_4g;
+    p->poll_interval_tsc = log_tsc_hz() / (1000000 / POLL_INTERVAL_US);
 
     if (cfg->firmware_size < VTL0_FIRMWARE_MIN || cfg->firmware_size > VTL0_FIRMWARE_MAX ||
         !IS_ALIGNED(cfg->firmware_size, KiB(64))) {
@@ -288,6 +305,7 @@ int partition_init(struct partition *p, const struct partition_config *cfg, stru
     vtl0_msr_init(p);
     vtl0_pci_init(p);
     partition_reset(p);
+    partition_inspect_register(p);
     log_info("vtl0", "partition ready: RAM 0x0-0x%llx, rom_bios_offset 0x%llx, firmware %llu KiB",
              (unsigned long long)(p->low_ram_end - 1), (unsigned long long)p->rom_bios_offset,
              (unsigned long long)(p->firmware_size >> 10));
@@ -448,18 +466,23 @@ static enum exit_kind kind_of(uint64_t code)
     }
 }
 
-static enum exit_action dispatch_exit(struct partition *p)
+static inline enum exit_action dispatch_exit(struct partition *p)
 {
     struct vmcb_control *c = &p->vmcb->control;
     uint64_t code = c->exit_code;
 
-    p->stats.exits[kind_of(code)]++;
     /* An event that was being delivered when the exit happened must be delivered again
      * ("Event Injection": EXITINTINFO). */
     if (c->exit_int_info & EVENT_VALID) {
         c->event_inject = c->exit_int_info;
         c->exit_int_info = 0;
     }
+    /* Port I/O is the most frequent exit by far (SeaBIOS: 9 in 10): straight there. */
+    if (code == VMEXIT_IOIO) {
+        p->stats.exits[EXIT_KIND_IOIO]++;
+        return vtl0_handle_ioio(p);
+    }
+    p->stats.exits[kind_of(code)]++;
     if (code == VMEXIT_NPF)
         return vtl0_handle_npf(p);
     if (code == VMEXIT_INVALID) {
@@ -471,23 +494,47 @@ static enum exit_action dispatch_exit(struct partition *p)
     return handle_unexpected(p);
 }
 
+/* How long the host gets to end the VM after VTL0's power-off before Mezzanine ends
+ * the machine itself (no host, or a host that does not act). */
+#define HOST_POWER_OFF_GRACE_US 2000000u
+
+static NORETURN void power_off(void)
+{
+    /* As OpenHCL: tell the host, which tears the VM down. */
+    get_notify_power_off(false);
+    uint64_t start = log_uptime_us();
+    while (log_uptime_us() - start < HOST_POWER_OFF_GRACE_US) {
+        kernel_poll();
+        __asm__ volatile("pause");
+    }
+    log_warn("vtl0", "the host did not end the VM after POWER_OFF: powering off");
+    machine_power_off();
+}
+
 static void finish_halt(struct partition *p)
 {
     enum vtl0_halt halt = p->pending_halt;
+    struct guest_cpu_state cpu;
     p->pending_halt = VTL0_HALT_NONE;
     switch (halt) {
     case VTL0_HALT_NONE:
         return;
     case VTL0_HALT_POWER_OFF:
-        /* Until the GET carries it to the host, VTL0's power-off ends the machine. */
-        machine_power_off();
+        power_off();
     case VTL0_HALT_RESET:
+        /* The host is told; VTL0 restarts here with a chipset reset (SPEC section 5). */
+        get_notify_reset();
         p->stats.resets++;
         log_info("vtl0", "restarting VTL0 from the reset vector (reset #%llu)",
                  (unsigned long long)p->stats.resets);
         partition_reset(p);
         return;
     case VTL0_HALT_TRIPLE_FAULT:
+        partition_cpu_state(p, &cpu);
+        get_notify_triple_fault(&p->gprs, &cpu);
+        p->state = VTL0_STOPPED;
+        log_info("vtl0", "VTL0 stopped; Mezzanine keeps running");
+        return;
     case VTL0_HALT_ERROR:
         p->state = VTL0_STOPPED;
         log_info("vtl0", "VTL0 stopped; Mezzanine keeps running");
@@ -495,31 +542,41 @@ static void finish_halt(struct partition *p)
     }
 }
 
+void partition_step(struct partition *p)
+{
+    if (p->state != VTL0_RUNNING) {
+        kernel_poll();
+        __asm__ volatile("pause");
+        return;
+    }
+    /* Fast-path checks stay inline: under TCG every call and return is an indirect
+     * branch to look up, which is most of the cost of a cheap exit (benchmarks.md). */
+    if (p->npt_generation != p->gpa.generation)
+        vtl0_sync_npt(p);
+    if (p->irq_count != 0 || p->nmi_pending ||
+        (p->vmcb->control.intercept_misc1 & INTERCEPT1_VINTR))
+        vtl0_irq_prepare_entry(p);
+    p->vmcb->save.rax = p->gprs.gpr[GPR_RAX];
+    p->vmcb->save.rsp = p->gprs.gpr[GPR_RSP];
+    svm_enter(p->vmcb_pa, &p->gprs);
+    p->gprs.gpr[GPR_RAX] = p->vmcb->save.rax;
+    p->gprs.gpr[GPR_RSP] = p->vmcb->save.rsp;
+    p->vmcb->control.tlb_control = TLB_CONTROL_NONE;
+    p->vmcb->control.event_inject = 0;
+
+    if (dispatch_exit(p) == EXIT_STOP && p->pending_halt == VTL0_HALT_NONE)
+        p->pending_halt = VTL0_HALT_ERROR;
+    p->vmcb->save.rax = p->gprs.gpr[GPR_RAX];
+    p->vmcb->save.rsp = p->gprs.gpr[GPR_RSP];
+    if (p->pending_halt != VTL0_HALT_NONE)
+        finish_halt(p);
+    poll_host_channels(p);
+}
+
 NORETURN void partition_run(struct partition *p)
 {
     log_info("vtl0", "starting VTL0 at %04x:%04llx", p->vmcb->save.cs.selector,
              (unsigned long long)p->vmcb->save.rip);
-    for (;;) {
-        if (p->state != VTL0_RUNNING) {
-            kernel_poll();
-            __asm__ volatile("pause");
-            continue;
-        }
-        vtl0_sync_npt(p);
-        vtl0_irq_prepare_entry(p);
-        p->vmcb->save.rax = p->gprs.gpr[GPR_RAX];
-        p->vmcb->save.rsp = p->gprs.gpr[GPR_RSP];
-        svm_enter(p->vmcb_pa, &p->gprs);
-        p->gprs.gpr[GPR_RAX] = p->vmcb->save.rax;
-        p->gprs.gpr[GPR_RSP] = p->vmcb->save.rsp;
-        p->vmcb->control.tlb_control = TLB_CONTROL_NONE;
-        p->vmcb->control.event_inject = 0;
-
-        if (dispatch_exit(p) == EXIT_STOP && p->pending_halt == VTL0_HALT_NONE)
-            p->pending_halt = VTL0_HALT_ERROR;
-        p->vmcb->save.rax = p->gprs.gpr[GPR_RAX];
-        p->vmcb->save.rsp = p->gprs.gpr[GPR_RSP];
-        finish_halt(p);
-        kernel_poll();
-    }
+    for (;;)
+        partition_step(p);
 }

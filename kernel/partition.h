@@ -84,6 +84,8 @@ struct partition {
     struct page_table npt;
     uint64_t npt_generation;         /* gpa.generation the NPT was built from */
     uint16_t pm_base;                /* PIIX4 PM I/O base VTL0 programmed (0 = none) */
+    uint64_t poll_interval_tsc;      /* host channels polled at most this often */
+    uint64_t last_poll_tsc;
 
     /* plain state */
     enum vtl0_run_state state;
@@ -117,6 +119,10 @@ struct partition_config {
 /* Checks SVM, allocates the VMCB, permission maps and NPT, copies the firmware and puts
  * VTL0 in its reset state. Returns 0 or a negative errno (logged). */
 int partition_init(struct partition *p, const struct partition_config *cfg, struct pmm *pmm);
+
+/* One round of the run loop: enter VTL0, handle the exit (or, with VTL0 stopped, serve
+ * the host channels once). */
+void partition_step(struct partition *p);
 
 /* Runs VTL0 until Mezzanine is told to stop; never returns. */
 NORETURN void partition_run(struct partition *p);

@@ -49,6 +49,9 @@ enum exit_action vtl0_handle_npf(struct partition *p);
 int vtl0_advance_rip(struct partition *p);        /* past the current instruction */
 void vtl0_sync_npt(struct partition *p);
 
+/* partition_inspect.c */
+void partition_inspect_register(struct partition *p);
+
 /* partition.c */
 void vtl0_inject_exception(struct partition *p, uint8_t vector, bool has_error, uint32_t error);
 void vtl0_request_halt(struct partition *p, enum vtl0_halt halt, const char *why);

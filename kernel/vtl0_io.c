@@ -206,6 +206,19 @@ static const struct port_handler port_handlers[] = {
     { PCI_PORT_FIRST, PCI_PORT_COUNT, "pci-config", pci_port },
 };
 
+/* Which handler owns each port: index + 1 into port_handlers[], PORT_OWNER_PM for the
+ * moving PM1a_CNT pair, 0 for none. A table rather than a search: the lookup is on every
+ * I/O exit. */
+#define PORT_OWNER_PM 0xFF
+static uint8_t port_owner[0x10000];
+_Static_assert(ARRAY_SIZE(port_handlers) < PORT_OWNER_PM, "port_owner indexes fit a byte");
+
+static void set_owner(uint16_t first, unsigned count, uint8_t owner)
+{
+    for (unsigned i = 0; i < count && first + i <= 0xFFFF; i++)
+        port_owner[first + i] = owner;
+}
+
 /* ---- the permission map -------------------------------------------------------------- */
 
 void vtl0_io_set_intercept(struct partition *p, uint16_t port, unsigned count, bool on)
@@ -224,12 +237,26 @@ void vtl0_io_set_intercept(struct partition *p, uint16_t port, unsigned count, b
 void vtl0_pm_base_changed(void *ctx, uint16_t base, bool enabled)
 {
     struct partition *p = ctx;
-    if (p->pm_base != 0)
-        vtl0_io_set_intercept(p, (uint16_t)(p->pm_base + PM1A_CNT_OFFSET), 2, false);
+    if (p->pm_base != 0) {
+        uint16_t old = (uint16_t)(p->pm_base + PM1A_CNT_OFFSET);
+        vtl0_io_set_intercept(p, old, 2, false);
+        set_owner(old, 2, 0);
+        /* A fixed handler may share the old ports (VTL0 can put the base anywhere). */
+        for (size_t i = 0; i < ARRAY_SIZE(port_handlers); i++) {
+            const struct port_handler *h = &port_handlers[i];
+            for (unsigned k = 0; k < 2; k++) {
+                if (old + k >= h->first && old + k < h->first + h->count) {
+                    set_owner((uint16_t)(old + k), 1, (uint8_t)(i + 1));
+                    vtl0_io_set_intercept(p, (uint16_t)(old + k), 1, true);
+                }
+            }
+        }
+    }
     p->pm_base = enabled ? base : 0;
     if (p->pm_base != 0) {
         /* Follow PM1a_CNT wherever VTL0 puts the PM I/O base (SPEC section 5). */
         vtl0_io_set_intercept(p, (uint16_t)(p->pm_base + PM1A_CNT_OFFSET), 2, true);
+        set_owner((uint16_t)(p->pm_base + PM1A_CNT_OFFSET), 2, PORT_OWNER_PM);
         log_debug("vtl0", "PM1a_CNT intercepted at 0x%x", p->pm_base + PM1A_CNT_OFFSET);
     }
 }
@@ -257,8 +284,10 @@ void vtl0_io_init(struct partition *p)
      * firmware image that the ROM ranges map, so it is not RAM for VTL0. */
     uint64_t ram_below_4g = p->rom_bios_offset;
 
-    for (size_t i = 0; i < ARRAY_SIZE(port_handlers); i++)
+    for (size_t i = 0; i < ARRAY_SIZE(port_handlers); i++) {
         vtl0_io_set_intercept(p, port_handlers[i].first, port_handlers[i].count, true);
+        set_owner(port_handlers[i].first, port_handlers[i].count, (uint8_t)(i + 1));
+    }
     cmos_view_init(&p->cmos, ram_below_4g, p->ram_above_4g, &cmos_ops);
     if (fwcfg_view_init(&p->fwcfg, ram_below_4g, p->ram_above_4g, &fwcfg_ops) != 0)
         log_warn("vtl0", "no fw_cfg device: VTL0 sees none either");
@@ -279,23 +308,21 @@ void vtl0_io_reset(struct partition *p)
 
 /* ---- IOIO exits ---------------------------------------------------------------------- */
 
-static const struct port_handler *find_handler(struct partition *p, uint16_t port)
+static inline __attribute__((always_inline)) const struct port_handler *
+find_handler(struct partition *p, uint16_t port)
 {
-    if (p->pm_base != 0 && port >= p->pm_base + PM1A_CNT_OFFSET && port < p->pm_base + PM1A_CNT_OFFSET + 2) {
+    uint8_t owner = port_owner[port];
+    if (owner == PORT_OWNER_PM) {
         /* The one handler whose port moves: it follows VTL0's PM I/O base. */
         static struct port_handler pm = { 0, 2, "pm1a-control", pm1a_control };
         pm.first = (uint16_t)(p->pm_base + PM1A_CNT_OFFSET);
         return &pm;
     }
-    for (size_t i = 0; i < ARRAY_SIZE(port_handlers); i++) {
-        if (port >= port_handlers[i].first && port < port_handlers[i].first + port_handlers[i].count)
-            return &port_handlers[i];
-    }
-    return NULL;
+    return owner ? &port_handlers[owner - 1] : NULL;
 }
 
 /* One element of an IN or OUT, split into byte accesses where it straddles handlers. */
-static void port_access(struct partition *p, uint16_t port, unsigned size, bool is_write, uint32_t *value)
+static inline __attribute__((always_inline)) void port_access(struct partition *p, uint16_t port, unsigned size, bool is_write, uint32_t *value)
 {
     const struct port_handler *h = find_handler(p, port);
     if (h != NULL && port + size <= (unsigned)h->first + h->count) {

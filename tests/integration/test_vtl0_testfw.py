@@ -138,6 +138,14 @@ def test_legacy_region_visibility(vm, testfw, mode):
             if address >= 0xF0000:
                 offset = address - 0xF0000
                 assert before == int.from_bytes(image[offset:offset + 4], "little"), where
+    # Every dropped write is counted by Mezzanine (inspect "partition/counters"): the
+    # writes to read-only mappings and to nothing at all, plus the firmware's own.
+    counters = machine.inspect("partition/counters")
+    rom = sum(1 for _, kind in regions if kind == "ROM")
+    none = sum(1 for _, kind in regions if kind == "NONE")
+    assert counters["rom_writes_dropped"] >= rom, counters
+    assert counters["unmapped_writes"] >= none, counters
+    assert counters["unmapped_reads"] >= none, counters
     assert_no_panic(machine)
 
 

@@ -45,6 +45,7 @@ static void expect_defaults(const struct boot_options *o)
     assert_int_equal(o->vtl2_size, 0x4000000);     /* 64 MiB */
     assert_int_equal(o->fault, TEST_FAULT_NONE);
     assert_int_equal(o->halt, TEST_HALT_NONE);
+    assert_int_equal(o->bench, BENCH_NONE);
 }
 
 /* Parses a line holding one bad mezz.* option: one warning naming it, defaults kept. */
@@ -204,6 +205,18 @@ static void test_halts(void **state)
     expect_rejected("mezz.halt=reboot", "mezz.halt=reboot", reason);
     expect_rejected("mezz.halt=", "mezz.halt=", reason);
     expect_rejected("mezz.halt=poweroff", "mezz.halt=poweroff", reason);
+}
+
+static void test_bench(void **state)
+{
+    (void)state;
+    struct boot_options o;
+    struct warnings w;
+    assert_int_equal(parse("mezz.bench=exits", &o, &w), 0);
+    assert_int_equal(w.count, 0);
+    assert_int_equal(o.bench, BENCH_EXITS);
+    expect_rejected("mezz.bench=fast", "mezz.bench=fast", "expected exits");
+    expect_rejected("mezz.bench=", "mezz.bench=", "expected exits");
 }
 
 static void test_bad_log_level(void **state)
@@ -376,6 +389,7 @@ int main(void)
         cmocka_unit_test(test_vtl2_size_rules),
         cmocka_unit_test(test_faults),
         cmocka_unit_test(test_halts),
+        cmocka_unit_test(test_bench),
         cmocka_unit_test(test_bad_log_level),
         cmocka_unit_test(test_unknown_mezz_key),
         cmocka_unit_test(test_foreign_words_ignored),

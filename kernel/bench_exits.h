@@ -1,0 +1,12 @@
+/* The built-in exit-cost benchmark (mezz.bench=exits); see bench_exits.c. */
+#ifndef MEZZ_KERNEL_BENCH_EXITS_H
+#define MEZZ_KERNEL_BENCH_EXITS_H
+
+#include <stdint.h>
+
+#include "mm/pmm.h"
+
+/* Runs the benchmark against a VTL0 of its own and logs "bench: exits: ..." lines. */
+void bench_exits_run(struct pmm *pmm, uint64_t low_ram_end);
+
+#endif
