@@ -60,6 +60,7 @@ KERNEL_SRCS := \
 	kernel/diag_proto.c \
 	kernel/partition.c \
 	kernel/partition_inspect.c \
+	kernel/vtl0_devices.c \
 	kernel/bench_exits.c \
 	kernel/vtl0_io.c \
 	kernel/vtl0_pci.c \

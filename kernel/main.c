@@ -24,6 +24,7 @@
 #include "kernel/multiboot_parse.h"
 #include "kernel/panic.h"
 #include "kernel/partition.h"
+#include "kernel/vtl0_devices.h"
 #include "kernel/poll.h"
 #include "kernel/test_hooks.h"
 #include "kernel/version.h"
@@ -174,6 +175,7 @@ static void start_vtl0(void)
         log_error("vtl0", "VTL0 not started");
         return;
     }
+    vtl0_devices_init(&partition, &vtl2);
     get_notify_start_vtl0_completed();
     partition_run(&partition);
 }

@@ -229,6 +229,14 @@ static int setup_gpa_map(struct partition *p)
     return err;
 }
 
+int vtl0_add_reset_hook(struct partition *p, void (*reset)(void *ctx), void *ctx)
+{
+    if (p->reset_hook_count == VTL0_MAX_RESET_HOOKS)
+        return -ENOSPC;
+    p->reset_hooks[p->reset_hook_count++] = (struct vtl0_reset_hook){ reset, ctx };
+    return 0;
+}
+
 void partition_reset(struct partition *p)
 {
     place_firmware(p);
@@ -239,6 +247,8 @@ void partition_reset(struct partition *p)
     vtl0_pci_reset(p);       /* PAM back to reset values, applied to the GPA map */
     vtl0_io_reset(p);
     vtl0_irq_reset(p);
+    for (unsigned i = 0; i < p->reset_hook_count; i++)
+        p->reset_hooks[i].reset(p->reset_hooks[i].ctx);
     vtl0_sync_npt(p);
 }
 

@@ -25,6 +25,43 @@
 #define VTL0_IOAPIC_BASE    0xFEC00000ull
 #define VTL0_IRQ_QUEUE      16
 #define VTL0_DEBUGCON_LINE  160
+#define VTL0_MAX_PCI_FUNCTIONS 4
+#define VTL0_MAX_MMIO_DEVICES  4
+#define VTL0_MAX_PORT_DEVICES  4
+#define VTL0_MAX_RESET_HOOKS   4
+
+/*
+ * Seams for emulated devices (display, i440BX): every callback gets its device's ctx.
+ * PCI config accesses are at byte `offset` (0-255) of the function, size 1, 2 or 4;
+ * MMIO accesses are at `offset` into the registered range; port accesses at the port.
+ * Callbacks never fail: what they do not decode they drop (writes) or read as all-ones,
+ * counting it themselves.
+ */
+struct vtl0_pci_function {
+    uint32_t bdf;                         /* PCI_BDF(bus, dev, fn) */
+    uint32_t (*read)(void *ctx, unsigned offset, unsigned size);
+    void (*write)(void *ctx, unsigned offset, unsigned size, uint32_t value);
+    void *ctx;
+};
+
+struct vtl0_mmio_device {
+    bool active;
+    uint64_t gpa, size;                   /* may move: vtl0_mmio_move() */
+    uint64_t (*read)(void *ctx, uint64_t offset, unsigned size);
+    void (*write)(void *ctx, uint64_t offset, unsigned size, uint64_t value);
+    void *ctx;
+};
+
+struct vtl0_port_device {
+    uint16_t first, count;
+    void (*io)(void *ctx, uint16_t port, unsigned size, bool is_write, uint32_t *value);
+    void *ctx;
+};
+
+struct vtl0_reset_hook {
+    void (*reset)(void *ctx);             /* VTL0 reset: the device back to power-on */
+    void *ctx;
+};
 
 /* Why VTL0 stopped running. */
 enum vtl0_halt {
@@ -105,6 +142,15 @@ struct partition {
     struct cmos_view cmos;
     struct testdev testdev;
     struct partition_stats stats;
+
+    /* emulated devices (runtime glue) */
+    struct vtl0_pci_function pci_functions[VTL0_MAX_PCI_FUNCTIONS];
+    unsigned pci_function_count;
+    struct vtl0_mmio_device mmio_devices[VTL0_MAX_MMIO_DEVICES];
+    struct vtl0_port_device port_devices[VTL0_MAX_PORT_DEVICES];
+    unsigned port_device_count;
+    struct vtl0_reset_hook reset_hooks[VTL0_MAX_RESET_HOOKS];
+    unsigned reset_hook_count;
 };
 
 struct partition_config {
@@ -135,6 +181,18 @@ void partition_reset(struct partition *p);
  * map). Writes honour read-only mappings. Return 0, -EFAULT (unmapped) or -EPERM. */
 int vtl0_read_gpa(struct partition *p, uint64_t gpa, void *buf, size_t n);
 int vtl0_write_gpa(struct partition *p, uint64_t gpa, const void *buf, size_t n);
+
+/*
+ * Device registration, before partition_run (from a device's init, after partition_init).
+ * Each returns 0, -ENOSPC when its table is full, or -EEXIST for a bdf or port range
+ * already taken. vtl0_mmio_add returns the device's id (>= 0).
+ */
+int vtl0_pci_add_function(struct partition *p, const struct vtl0_pci_function *fn);
+int vtl0_mmio_add(struct partition *p, const struct vtl0_mmio_device *dev);
+/* A BAR moved: the device now answers at gpa (active) or nowhere (!active). */
+void vtl0_mmio_move(struct partition *p, int id, bool active, uint64_t gpa);
+int vtl0_port_add(struct partition *p, const struct vtl0_port_device *dev);
+int vtl0_add_reset_hook(struct partition *p, void (*reset)(void *ctx), void *ctx);
 
 /* Snapshot of VTL0's CPU state from the VMCB. */
 void partition_cpu_state(const struct partition *p, struct guest_cpu_state *out);

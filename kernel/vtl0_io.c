@@ -210,8 +210,10 @@ static const struct port_handler port_handlers[] = {
  * moving PM1a_CNT pair, 0 for none. A table rather than a search: the lookup is on every
  * I/O exit. */
 #define PORT_OWNER_PM 0xFF
+#define PORT_OWNER_DEVICE 0xF0   /* + index into p->port_devices */
 static uint8_t port_owner[0x10000];
-_Static_assert(ARRAY_SIZE(port_handlers) < PORT_OWNER_PM, "port_owner indexes fit a byte");
+_Static_assert(ARRAY_SIZE(port_handlers) < PORT_OWNER_DEVICE, "port_owner indexes fit a byte");
+_Static_assert(PORT_OWNER_DEVICE + VTL0_MAX_PORT_DEVICES < PORT_OWNER_PM, "device owners fit");
 
 static void set_owner(uint16_t first, unsigned count, uint8_t owner)
 {
@@ -308,10 +310,40 @@ void vtl0_io_reset(struct partition *p)
 
 /* ---- IOIO exits ---------------------------------------------------------------------- */
 
+static void device_port(struct partition *p, uint16_t port, unsigned size, bool is_write,
+                        uint32_t *value)
+{
+    const struct vtl0_port_device *d = &p->port_devices[port_owner[port] - PORT_OWNER_DEVICE];
+    d->io(d->ctx, port, size, is_write, value);
+}
+
+int vtl0_port_add(struct partition *p, const struct vtl0_port_device *dev)
+{
+    if (p->port_device_count == VTL0_MAX_PORT_DEVICES)
+        return -ENOSPC;
+    for (unsigned i = 0; i < dev->count; i++) {
+        if ((unsigned)dev->first + i > 0xFFFF || port_owner[dev->first + i] != 0)
+            return -EEXIST;
+    }
+    p->port_devices[p->port_device_count] = *dev;
+    set_owner(dev->first, dev->count, (uint8_t)(PORT_OWNER_DEVICE + p->port_device_count));
+    vtl0_io_set_intercept(p, dev->first, dev->count, true);
+    p->port_device_count++;
+    return 0;
+}
+
 static inline __attribute__((always_inline)) const struct port_handler *
 find_handler(struct partition *p, uint16_t port)
 {
     uint8_t owner = port_owner[port];
+    if (owner >= PORT_OWNER_DEVICE && owner < PORT_OWNER_DEVICE + VTL0_MAX_PORT_DEVICES) {
+        /* Registered devices share one entry; device_port finds the device again. */
+        static struct port_handler dev = { 0, 0, "device", device_port };
+        const struct vtl0_port_device *d = &p->port_devices[owner - PORT_OWNER_DEVICE];
+        dev.first = d->first;
+        dev.count = d->count;
+        return &dev;
+    }
     if (owner == PORT_OWNER_PM) {
         /* The one handler whose port moves: it follows VTL0's PM I/O base. */
         static struct port_handler pm = { 0, 2, "pm1a-control", pm1a_control };

@@ -101,9 +101,44 @@ int vtl0_advance_rip(struct partition *p)
 
 /* ---- MMIO -------------------------------------------------------------------------- */
 
+int vtl0_mmio_add(struct partition *p, const struct vtl0_mmio_device *dev)
+{
+    for (int i = 0; i < VTL0_MAX_MMIO_DEVICES; i++) {
+        if (p->mmio_devices[i].read == NULL) {
+            p->mmio_devices[i] = *dev;
+            return i;
+        }
+    }
+    return -ENOSPC;
+}
+
+void vtl0_mmio_move(struct partition *p, int id, bool active, uint64_t gpa)
+{
+    if (id < 0 || id >= VTL0_MAX_MMIO_DEVICES || p->mmio_devices[id].read == NULL)
+        return;
+    p->mmio_devices[id].active = active;
+    p->mmio_devices[id].gpa = gpa;
+}
+
+/* The device that decodes [gpa, gpa + size), if any (first match wins). */
+static struct vtl0_mmio_device *mmio_device_at(struct partition *p, uint64_t gpa, unsigned size)
+{
+    for (int i = 0; i < VTL0_MAX_MMIO_DEVICES; i++) {
+        struct vtl0_mmio_device *d = &p->mmio_devices[i];
+        if (d->active && d->read != NULL && gpa >= d->gpa && gpa - d->gpa + size <= d->size)
+            return d;
+    }
+    return NULL;
+}
+
 static int mmio_read(void *ctx, uint64_t gpa, unsigned size, uint64_t *val)
 {
     struct partition *p = ctx;
+    struct vtl0_mmio_device *d = mmio_device_at(p, gpa, size);
+    if (d != NULL) {
+        *val = d->read(d->ctx, gpa - d->gpa, size);
+        return 0;
+    }
     uint64_t v = 0;
     if (vtl0_read_gpa(p, gpa, &v, size) == 0) {
         *val = v;   /* a read-modify-write of ROM reads the ROM */
@@ -118,8 +153,11 @@ static int mmio_write(void *ctx, uint64_t gpa, unsigned size, uint64_t val)
 {
     struct partition *p = ctx;
     struct gpa_extent e;
-    (void)size;
-    (void)val;
+    struct vtl0_mmio_device *d = mmio_device_at(p, gpa, size);
+    if (d != NULL) {
+        d->write(d->ctx, gpa - d->gpa, size, val);
+        return 0;
+    }
     if (gpa_map_lookup(&p->gpa, gpa, &e) && !e.writable)
         p->stats.rom_writes_dropped++;
     else

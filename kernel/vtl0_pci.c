@@ -5,6 +5,7 @@
  * rules (drivers/pam.c); other bridge reads come from the real bridge and other
  * writes are dropped, so VTL0 never writes the real bridge.
  */
+#include <errno.h>
 #include <string.h>
 
 #include "arch/x86_64/pci_cf8.h"
@@ -46,9 +47,37 @@ static uint8_t pam_byte(const struct partition *p, unsigned offset)
     return (uint8_t)(reg >> (8 * (offset & 3)));
 }
 
+int vtl0_pci_add_function(struct partition *p, const struct vtl0_pci_function *fn)
+{
+    if (fn->bdf == BRIDGE_BDF)
+        return -EEXIST;
+    for (unsigned i = 0; i < p->pci_function_count; i++) {
+        if (p->pci_functions[i].bdf == fn->bdf)
+            return -EEXIST;
+    }
+    if (p->pci_function_count == VTL0_MAX_PCI_FUNCTIONS)
+        return -ENOSPC;
+    p->pci_functions[p->pci_function_count++] = *fn;
+    return 0;
+}
+
+static const struct vtl0_pci_function *emulated_function(const struct partition *p, uint32_t bdf)
+{
+    for (unsigned i = 0; i < p->pci_function_count; i++) {
+        if (p->pci_functions[i].bdf == bdf)
+            return &p->pci_functions[i];
+    }
+    return NULL;
+}
+
 static bool bridge_read(void *ctx, uint32_t bdf, unsigned offset, unsigned size, uint32_t *value)
 {
     struct partition *p = ctx;
+    const struct vtl0_pci_function *fn = emulated_function(p, bdf);
+    if (fn != NULL) {
+        *value = fn->read(fn->ctx, offset, size);
+        return true;
+    }
     if (bdf != BRIDGE_BDF)
         return false;
     uint32_t v = real_read(NULL, bdf, offset, size);
@@ -65,6 +94,11 @@ static bool bridge_read(void *ctx, uint32_t bdf, unsigned offset, unsigned size,
 static bool bridge_write(void *ctx, uint32_t bdf, unsigned offset, unsigned size, uint32_t value)
 {
     struct partition *p = ctx;
+    const struct vtl0_pci_function *fn = emulated_function(p, bdf);
+    if (fn != NULL) {
+        fn->write(fn->ctx, offset, size, value);
+        return true;
+    }
     if (bdf != BRIDGE_BDF)
         return false;
     bool pam = false;

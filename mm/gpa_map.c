@@ -30,6 +30,7 @@ const char *gpa_kind_name(enum gpa_kind k)
     case GPA_KIND_OVERRIDE: return "override";
     case GPA_KIND_ROM: return "rom";
     case GPA_KIND_PASSTHROUGH: return "passthrough";
+    case GPA_KIND_DEVICE: return "device";
     default: return "?";
     }
 }
@@ -151,6 +152,33 @@ int gpa_map_add_passthrough(struct gpa_map *map, uint64_t gpa, uint64_t size)
                       &map->generation);
 }
 
+int gpa_map_set_device_window(struct gpa_map *map, unsigned id, uint64_t gpa, uint64_t size,
+                              uint64_t backing)
+{
+    if (id >= GPA_MAX_DEVICE_WINDOWS || !range_ok(gpa, size) || !range_ok(backing, size) ||
+        gpa < map->low_ram_end)
+        return -EINVAL;
+    if (map->devices[id].active)
+        return -EEXIST;
+    for (unsigned i = 0; i < GPA_MAX_DEVICE_WINDOWS; i++) {
+        const struct gpa_window *d = &map->devices[i];
+        if (d->active && gpa < d->gpa + d->size && d->gpa < gpa + size)
+            return -EEXIST;
+    }
+    map->devices[id] = (struct gpa_window){ true, gpa, size, backing, true };
+    map->generation++;
+    return 0;
+}
+
+int gpa_map_clear_device_window(struct gpa_map *map, unsigned id)
+{
+    if (id >= GPA_MAX_DEVICE_WINDOWS || !map->devices[id].active)
+        return -EINVAL;
+    map->devices[id].active = false;
+    map->generation++;
+    return 0;
+}
+
 static bool window_hit(const struct gpa_window *w, uint64_t gpa)
 {
     return w->active && gpa >= w->gpa && gpa - w->gpa < w->size;
@@ -188,6 +216,8 @@ bool gpa_map_lookup(const struct gpa_map *map, uint64_t gpa, struct gpa_extent *
     }
     if (from_window(map->ram_blocks, GPA_MAX_RAM_BLOCKS, gpa, GPA_KIND_RAM, out))
         return true;
+    if (from_window(map->devices, GPA_MAX_DEVICE_WINDOWS, gpa, GPA_KIND_DEVICE, out))
+        return true;
     if (from_window(map->roms, GPA_MAX_ROMS, gpa, GPA_KIND_ROM, out))
         return true;
     return from_window(map->passthrough, GPA_MAX_PASSTHROUGH, gpa, GPA_KIND_PASSTHROUGH, out);
@@ -202,8 +232,10 @@ static size_t collect_cuts(const struct gpa_map *map, uint64_t *cuts, size_t max
         CUT(map->regions[i].start);
         CUT(map->regions[i].end);
     }
-    const struct gpa_window *tables[] = { map->overrides, map->roms, map->ram_blocks, map->passthrough };
-    const size_t counts[] = { GPA_MAX_OVERRIDES, GPA_MAX_ROMS, GPA_MAX_RAM_BLOCKS, GPA_MAX_PASSTHROUGH };
+    const struct gpa_window *tables[] = { map->overrides, map->roms, map->ram_blocks,
+                                          map->passthrough, map->devices };
+    const size_t counts[] = { GPA_MAX_OVERRIDES, GPA_MAX_ROMS, GPA_MAX_RAM_BLOCKS,
+                              GPA_MAX_PASSTHROUGH, GPA_MAX_DEVICE_WINDOWS };
     for (size_t t = 0; t < ARRAY_SIZE(tables); t++) {
         for (size_t i = 0; i < counts[t]; i++) {
             if (tables[t][i].active) {
@@ -228,7 +260,7 @@ static size_t collect_cuts(const struct gpa_map *map, uint64_t *cuts, size_t max
 int gpa_map_extents(const struct gpa_map *map, struct gpa_extent *out, size_t max)
 {
     uint64_t cuts[2 * (GPA_LEGACY_REGIONS + GPA_MAX_OVERRIDES + GPA_MAX_ROMS +
-                       GPA_MAX_RAM_BLOCKS + GPA_MAX_PASSTHROUGH)];
+                       GPA_MAX_RAM_BLOCKS + GPA_MAX_PASSTHROUGH + GPA_MAX_DEVICE_WINDOWS)];
     size_t ncuts = collect_cuts(map, cuts, ARRAY_SIZE(cuts));
     size_t n = 0;
 

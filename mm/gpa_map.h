@@ -6,9 +6,11 @@
  *   2. VTL0's first RAM block [0, low_ram_end), split exactly like OpenVMM's legacy mode
  *      into 16 regions, each Unmapped / ReadOnly / ReadWrite (identity backed);
  *      plus further RAM blocks (identity, read-write);
- *   3. ROM windows: the firmware image seen read-only through windows (below 1 MiB and
+ *   3. device memory: Mezzanine-owned memory a device shows VTL0 at a GPA VTL0 chose
+ *      (the display's VRAM behind its BAR); the backing is Mezzanine's, not VTL0 RAM;
+ *   4. ROM windows: the firmware image seen read-only through windows (below 1 MiB and
  *      below 4 GiB), visible only where the layers above leave the GPA unmapped;
- *   4. pass-through MMIO pages (identity, e.g. the local APIC).
+ *   5. pass-through MMIO pages (identity, e.g. the local APIC).
  * Everything else is MMIO: accesses exit and are emulated. Pure: the NPT is built
  * through the page-table builder's ops.
  */
@@ -32,6 +34,7 @@ enum gpa_visibility {
 #define GPA_MAX_ROMS       4
 #define GPA_MAX_RAM_BLOCKS 4
 #define GPA_MAX_PASSTHROUGH 4
+#define GPA_MAX_DEVICE_WINDOWS 4
 #define GPA_MAX_EXTENTS    96
 
 /* What backs one extent of the map. */
@@ -40,6 +43,7 @@ enum gpa_kind {
     GPA_KIND_OVERRIDE = 1,
     GPA_KIND_ROM = 2,
     GPA_KIND_PASSTHROUGH = 3,
+    GPA_KIND_DEVICE = 4,
 };
 
 struct gpa_extent {
@@ -68,6 +72,7 @@ struct gpa_map {
     struct gpa_window roms[GPA_MAX_ROMS];
     struct gpa_window ram_blocks[GPA_MAX_RAM_BLOCKS];
     struct gpa_window passthrough[GPA_MAX_PASSTHROUGH];
+    struct gpa_window devices[GPA_MAX_DEVICE_WINDOWS];   /* indexed by window id */
     uint64_t generation;     /* bumped by every change */
 };
 
@@ -97,6 +102,16 @@ int gpa_map_clear_override(struct gpa_map *map, unsigned slot);
 int gpa_map_add_rom(struct gpa_map *map, uint64_t gpa, uint64_t size, uint64_t backing);
 int gpa_map_add_ram_block(struct gpa_map *map, uint64_t gpa, uint64_t size);
 int gpa_map_add_passthrough(struct gpa_map *map, uint64_t gpa, uint64_t size);
+
+/*
+ * Device memory (layer 3): window `id` shows [backing, backing + size) at gpa, writable.
+ * The backing is Mezzanine's own memory (e.g. VRAM in the VTL2 region); the caller
+ * vouches for it. gpa is chosen by VTL0 (a BAR), so it must not overlap VTL0's first RAM
+ * block or the other layers' windows above; -EINVAL / -EEXIST otherwise.
+ */
+int gpa_map_set_device_window(struct gpa_map *map, unsigned id, uint64_t gpa, uint64_t size,
+                              uint64_t backing);
+int gpa_map_clear_device_window(struct gpa_map *map, unsigned id);
 
 /* Resolves one GPA: returns true and the extent-style answer if anything maps it. */
 bool gpa_map_lookup(const struct gpa_map *map, uint64_t gpa, struct gpa_extent *out);

@@ -739,6 +739,45 @@ static void test_npt_out_of_tables(void **state)
     assert_int_equal(gpa_map_build_npt(&map, &pt), -ENOMEM);
 }
 
+/* Device memory (VRAM behind a BAR): backing anywhere Mezzanine says, GPA outside VTL0's
+ * first block, below overrides and RAM, above the ROM windows; NPT leaf writable. */
+static void test_device_windows(void **state)
+{
+    (void)state;
+    partition_like();
+    /* 8 MiB of "VRAM" at 0x1C800000 (outside VTL0's RAM: the caller vouches) shown at
+     * 0xFD000000, where VTL0 put its BAR. */
+    assert_int_equal(gpa_map_set_device_window(&map, 0, 0xFD000000, 0x800000, 0x1C800000), 0);
+    expect_lookup(0xFD000000, 0xFD000000, 0x1C800000, true, GPA_KIND_DEVICE);
+    expect_lookup(0xFD7FF000, 0xFD7FF000, 0x1CFFF000, true, GPA_KIND_DEVICE);
+    expect_no_lookup(0xFD800000);
+    /* Validation: a BAR over VTL0's RAM block, unaligned, empty, bad id, overlap. */
+    assert_int_equal(gpa_map_set_device_window(&map, 1, 0x100000, 0x1000, 0x1C800000), -EINVAL);
+    assert_int_equal(gpa_map_set_device_window(&map, 1, 0xFE000800, 0x1000, 0x1C800000), -EINVAL);
+    assert_int_equal(gpa_map_set_device_window(&map, 1, 0xFE000000, 0, 0x1C800000), -EINVAL);
+    assert_int_equal(gpa_map_set_device_window(&map, GPA_MAX_DEVICE_WINDOWS, 0xFE000000, 0x1000,
+                                               0x1C800000), -EINVAL);
+    assert_int_equal(gpa_map_set_device_window(&map, 0, 0xFE000000, 0x1000, 0x1C800000), -EEXIST);
+    assert_int_equal(gpa_map_set_device_window(&map, 1, 0xFD7FF000, 0x2000, 0x1C800000), -EEXIST);
+    /* A BAR over the firmware's ROM window: the device wins (the ROM is lowest). */
+    assert_int_equal(gpa_map_set_device_window(&map, 1, 0xFFFC0000, 0x1000, 0x1D000000), 0);
+    expect_lookup(0xFFFC0000, 0xFFFC0000, 0x1D000000, true, GPA_KIND_DEVICE);
+    expect_lookup(0xFFFC1000, 0xFFFC1000, 0x7FC1000, false, GPA_KIND_ROM);
+    struct page_table pt;
+    fresh_npt(&pt, POOL_PAGES);
+    assert_int_equal(gpa_map_build_npt(&map, &pt), 0);
+    expect_npt(&pt, 0xFD000000, 0x1C800000, 0x1C800087);   /* 2 MiB page, P|W|U|PS */
+    expect_npt(&pt, 0xFFFC0000, 0x1D000000, 0x1D000007);
+    /* Moving the BAR: clear, then set again elsewhere; the old GPA is gone. */
+    uint64_t gen = map.generation;
+    assert_int_equal(gpa_map_clear_device_window(&map, 0), 0);
+    assert_int_equal(gpa_map_clear_device_window(&map, 0), -EINVAL);
+    assert_int_equal(gpa_map_set_device_window(&map, 0, 0xF0000000, 0x800000, 0x1C800000), 0);
+    assert_true(map.generation >= gen + 2);
+    expect_no_lookup(0xFD000000);
+    expect_lookup(0xF0000000, 0xF0000000, 0x1C800000, true, GPA_KIND_DEVICE);
+}
+
 static void test_names(void **state)
 {
     (void)state;
@@ -750,7 +789,8 @@ static void test_names(void **state)
     assert_string_equal(gpa_kind_name(GPA_KIND_OVERRIDE), "override");
     assert_string_equal(gpa_kind_name(GPA_KIND_ROM), "rom");
     assert_string_equal(gpa_kind_name(GPA_KIND_PASSTHROUGH), "passthrough");
-    assert_string_equal(gpa_kind_name((enum gpa_kind)4), "?");
+    assert_string_equal(gpa_kind_name(GPA_KIND_DEVICE), "device");
+    assert_string_equal(gpa_kind_name((enum gpa_kind)5), "?");
 }
 
 int main(void)
@@ -776,6 +816,7 @@ int main(void)
         cmocka_unit_test(test_npt_with_overrides_and_holes),
         cmocka_unit_test(test_npt_large_pages_need_aligned_backing),
         cmocka_unit_test(test_npt_out_of_tables),
+        cmocka_unit_test(test_device_windows),
         cmocka_unit_test(test_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
