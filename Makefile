@@ -204,9 +204,13 @@ FW_COMMON_SRCS := \
 	$(FW_DIR)/exceptions.c \
 	$(FW_DIR)/mode.c \
 	$(FW_DIR)/mem.c \
+	$(FW_DIR)/irq.c \
+	$(FW_DIR)/tick.S \
+	$(FW_DIR)/pci.c \
 	drivers/testdev.c \
 	drivers/testdev_format.c
-FW16_SRCS := $(FW_DIR)/entry16.S $(FW_DIR)/probe_real.c $(FW_COMMON_SRCS) $(FW_DIR)/slots.S
+FW16_SRCS := $(FW_DIR)/entry16.S $(FW_DIR)/probe_real.c $(FW_DIR)/flat16.S $(FW_COMMON_SRCS) \
+	$(FW_DIR)/slots.S
 FW32_SRCS := $(FW_DIR)/entry32.S $(FW_DIR)/probe_flat.c $(FW_DIR)/paging.c $(FW_COMMON_SRCS)
 FW64_SRCS := $(FW_DIR)/entry64.S $(FW_DIR)/probe_flat.c $(FW_DIR)/paging.c $(FW_COMMON_SRCS)
 FW_TARGET_16 := --target=i386-elf -m16

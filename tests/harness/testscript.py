@@ -39,6 +39,11 @@ OP_RESET_CF9 = 0x31
 OP_RESET_KBC = 0x32
 OP_TRIPLE_FAULT = 0x33
 OP_HLT = 0x34
+OP_TIMER_IRQ = 0x38
+OP_PCI_FIND = 0x40
+OP_PCI_READ = {8: 0x41, 16: 0x42, 32: 0x43}
+OP_PCI_WRITE = {8: 0x44, 16: 0x45, 32: 0x46}
+PCI_ENABLE = 0x80000000
 
 # Modes: TESTDEV_MODE_* in drivers/testdev.h; the names are those of MODE lines.
 MODES = {"real": 0, "protected": 1, "long": 2}
@@ -47,6 +52,16 @@ MODE_ALIASES = {"prot": "protected", "pm": "protected", "lm": "long", "rm": "rea
 SCRIPT_MAX = 0xFFFF      # TESTDEV_SCRIPT_MAX: the device's cursor is 16 bits
 LOG_TEXT_MAX = 96        # TESTDEV_LOG_MAX: longer text would be cut by the device
 ALL_ONES = (1 << 64) - 1
+
+
+def pci_address(bus: int, device: int, function: int, register: int = 0) -> int:
+    """A PCI configuration address as the PCI_* operations take it (mechanism #1's
+    0xCF8 dword with the enable bit, plus the register's low bits)."""
+    _check_uint("bus", bus, 8)
+    _check_uint("device", device, 5)
+    _check_uint("function", function, 3)
+    _check_uint("register", register, 8)
+    return PCI_ENABLE | bus << 16 | device << 11 | function << 8 | register
 
 
 def _check_uint(what: str, value: int, bits: int) -> int:
@@ -259,6 +274,62 @@ class Script:
 
     def out32(self, port, value, name=None):
         return self.outp(32, port, value, name)
+
+    # ------------------------------------------------------------------ devices
+
+    def timer_irq(self, halts: int, base: int = 0, name: Optional[str] = None) -> "Script":
+        """Timer interrupts in the current mode: program the 8259 PICs with vector base
+        `base` (0: 08h in real mode, 20h otherwise; a multiple of 8, below 40h outside
+        real mode), PIT channel 0 at 1 kHz, unmask IRQ0, `sti; hlt` `halts` times,
+        mask IRQ0, quiet the PIT. Reports VALUE ticks counted by the handler, vector
+        base used, TSC cycles the waits took. halts=0: no timer, only the PICs set up
+        and a short sti window (what was pending arrives and is counted)."""
+        _check_uint("base", base, 8)
+        _check_uint("halts", halts, 32)
+        if base % 8:
+            raise ValueError(f"a PIC vector base is a multiple of 8, not {base:#x}")
+        return self._add("timer_irq", OP_TIMER_IRQ, "BI", (base, halts), name)
+
+    def pci_find(self, vendor: int, device: int, name: Optional[str] = None) -> "Script":
+        """The first function on bus 0 with this vendor and device ID: VALUE its
+        configuration address (pci_address(0, dev, fn)), all-ones if none."""
+        _check_uint("vendor", vendor, 16)
+        _check_uint("device", device, 16)
+        return self._add("pci_find", OP_PCI_FIND, "I", (vendor | device << 16,), name)
+
+    def pci_read(self, bits: int, address: int, name: Optional[str] = None) -> "Script":
+        """Configuration read of 8/16/32 bits at address (pci_address()); VALUE."""
+        if bits not in OP_PCI_READ:
+            raise ValueError(f"PCI access width must be 8, 16 or 32, not {bits!r}")
+        _check_uint("address", address, 32)
+        return self._add(f"pci_read{bits}", OP_PCI_READ[bits], "I", (address,), name)
+
+    def pci_write(self, bits: int, address: int, value: int,
+                  name: Optional[str] = None) -> "Script":
+        """Configuration write, then a read of the same register; VALUE (read back)."""
+        if bits not in OP_PCI_WRITE:
+            raise ValueError(f"PCI access width must be 8, 16 or 32, not {bits!r}")
+        _check_uint("address", address, 32)
+        _check_uint("value", value, bits)
+        return self._add(f"pci_write{bits}", OP_PCI_WRITE[bits], "II", (address, value), name)
+
+    def pci_read8(self, address, name=None):
+        return self.pci_read(8, address, name)
+
+    def pci_read16(self, address, name=None):
+        return self.pci_read(16, address, name)
+
+    def pci_read32(self, address, name=None):
+        return self.pci_read(32, address, name)
+
+    def pci_write8(self, address, value, name=None):
+        return self.pci_write(8, address, value, name)
+
+    def pci_write16(self, address, value, name=None):
+        return self.pci_write(16, address, value, name)
+
+    def pci_write32(self, address, value, name=None):
+        return self.pci_write(32, address, value, name)
 
     # ------------------------------------------------------------------ halts
 

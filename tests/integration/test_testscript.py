@@ -32,7 +32,8 @@ def test_opcodes_match_script_h():
           "OP_EXPECT": ts.OP_EXPECT, "OP_CPUID": ts.OP_CPUID, "OP_RDMSR": ts.OP_RDMSR,
           "OP_WRMSR": ts.OP_WRMSR, "OP_UD2": ts.OP_UD2, "OP_POWER_OFF": ts.OP_POWER_OFF,
           "OP_RESET_CF9": ts.OP_RESET_CF9, "OP_RESET_KBC": ts.OP_RESET_KBC,
-          "OP_TRIPLE_FAULT": ts.OP_TRIPLE_FAULT, "OP_HLT": ts.OP_HLT}
+          "OP_TRIPLE_FAULT": ts.OP_TRIPLE_FAULT, "OP_HLT": ts.OP_HLT,
+          "OP_TIMER_IRQ": ts.OP_TIMER_IRQ, "OP_PCI_FIND": ts.OP_PCI_FIND}
     for bits, op in ts.OP_READ.items():
         py[f"OP_READ{bits}"] = op
     for bits, op in ts.OP_WRITE.items():
@@ -41,6 +42,10 @@ def test_opcodes_match_script_h():
         py[f"OP_IN{bits}"] = op
     for bits, op in ts.OP_OUT.items():
         py[f"OP_OUT{bits}"] = op
+    for bits, op in ts.OP_PCI_READ.items():
+        py[f"OP_PCI_READ{bits}"] = op
+    for bits, op in ts.OP_PCI_WRITE.items():
+        py[f"OP_PCI_WRITE{bits}"] = op
     assert py == c
 
 
@@ -91,6 +96,15 @@ def test_example_from_the_brief_encodes_byte_exact():
     (lambda s: s.reset_kbc(), b"\x32"),
     (lambda s: s.triple_fault(), b"\x33"),
     (lambda s: s.hlt(), b"\x34"),
+    (lambda s: s.timer_irq(100), b"\x38\x00" + struct.pack("<I", 100)),
+    (lambda s: s.timer_irq(5, base=0x08), b"\x38\x08" + struct.pack("<I", 5)),
+    (lambda s: s.pci_find(0x8086, 0x7010), b"\x40" + struct.pack("<I", 0x70108086)),
+    (lambda s: s.pci_read8(0x8000090B), b"\x41" + struct.pack("<I", 0x8000090B)),
+    (lambda s: s.pci_read16(ts.pci_address(0, 1, 1, 4)), b"\x42" + struct.pack("<I", 0x80000904)),
+    (lambda s: s.pci_read32(0x80000900), b"\x43" + struct.pack("<I", 0x80000900)),
+    (lambda s: s.pci_write8(0x80000904, 5), b"\x44" + struct.pack("<II", 0x80000904, 5)),
+    (lambda s: s.pci_write16(0x80000904, 5), b"\x45" + struct.pack("<II", 0x80000904, 5)),
+    (lambda s: s.pci_write32(0x80000904, 5), b"\x46" + struct.pack("<II", 0x80000904, 5)),
 ])
 def test_each_operation_encodes(build, want):
     assert build(Script()).encode() == want
@@ -113,6 +127,14 @@ def test_each_operation_encodes(build, want):
     lambda s: s.log("x" * 97),
     lambda s: s.log("tab\there"),
     lambda s: s.expect(2**64),
+    lambda s: s.timer_irq(1, base=0x04),
+    lambda s: s.timer_irq(1, base=0x100),
+    lambda s: s.timer_irq(2**32),
+    lambda s: s.pci_find(0x10000, 0),
+    lambda s: s.pci_read(64, 0x80000000),
+    lambda s: s.pci_write8(0x80000904, 0x100),
+    lambda s: s.pci_read32(2**32),
+    lambda s: ts.pci_address(0, 32, 0),
 ])
 def test_invalid_operands_are_refused(build):
     with pytest.raises(ValueError):

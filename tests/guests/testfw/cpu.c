@@ -22,6 +22,13 @@ uint64_t cpu_rdmsr(uint32_t msr)
     return (uint64_t)hi << 32 | lo;
 }
 
+uint64_t cpu_rdtsc(void)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    return (uint64_t)hi << 32 | lo;
+}
+
 void cpu_wrmsr(uint32_t msr, uint64_t value)
 {
     __asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)value), "d"((uint32_t)(value >> 32))

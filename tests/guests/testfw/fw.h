@@ -80,6 +80,7 @@ int probe_write(uint64_t addr, unsigned bytes, uint64_t value);
 
 void cpu_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t regs[4]);
 uint64_t cpu_rdmsr(uint32_t msr);
+uint64_t cpu_rdtsc(void);
 void cpu_wrmsr(uint32_t msr, uint64_t value);
 uint32_t port_in(uint16_t port, unsigned bytes);
 void port_out(uint16_t port, unsigned bytes, uint32_t value);
@@ -100,6 +101,23 @@ NORETURN void mode_step(void);
 /* Exceptions: install this mode's handlers; the handlers call fw_exception. */
 void exceptions_init(void);
 NORETURN void fw_exception(uint32_t vector, uint32_t error, uint64_t ip);
+
+/* Interrupt gates (exceptions.c): one vector at a time gets a handler of ours, and
+ * irq_gate_restore() puts back what was there. Vectors below irq_gate_limit(). */
+unsigned irq_gate_limit(void);
+void irq_gate_install(unsigned vector, uintptr_t handler);
+void irq_gate_restore(void);
+
+/* irq.c: the TIMER_IRQ operation. timer_vector_base() checks (and defaults, for 0) a
+ * PIC vector base, giving 0 if it is unusable here; timer_ticks() returns the ticks and
+ * the TSC cycles the waits took. */
+uint8_t timer_vector_base(uint8_t requested);
+uint32_t timer_ticks(uint8_t base, uint32_t halts, uint64_t *tsc_elapsed);
+
+/* pci.c: configuration mechanism #1; addresses as written to 0xCF8, plus the register. */
+uint32_t pci_cfg_read(uint32_t address, unsigned bytes);
+void pci_cfg_write(uint32_t address, unsigned bytes, uint32_t value);
+uint32_t pci_find(uint32_t id);
 
 /* mem.c: what the compiler may call. */
 void *memset(void *dst, int c, size_t n);

@@ -123,6 +123,36 @@ static void op_mode(uint32_t tag)
     mode_step();
 }
 
+/* TIMER_IRQ: VALUE ticks, vector base, TSC cycles of the waits; a base this mode cannot
+ * use is a bad operand. */
+static void op_timer_irq(uint32_t tag)
+{
+    uint8_t requested = operand8();
+    uint32_t halts = operand32();
+    uint8_t base = timer_vector_base(requested);
+    if (base == 0) {
+        report_fail1(tag, TESTDEV_FAIL_BAD_OPERAND, requested);
+        return;
+    }
+    uint64_t tsc = 0;
+    uint64_t values[3] = { timer_ticks(base, halts, &tsc), base, tsc };
+    report_values(tag, values, 3);
+}
+
+/* PCI_READ/PCI_WRITE: the register must be aligned to the access. */
+static void op_pci(uint32_t tag, unsigned bytes, bool write)
+{
+    uint32_t address = operand32();
+    uint32_t value = write ? operand32() : 0;
+    if (address & (bytes - 1)) {
+        report_fail1(tag, TESTDEV_FAIL_BAD_OPERAND, address);
+        return;
+    }
+    if (write)
+        pci_cfg_write(address, bytes, value);
+    report_value(tag, pci_cfg_read(address, bytes));
+}
+
 /* A halt that came back: wait a little (the machine may be on its way out), then say so. */
 static void halt_returned(uint32_t tag)
 {
@@ -195,6 +225,18 @@ static void run_op(uint32_t tag, uint8_t op)
         break;
     case OP_HLT:
         cpu_halt_forever();
+    case OP_TIMER_IRQ:
+        op_timer_irq(tag);
+        break;
+    case OP_PCI_FIND:
+        report_value(tag, pci_find(operand32()));
+        break;
+    case OP_PCI_READ8: case OP_PCI_READ16: case OP_PCI_READ32:
+        op_pci(tag, 1u << (op - OP_PCI_READ8), false);
+        break;
+    case OP_PCI_WRITE8: case OP_PCI_WRITE16: case OP_PCI_WRITE32:
+        op_pci(tag, 1u << (op - OP_PCI_WRITE8), true);
+        break;
     default:
         report_fail1(tag, TESTDEV_FAIL_BAD_OPCODE, op);
         cpu_halt_forever();

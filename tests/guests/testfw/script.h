@@ -36,5 +36,13 @@
 #define OP_RESET_KBC       0x32 /* -   "" */
 #define OP_TRIPLE_FAULT    0x33 /* -   "" */
 #define OP_HLT             0x34 /* -   cli; hlt forever */
+#define OP_TIMER_IRQ       0x38 /* u8 vector base, u32 halts  VALUE ticks, vector */
+#define OP_PCI_FIND        0x40 /* u32 vendor | device << 16  VALUE config address */
+#define OP_PCI_READ8       0x41 /* u32 config address         VALUE value */
+#define OP_PCI_READ16      0x42
+#define OP_PCI_READ32      0x43
+#define OP_PCI_WRITE8      0x44 /* u32 config address, u32 value  VALUE read back */
+#define OP_PCI_WRITE16     0x45
+#define OP_PCI_WRITE32     0x46
 
 #endif
