@@ -61,6 +61,7 @@ KERNEL_SRCS := \
 	kernel/partition.c \
 	kernel/partition_inspect.c \
 	kernel/vtl0_devices.c \
+	kernel/vtl0_bridge.c \
 	kernel/bench_exits.c \
 	kernel/vtl0_io.c \
 	kernel/vtl0_pci.c \
@@ -79,6 +80,8 @@ DRIVER_SRCS := \
 	drivers/testdev.c \
 	drivers/testdev_format.c \
 	drivers/pam.c \
+	drivers/pam_get.c \
+	drivers/i440bx.c \
 	drivers/fwcfg_view.c \
 	drivers/cmos_view.c \
 	drivers/pci_proxy.c

@@ -66,6 +66,11 @@ static void client_log(void *ctx, bool error, const char *text)
     log_msg(error ? LOG_ERROR : LOG_WARN, "get", "%s", text);
 }
 
+bool get_is_up(void)
+{
+    return up && client.state == GET_CHAN_UP;
+}
+
 static const char *state_name(void)
 {
     if (!up)

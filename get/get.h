@@ -20,6 +20,8 @@
 int get_start(void);
 /* Services the channel; kernel_poll() calls it. */
 void get_poll(void);
+/* True once the version is negotiated and the channel is up: a host is there. */
+bool get_is_up(void);
 
 /* Halts of VTL0, reported to the host (SPEC section 5). POWER_OFF and RESET wait behind
  * the request in flight; TRIPLE_FAULT goes at once. Each returns once written. */

@@ -52,6 +52,8 @@ void boot_options_default(struct boot_options *opts)
     opts->fault = TEST_FAULT_NONE;
     opts->halt = TEST_HALT_NONE;
     opts->bench = BENCH_NONE;
+    opts->pam = PAM_CHOICE_AUTO;
+    opts->bridge_i440fx = false;
 }
 
 int parse_size(const char *text, uint64_t *out)
@@ -108,6 +110,22 @@ static const char *apply_option(struct boot_options *opts, const char *key, cons
         if (h < 0)
             return "expected power-off, reset, triple-fault or panic";
         opts->halt = (enum test_halt)h;
+    } else if (strcmp(key, "mezz.pam") == 0) {
+        if (strcmp(value, "auto") == 0)
+            opts->pam = PAM_CHOICE_AUTO;
+        else if (strcmp(value, "get") == 0)
+            opts->pam = PAM_CHOICE_GET;
+        else if (strcmp(value, "local") == 0)
+            opts->pam = PAM_CHOICE_LOCAL;
+        else
+            return "expected auto, get or local";
+    } else if (strcmp(key, "mezz.bridge_id") == 0) {
+        if (strcmp(value, "i440bx") == 0)
+            opts->bridge_i440fx = false;
+        else if (strcmp(value, "i440fx") == 0)
+            opts->bridge_i440fx = true;
+        else
+            return "expected i440bx or i440fx";
     } else if (strcmp(key, "mezz.bench") == 0) {
         if (strcmp(value, "exits") != 0)
             return "expected exits";

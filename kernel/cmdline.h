@@ -6,6 +6,7 @@
 #ifndef MEZZ_KERNEL_CMDLINE_H
 #define MEZZ_KERNEL_CMDLINE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "kernel/log_format.h"
@@ -32,12 +33,20 @@ enum bench_kind {
     BENCH_EXITS,                /* kernel/bench_exits.c: exit cost, bare vs full path */
 };
 
+enum pam_choice {
+    PAM_CHOICE_AUTO = 0,        /* GET-backed if a host answers, local otherwise */
+    PAM_CHOICE_GET,
+    PAM_CHOICE_LOCAL,
+};
+
 struct boot_options {
     enum log_level log_level;
     uint64_t vtl2_size;
     enum test_fault fault;
     enum test_halt halt;
     enum bench_kind bench;
+    enum pam_choice pam;
+    bool bridge_i440fx;         /* mezz.bridge_id=i440fx: present 8086:1237 (SeaBIOS) */
 };
 
 /* Called once per rejected option; `reason` is a static string. */

@@ -170,6 +170,9 @@ static void start_vtl0(void)
         .firmware_size = fw->size,
         .test_script = script ? phys_to_virt(script->phys_base) : NULL,
         .test_script_len = script ? script->size : 0,
+        .pam_backend = options.pam == PAM_CHOICE_GET ? PAM_BACKEND_GET
+                     : options.pam == PAM_CHOICE_LOCAL ? PAM_BACKEND_LOCAL : PAM_BACKEND_AUTO,
+        .bridge_device_id = options.bridge_i440fx ? I440FX_DEVICE_ID : I440BX_DEVICE_ID,
     };
     if (partition_init(&partition, &cfg, &pmm) != 0) {
         log_error("vtl0", "VTL0 not started");

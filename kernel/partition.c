@@ -244,7 +244,7 @@ void partition_reset(struct partition *p)
     setup_control(p);
     p->state = VTL0_RUNNING;
     p->pending_halt = VTL0_HALT_NONE;
-    vtl0_pci_reset(p);       /* PAM back to reset values, applied to the GPA map */
+    vtl0_pci_reset(p);
     vtl0_io_reset(p);
     vtl0_irq_reset(p);
     for (unsigned i = 0; i < p->reset_hook_count; i++)
@@ -314,6 +314,8 @@ int partition_init(struct partition *p, const struct partition_config *cfg, stru
     vtl0_io_init(p);
     vtl0_msr_init(p);
     vtl0_pci_init(p);
+    vtl0_bridge_init(&p->bridge, p, cfg->pam_backend,
+                     cfg->bridge_device_id ? cfg->bridge_device_id : I440BX_DEVICE_ID);
     partition_reset(p);
     partition_inspect_register(p);
     log_info("vtl0", "partition ready: RAM 0x0-0x%llx, rom_bios_offset 0x%llx, firmware %llu KiB",

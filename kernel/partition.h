@@ -16,6 +16,7 @@
 #include "drivers/pam.h"
 #include "drivers/pci_proxy.h"
 #include "drivers/testdev.h"
+#include "kernel/vtl0_bridge.h"
 #include "mm/gpa_map.h"
 #include "mm/pmm.h"
 
@@ -97,8 +98,6 @@ struct partition_stats {
     uint64_t interrupts_injected;
     uint64_t nmis_injected;
     uint64_t exceptions_injected;
-    uint64_t bridge_writes_dropped;  /* 00:00.0 writes outside PAM (placeholder bridge) */
-    uint64_t pam_writes;
     uint64_t resets;
 };
 
@@ -129,7 +128,7 @@ struct partition {
     enum vtl0_halt pending_halt;
     struct guest_gprs gprs;
     struct gpa_map gpa;
-    uint32_t pam_reg1, pam_reg2;
+    struct vtl0_bridge bridge;
     uint8_t irq_queue[VTL0_IRQ_QUEUE];
     unsigned irq_head, irq_count;
     bool nmi_pending;
@@ -160,6 +159,8 @@ struct partition_config {
     uint64_t firmware_size;
     const uint8_t *test_script;      /* optional; copied */
     size_t test_script_len;
+    enum pam_backend pam_backend;
+    uint16_t bridge_device_id;       /* I440BX_DEVICE_ID (SPEC) or I440FX_DEVICE_ID */
 };
 
 /* Checks SVM, allocates the VMCB, permission maps and NPT, copies the firmware and puts

@@ -36,6 +36,57 @@ static void inspect_gpa_map(struct inspect_writer *w, const struct partition *p)
     inspect_end(w);
 }
 
+/* "partition/pam": the bridge's PAM registers, each range's state, the backend, and
+ * (GET-backed) the slots as Mezzanine sees them. */
+static void inspect_pam(struct inspect_writer *w, const struct partition *p)
+{
+    const struct vtl0_bridge *b = &p->bridge;
+    enum gpa_state states[PAM_RANGE_COUNT];
+    char name[24];
+
+    pam_decode(b->dev.st.pam_reg1, b->dev.st.pam_reg2, states);
+    inspect_begin(w, "pam");
+    inspect_str(w, "backend", pam_backend_name(b));
+    inspect_hex(w, "reg1", b->dev.st.pam_reg1);
+    inspect_hex(w, "reg2", b->dev.st.pam_reg2);
+    inspect_begin(w, "ranges");
+    for (unsigned i = 0; i < PAM_RANGE_COUNT; i++) {
+        snprintf(name, sizeof(name), "%05llx", (unsigned long long)pam_ranges[i].start);
+        inspect_str(w, name, gpa_state_name(states[i]));
+    }
+    inspect_end(w);
+    inspect_begin(w, "slots");
+    for (unsigned i = 0; i < PAM_RANGE_COUNT; i++) {
+        const struct pam_handle *h = &b->get.slots[i];
+        if (!h->valid)
+            continue;
+        snprintf(name, sizeof(name), "%u", b->get.base_slot + i);
+        inspect_begin(w, name);
+        inspect_hex(w, "gpa", h->gpa);
+        inspect_hex(w, "len", h->len);
+        inspect_hex(w, "gpa_offset", h->gpa_offset);
+        inspect_bool(w, "rom", h->rom);
+        inspect_end(w);
+    }
+    inspect_end(w);
+    inspect_begin(w, "counters");
+    inspect_u64(w, "pam_writes", b->dev.stats.pam_writes);
+    inspect_u64(w, "adjusts", b->dev.stats.adjusts);
+    inspect_u64(w, "invalid_reads", b->dev.stats.invalid_reads);
+    inspect_u64(w, "invalid_writes", b->dev.stats.invalid_writes);
+    inspect_u64(w, "creates", b->get.stats.creates);
+    inspect_u64(w, "create_failures", b->get.stats.create_failures);
+    inspect_u64(w, "create_timeouts", b->get.stats.create_timeouts);
+    inspect_u64(w, "last_refusal_status", b->get.stats.last_status);
+    inspect_u64(w, "resets", b->get.stats.resets);
+    inspect_u64(w, "reset_failures", b->get.stats.reset_failures);
+    inspect_u64(w, "skipped", b->get.stats.skipped);
+    inspect_u64(w, "write_only", b->get.stats.write_only);
+    inspect_u64(w, "map_errors", b->map_errors);
+    inspect_end(w);
+    inspect_end(w);
+}
+
 static void inspect_partition(struct inspect_writer *w, void *ctx)
 {
     const struct partition *p = ctx;
@@ -68,18 +119,13 @@ static void inspect_partition(struct inspect_writer *w, void *ctx)
     inspect_u64(w, "interrupts_injected", st->interrupts_injected);
     inspect_u64(w, "nmis_injected", st->nmis_injected);
     inspect_u64(w, "exceptions_injected", st->exceptions_injected);
-    inspect_u64(w, "bridge_writes_dropped", st->bridge_writes_dropped);
-    inspect_u64(w, "pam_writes", st->pam_writes);
     inspect_u64(w, "resets", st->resets);
     inspect_u64(w, "bus_master_blocked", p->pci.stats.bus_master_blocked);
     inspect_u64(w, "fw_cfg_dma_refused", p->fwcfg.stats.dma_refused);
     inspect_u64(w, "cmos_memory_writes_dropped", p->cmos.memory_writes_dropped);
     inspect_end(w);
 
-    inspect_begin(w, "pam");
-    inspect_hex(w, "reg1", p->pam_reg1);
-    inspect_hex(w, "reg2", p->pam_reg2);
-    inspect_end(w);
+    inspect_pam(w, p);
 
     inspect_gpa_map(w, p);
 }

@@ -27,10 +27,9 @@ enum exit_action vtl0_handle_ioio(struct partition *p);
 void vtl0_io_set_intercept(struct partition *p, uint16_t port, unsigned count, bool on);
 void vtl0_pm_base_changed(void *ctx, uint16_t base, bool enabled);
 
-/* vtl0_pci.c: the PCI proxy glue and the placeholder host bridge (PAM only). */
+/* vtl0_pci.c: the PCI proxy glue and the table of emulated functions. */
 void vtl0_pci_init(struct partition *p);
 void vtl0_pci_reset(struct partition *p);
-void vtl0_pam_apply(struct partition *p, bool force);
 
 /* vtl0_cpu.c */
 void vtl0_msr_init(struct partition *p);

@@ -83,6 +83,7 @@ class Ged:
         self.dps: Dict[str, Any] = default_dps()
         self.saved_blob: Optional[bytes] = None
         self.fail_create_slots = set()          # slots whose CREATE answers FAILED
+        self.create_rules: List[Dict[str, Any]] = []  # refusals / silences by request
         self.bytes_received = 0
         self.eof = False
         self.stats = GedStats()
@@ -111,6 +112,27 @@ class Ged:
             name = "DEVICE_PLATFORM_SETTINGS_V2_REV1"   # the GED answers with REV1 chunks
         with self._lock:
             self._rules.append(FaultRule(name, fault, count, delay))
+
+    def refuse_create(self, status: Optional[int], slot: Optional[int] = None,
+                      length: Optional[int] = None, count: int = 1) -> None:
+        """Answer the next `count` CREATE_RAM_GPA_RANGE requests that match (slot and
+        length, where given) with `status` instead of checking them; status None means
+        no answer at all (Mezzanine's request times out). Matching on the request, not
+        on its position, lets a test arm this while the VM boots."""
+        with self._lock:
+            self.create_rules.append({"status": status, "slot": slot, "length": length,
+                                      "count": count})
+
+    def _create_rule(self, f: Dict[str, int]) -> Optional[Dict[str, Any]]:
+        with self._lock:
+            for rule in self.create_rules:
+                if (rule["slot"] is None or rule["slot"] == f["slot"]) and \
+                        (rule["length"] is None or rule["length"] == f["gpa_count"]):
+                    rule["count"] -= 1
+                    if rule["count"] == 0:
+                        self.create_rules.remove(rule)
+                    return rule
+        return None
 
     def clear_faults(self) -> None:
         with self._lock:
@@ -239,6 +261,13 @@ class Ged:
             self._send("response", "DEVICE_PLATFORM_SETTINGS_V2_REV1", tail=doc,
                        size=len(doc), payload_state=gp.DPS_PAYLOAD_END)
         elif name == "CREATE_RAM_GPA_RANGE":
+            rule = self._create_rule(f)
+            if rule is not None:
+                self._record("fault", name=name, fault="refuse" if rule["status"] is not None
+                             else "silence", status=rule["status"])
+                if rule["status"] is not None:
+                    self._send("response", "CREATE_RAM_GPA_RANGE", status=rule["status"])
+                return
             status = self._create(f)
             self._send("response", "CREATE_RAM_GPA_RANGE", status=status)
         elif name == "RESET_RAM_GPA_RANGE":

@@ -164,8 +164,9 @@ class Host:
         self.qmp.negotiate()
         # Connect the UART sockets before the CPU runs: server=on,wait=off drops bytes
         # sent while nobody is connected.
-        self.get = Ged(self.paths.get_sock, deadline, alive, transcript=self.transcript,
-                       memory_bytes=self.config.memory_mb << 20, on_halt=self._on_get_halt)
+        if not self.config.no_host:
+            self.get = Ged(self.paths.get_sock, deadline, alive, transcript=self.transcript,
+                           memory_bytes=self.config.memory_mb << 20, on_halt=self._on_get_halt)
         self.diag = DiagClient(self.paths.diag_sock, deadline, alive)
         self.diag_proxy = DiagProxy(self.diag, self.paths.root / "diag-proxy.sock")
         self.memory = GuestMemory(self.paths.guest_ram, self.config.memory_mb << 20)

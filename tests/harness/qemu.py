@@ -33,6 +33,7 @@ class QemuConfig:
 
     kernel: Path
     cmdline: str = ""
+    no_host: bool = False       # COM2 goes nowhere: no GED, the GET never comes up
     vtl0: Optional[Path] = None
     memory_mb: int = DEFAULT_MEMORY_MB
     qemu: str = QEMU_BINARY
@@ -95,6 +96,26 @@ class RunPaths:
         return self.root / "qemu-stderr.log"
 
 
+SEABIOS_SIGNATURE = b"SeaBIOS (version"
+
+
+def kernel_cmdline(config: QemuConfig) -> str:
+    """The command line Mezzanine gets: the caller's, plus the host's choice of bridge
+    identity. SeaBIOS shadows itself only behind QEMU's i440FX ID (8086:1237), so for a
+    SeaBIOS VTL0 the host asks for it (docs/partition.md); other firmware keeps the
+    SPEC's i440BX ID. An explicit mezz.bridge_id= in the caller's line wins."""
+    cmdline = config.cmdline
+    if config.vtl0 is None or "mezz.bridge_id=" in cmdline:
+        return cmdline
+    try:
+        is_seabios = SEABIOS_SIGNATURE in Path(config.vtl0).read_bytes()
+    except OSError:
+        return cmdline
+    if is_seabios:
+        cmdline = (cmdline + " mezz.bridge_id=i440fx").strip()
+    return cmdline
+
+
 def build_command(config: QemuConfig, paths: RunPaths) -> List[str]:
     """The QEMU argv for one run, exactly as the boot contract writes it."""
     mem = f"{config.memory_mb}M"
@@ -106,14 +127,15 @@ def build_command(config: QemuConfig, paths: RunPaths) -> List[str]:
         "-object", f"memory-backend-file,id=ram,size={mem},mem-path={paths.guest_ram},share=on",
         "-machine", "memory-backend=ram",
         "-chardev", "stdio,id=console,signal=off", "-serial", "chardev:console",
-        "-chardev", f"socket,id=get,path={paths.get_sock},server=on,wait=off",
-        "-serial", "chardev:get",
+        *(["-serial", "null"] if config.no_host else
+          ["-chardev", f"socket,id=get,path={paths.get_sock},server=on,wait=off",
+           "-serial", "chardev:get"]),
         "-chardev", f"socket,id=diag,path={paths.diag_sock},server=on,wait=off",
         "-serial", "chardev:diag",
         "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
         "-qmp", f"unix:{paths.qmp_sock},server=on,wait=off",
         "-d", "cpu_reset", "-D", str(paths.debug_log),
-        "-kernel", str(config.kernel), "-append", config.cmdline,
+        "-kernel", str(config.kernel), "-append", kernel_cmdline(config),
     ]
     modules = [f"{config.vtl0} vtl0"] if config.vtl0 is not None else []
     modules += [f"{path} {name}" for path, name in config.modules]

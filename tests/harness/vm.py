@@ -44,11 +44,13 @@ class Vm:
                  log_dir: Optional[Union[str, Path]] = None,
                  timeout: float = DEFAULT_RUN_TIMEOUT_S,
                  console_echo: Optional[Callable[[str], None]] = None,
-                 modules: Optional[Dict[str, ModuleSource]] = None):
+                 modules: Optional[Dict[str, ModuleSource]] = None,
+                 no_host: bool = False):
         self.module_files = ModuleFiles(modules)
         self.config = QemuConfig(kernel=Path(kernel) if kernel else DEFAULT_KERNEL,
                                  cmdline=cmdline, vtl0=Path(vtl0) if vtl0 else None,
-                                 memory_mb=memory_mb, modules=self.module_files.modules)
+                                 memory_mb=memory_mb, modules=self.module_files.modules,
+                                 no_host=no_host)
         self.log_dir = Path(log_dir) if log_dir is not None else None
         logs = self.log_dir
         self.host = Host(self.config, timeout=timeout,

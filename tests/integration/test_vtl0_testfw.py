@@ -94,14 +94,25 @@ def test_real_protected_long_transitions(vm, testfw):
 
 # ------------------------------------------------------------------ GPA map
 
-# Reset state (PAM registers all Mmio) with the backend this build uses: OpenVMM's local
-# RAM-visibility rules (reference/openvmm-facts.md 2.5; the GET-backed backend of 2.4
-# arrives with the PAM issue and gets its own table). RW = RAM; ROM = reads RAM or the
-# firmware, writes dropped; NONE = unmapped (reads all-ones, writes dropped).
-#   C0000-CBFFF Mmio -> unmapped; CC000-DFFFF Mmio -> read-only RAM ("let reads of unused
-#   ranges go to RAM"); E0000-EFFFF Mmio -> unmapped, and the 64 KiB test firmware's low
-#   ROM window covers only F0000-FFFFF; F0000-FFFFF -> the firmware.
-REGIONS = [
+# Reset state (PAM registers all Mmio) through each PAM backend. RW = RAM; ROM = reads
+# RAM or the firmware, writes dropped; NONE = unmapped (reads all-ones, writes dropped).
+#
+# GET-backed (a host is there: the default), OpenHCL's rules (reference 2.4): VGA BIOS
+# C0000-C7FFF and the unused CC000-DFFFF are identity ROM; C8000-CBFFF (VGA BIOS TSR)
+# stays RAM; the system BIOS E0000-FFFFF is ROM from rom_bios_offset + start.
+REGIONS_GET = [
+    (0x00000 + RAM, "RW"), (0x9F000, "RW"),
+    (0xA0000, "NONE"), (0xB8000, "NONE"),
+    (0xC0000, "ROM"), (0xC4000, "ROM"), (0xC8000, "RW"), (0xCC000, "ROM"),
+    (0xD0000, "ROM"), (0xDC000, "ROM"), (0xE0000, "ROM"), (0xEC000, "ROM"),
+    (0xF0000, "ROM"), (0xFFFF0, "ROM"),
+    (0x100000, "RW"), (0x1000000, "RW"),
+]
+# Local (mezz.pam=local, or no host), OpenVMM's RAM-visibility rules (reference 2.5):
+# C0000-CBFFF Mmio -> unmapped; CC000-DFFFF -> read-only RAM ("let reads of unused ranges
+# go to RAM"); E0000-EFFFF -> unmapped, and the 64 KiB test firmware's low ROM window
+# covers only F0000-FFFFF; F0000-FFFFF -> the firmware.
+REGIONS_LOCAL = [
     (0x00000 + RAM, "RW"), (0x9F000, "RW"),
     (0xA0000, "NONE"), (0xB8000, "NONE"),
     (0xC0000, "NONE"), (0xC4000, "NONE"), (0xC8000, "NONE"), (0xCC000, "ROM"),
@@ -109,26 +120,30 @@ REGIONS = [
     (0xF0000, "ROM"), (0xFFFF0, "ROM"),
     (0x100000, "RW"), (0x1000000, "RW"),
 ]
+BACKENDS = {"get": ("", REGIONS_GET), "local": ("mezz.pam=local", REGIONS_LOCAL)}
 
 
+@pytest.mark.parametrize("backend", sorted(BACKENDS))
 @pytest.mark.parametrize("mode", ["real", "long"])
-def test_legacy_region_visibility(vm, testfw, mode):
+def test_legacy_region_visibility(vm, testfw, mode, backend):
+    cmdline, table = BACKENDS[backend]
     # Real mode reaches the first MiB and the 64 KiB above it (FFFF:xxxx), no further.
-    regions = [r for r in REGIONS if mode != "real" or r[0] < 0x10FFF0]
+    regions = [r for r in table if mode != "real" or r[0] < 0x10FFF0]
     s = Script().mode(mode)
     for address, _ in regions:
         s.read32(address, name=f"before-{address:x}")
         s.write32(address, 0xA5C3A5C3, name=f"write-{address:x}")
     s.end()
-    machine = boot(vm, testfw, s)
+    machine = boot(vm, testfw, s, cmdline=cmdline)
     machine.wait_for_log(r"testdev: DONE", RUN_S)
+    assert machine.inspect("partition/pam/backend") == backend
     results = testdev_results(machine, s)
     image = testfw.read_bytes()
     assert results.failures == [], machine.console_tail()
     for address, kind in regions:
         before = results.value(f"before-{address:x}")
         after = results.value(f"write-{address:x}")
-        where = f"{address:#x} ({kind})"
+        where = f"{address:#x} ({kind}, {backend})"
         if kind == "RW":
             assert after == 0xA5C3A5C3, where
         elif kind == "NONE":
