@@ -380,7 +380,13 @@ typedef enum exit_action (*exit_handler)(struct partition *p);
 
 static enum exit_action handle_intr(struct partition *p)
 {
-    vtl0_irq_collect(p);
+    /* Acknowledge (take through the window) only what VTL0 can take right now; an
+     * interrupt VTL0 is not ready for stays in its interrupt controller, where VTL0 may
+     * still mask it or reprogram the controller, as on hardware. */
+    if (vtl0_interruptible(p))
+        vtl0_irq_collect(p);
+    else
+        p->intr_deferred = true;
     return EXIT_RESUME;
 }
 
@@ -394,9 +400,12 @@ static enum exit_action handle_nmi(struct partition *p)
 
 static enum exit_action handle_vintr(struct partition *p)
 {
-    /* VTL0 can take an interrupt now: drop the request, inject on the way in. */
+    /* VTL0 can take an interrupt now: drop the request; a deferred physical interrupt
+     * exits again at once (host IF is back) and is taken then; a queued one is injected
+     * on the way in. */
     p->vmcb->control.vintr &= ~VINTR_IRQ;
     p->vmcb->control.intercept_misc1 &= ~INTERCEPT1_VINTR;
+    p->intr_deferred = false;
     return EXIT_RESUME;
 }
 
@@ -565,12 +574,14 @@ void partition_step(struct partition *p)
      * branch to look up, which is most of the cost of a cheap exit (benchmarks.md). */
     if (p->npt_generation != p->gpa.generation)
         vtl0_sync_npt(p);
-    if (p->irq_count != 0 || p->nmi_pending ||
+    if (p->irq_count != 0 || p->nmi_pending || p->intr_deferred ||
         (p->vmcb->control.intercept_misc1 & INTERCEPT1_VINTR))
         vtl0_irq_prepare_entry(p);
     p->vmcb->save.rax = p->gprs.gpr[GPR_RAX];
     p->vmcb->save.rsp = p->gprs.gpr[GPR_RSP];
-    svm_enter(p->vmcb_pa, &p->gprs);
+    /* An interrupt VTL0 cannot take yet stays pending in its controller: no host IF
+     * for VMRUN (no INTR exit over and over) until the VINTR exit says VTL0 can. */
+    svm_enter(p->vmcb_pa, &p->gprs, !p->intr_deferred);
     p->gprs.gpr[GPR_RAX] = p->vmcb->save.rax;
     p->gprs.gpr[GPR_RSP] = p->vmcb->save.rsp;
     p->vmcb->control.tlb_control = TLB_CONTROL_NONE;

@@ -132,6 +132,7 @@ struct partition {
     uint8_t irq_queue[VTL0_IRQ_QUEUE];
     unsigned irq_head, irq_count;
     bool nmi_pending;
+    bool intr_deferred;              /* a physical interrupt waits for VTL0 to take it */
     bool kbc_expect_output_port;
     uint8_t port92;
     char debugcon[VTL0_DEBUGCON_LINE];

@@ -39,6 +39,7 @@ enum exit_action vtl0_handle_msr(struct partition *p);
 /* vtl0_irq.c */
 void vtl0_irq_reset(struct partition *p);
 void vtl0_irq_collect(struct partition *p);      /* open the interrupt window once */
+bool vtl0_interruptible(const struct partition *p); /* IF set, no shadow, no event pending */
 void vtl0_irq_prepare_entry(struct partition *p); /* inject or request a window */
 enum exit_action vtl0_handle_hlt(struct partition *p);
 

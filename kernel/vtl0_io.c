@@ -403,18 +403,31 @@ static enum exit_action string_io(struct partition *p, uint64_t info1, uint16_t 
 {
     struct vmcb_save *s = &p->vmcb->save;
     struct guest_cpu_state cpu;
+    struct insn_bytes bytes;
+    struct insn insn;
     bool is_in = info1 & IOIO_TYPE_IN;
     bool rep = info1 & IOIO_REP;
-    unsigned addr_size = ioio_addr_size(info1);
-    uint64_t addr_mask = addr_size == 8 ? ~0ull : (1ull << (8 * addr_size)) - 1;
     unsigned index_reg = is_in ? GPR_RDI : GPR_RSI;
-    /* INS always writes ES:rDI; OUTS reads its segment (EXITINFO1 gives it). */
-    unsigned seg = is_in ? INSN_SEG_ES : (unsigned)((info1 & IOIO_SEG_MASK) >> IOIO_SEG_SHIFT);
+
+    /* QEMU's TCG leaves EXITINFO1's address-size and segment fields empty, so both come
+     * from the instruction itself: the mode and any 0x67 prefix give the address size;
+     * INS always writes ES:rDI, OUTS reads DS:rSI unless a segment prefix says otherwise
+     * (APM vol. 3, "INS", "OUTS"). */
+    partition_cpu_state(p, &cpu);
+    int derr = vtl0_fetch_insn(p, &bytes);
+    if (!derr)
+        derr = insn_decode(bytes.bytes, bytes.len, cpu_mode_of(&cpu), &insn);
+    if (derr) {
+        vtl0_report_error(p, "string I/O: cannot decode the instruction");
+        return EXIT_STOP;
+    }
+    unsigned addr_size = insn.addrsize;
+    uint64_t addr_mask = addr_size == 8 ? ~0ull : (1ull << (8 * addr_size)) - 1;
+    unsigned seg = is_in ? INSN_SEG_ES : (insn.seg == INSN_SEG_NONE ? INSN_SEG_DS : insn.seg);
     int64_t step = (s->rflags & (1u << 10)) ? -(int64_t)size : (int64_t)size;   /* DF */
     uint64_t count = rep ? p->gprs.gpr[GPR_RCX] & addr_mask : 1;
     uint64_t done = 0;
 
-    partition_cpu_state(p, &cpu);
     struct guest_paging paging;
     guest_paging_from_cpu(&cpu, &paging);
     p->stats.io_string++;

@@ -7,6 +7,7 @@
  * injects it into VTL0 as soon as VTL0 can take it (APM vol. 2, "Event Injection",
  * "Virtual Interrupts"). VTL0's handler sends the EOI to its controller directly.
  */
+#include "arch/x86_64/cpu.h"
 #include "kernel/log.h"
 #include "kernel/partition_priv.h"
 #include "kernel/poll.h"
@@ -31,11 +32,49 @@ void irq_window_record(unsigned vector)
         window_overflow++;
 }
 
+/* 8259A pair and 8254 channel 0 (chipset reset for VTL0): VTL0 must not inherit the
+ * boot firmware's interrupt set-up, pending requests included. */
+#define PIC1_CMD 0x20
+#define PIC1_DATA 0x21
+#define PIC2_CMD 0xA0
+#define PIC2_DATA 0xA1
+#define PIC_ICW1_INIT_ICW4 0x11
+#define PIT_CMD 0x43
+#define PIT_CH0_LOHI_MODE0 0x30        /* a control word without a count stops channel 0 */
+
+static void reset_interrupt_controllers(void)
+{
+    outb(PIC1_CMD, PIC_ICW1_INIT_ICW4);
+    outb(PIC1_DATA, 0x08);              /* the BIOS vector bases */
+    outb(PIC1_DATA, 0x04);              /* slave on IRQ2 */
+    outb(PIC1_DATA, 0x01);              /* 8086 mode */
+    outb(PIC2_CMD, PIC_ICW1_INIT_ICW4);
+    outb(PIC2_DATA, 0x70);
+    outb(PIC2_DATA, 0x02);
+    outb(PIC2_DATA, 0x01);
+    outb(PIC1_DATA, 0xFF);              /* all masked until VTL0's firmware says otherwise */
+    outb(PIC2_DATA, 0xFF);
+    outb(PIT_CMD, PIT_CH0_LOHI_MODE0);
+}
+
 void vtl0_irq_reset(struct partition *p)
 {
     p->irq_head = 0;
     p->irq_count = 0;
     p->nmi_pending = false;
+    p->intr_deferred = false;
+    reset_interrupt_controllers();
+    /* Anything already latched: drain it now, not into VTL0. */
+    window_count = 0;
+    idt_interrupt_window();
+    window_count = 0;
+}
+
+bool vtl0_interruptible(const struct partition *p)
+{
+    const struct vmcb_control *c = &p->vmcb->control;
+    return (p->vmcb->save.rflags & RFLAGS_IF_BIT) && !(c->interrupt_shadow & INTERRUPT_SHADOW_ACTIVE) &&
+           !(c->event_inject & EVENT_VALID);
 }
 
 static void queue_push(struct partition *p, uint8_t vector)
@@ -73,18 +112,21 @@ void vtl0_irq_prepare_entry(struct partition *p)
         p->stats.nmis_injected++;
         return;
     }
-    if (p->irq_count == 0) {
+    if (p->irq_count == 0 && !p->intr_deferred) {
         c->vintr &= ~VINTR_IRQ;
         c->intercept_misc1 &= ~INTERCEPT1_VINTR;
         return;
     }
-    if ((s->rflags & RFLAGS_IF_BIT) && !(c->interrupt_shadow & INTERRUPT_SHADOW_ACTIVE)) {
+    if (p->irq_count != 0 && (s->rflags & RFLAGS_IF_BIT) &&
+        !(c->interrupt_shadow & INTERRUPT_SHADOW_ACTIVE)) {
         uint8_t vector = p->irq_queue[p->irq_head];
         p->irq_head = (p->irq_head + 1) % VTL0_IRQ_QUEUE;
         p->irq_count--;
         c->event_inject = vector | EVENT_TYPE_INTR | EVENT_VALID;
         p->stats.interrupts_injected++;
-        return;
+        if (p->irq_count == 0 && !p->intr_deferred)
+            return;
+        /* More to deliver: ask for an exit when VTL0 can take the next one. */
     }
     /* VTL0 cannot take it yet: ask for an exit when it can (a virtual interrupt with
      * the VINTR intercept; the vector does not matter, it is never delivered). */
@@ -96,7 +138,7 @@ enum exit_action vtl0_handle_hlt(struct partition *p)
 {
     if (vtl0_advance_rip(p) != 0)
         return EXIT_STOP;
-    if (!(p->vmcb->save.rflags & RFLAGS_IF_BIT) && p->irq_count == 0 && !p->nmi_pending) {
+    if (!(p->vmcb->save.rflags & RFLAGS_IF_BIT) && !p->nmi_pending) {
         /* Nothing but an NMI could wake it, and nothing will send one. */
         log_info("vtl0", "VTL0 halted with interrupts disabled at 0x%llx",
                  (unsigned long long)p->vmcb->save.rip);

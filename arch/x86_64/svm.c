@@ -44,13 +44,15 @@ void svm_enable(uint64_t hsave_pa, uint64_t host_vmcb_pa)
     host_vmcb = host_vmcb_pa;
 }
 
-void svm_enter(uint64_t guest_vmcb_pa, struct guest_gprs *gprs)
+void svm_enter(uint64_t guest_vmcb_pa, struct guest_gprs *gprs, bool interrupts)
 {
     /* GIF = 0 holds interrupts and NMIs until VMRUN sets the guest's GIF; IF = 1 makes
      * the saved host state let physical interrupts interrupt the guest (as INTR exits,
      * with V_INTR_MASKING). After #VMEXIT GIF is 0 again: clear IF before setting it, so
      * a pending interrupt stays pending for the INTR handler. */
-    __asm__ volatile("clgi\n\tsti" ::: "memory");
+    __asm__ volatile("clgi" ::: "memory");
+    if (interrupts)
+        __asm__ volatile("sti" ::: "memory");
     svm_run(guest_vmcb_pa, gprs, host_vmcb);
     __asm__ volatile("cli\n\tstgi" ::: "memory");
 }

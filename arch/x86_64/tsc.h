@@ -9,7 +9,8 @@
 /* Pure: TSC ticks per second given TSC ticks elapsed over pit_ticks PIT ticks. */
 uint64_t tsc_hz_from_pit(uint64_t tsc_delta, uint32_t pit_ticks);
 
-/* Measures over about 10 ms. Returns 0 if the PIT never counted down. */
+/* Measures over three 5 ms windows and keeps the smallest result. Returns 0 if the PIT
+ * never counted down. */
 uint64_t tsc_calibrate(void);
 
 #endif

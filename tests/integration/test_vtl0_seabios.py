@@ -93,13 +93,6 @@ def test_e820_ends_at_rom_bios_offset(seabios):
     assert max(stop for _, stop, kind in low if kind == E820_RAM) <= end
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "SeaBIOS warns 'internal error detected at qemu_platform_setup:251': it reads "
-    "fw_cfg files with a 32-bit `rep insb` into high memory, and Mezzanine's string I/O "
-    "(kernel/vtl0_io.c string_io) takes the address size from EXITINFO1, where QEMU's "
-    "TCG sets no A16/A32/A64 bit: every INS/OUTS runs with a 16-bit rDI/rSI, so "
-    "etc/table-loader lands at ES:(EDI & 0xFFFF), SeaBIOS sees an empty loader and "
-    "falls back to its own ACPI tables"))
 def test_no_warnings(seabios):
     warnings = [line for line in debugcon(seabios) if "WARNING" in line]
     assert warnings == []

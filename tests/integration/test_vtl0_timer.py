@@ -98,12 +98,6 @@ def test_irq_at_the_double_fault_vector_is_an_interrupt(vm, testfw):
     assert_mezzanine_fine(machine)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "Mezzanine acknowledges a physical interrupt at the PIC (its window IDT) as soon as "
-    "it arrives, even while VTL0 has IF clear, and injects the stored vector whenever "
-    "VTL0 next sets IF, even after VTL0 masked the IRQ and re-initialised the PIC: "
-    "VTL0 gets vector 8 in protected mode, where its IDT has #DF (FAIL exception, "
-    "vector 8 with a garbage error code)"))
 def test_no_interrupt_that_vtl0_masked_with_if_clear(vm, testfw):
     """On bare hardware the CPU acknowledges an interrupt only when it delivers it (IF
     set): an IRQ unmasked and masked again while IF is clear never arrives, and ICW1
