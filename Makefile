@@ -67,7 +67,9 @@ KERNEL_SRCS := \
 	kernel/vtl0_pci.c \
 	kernel/vtl0_cpu.c \
 	kernel/vtl0_irq.c \
-	kernel/vtl0_mem.c
+	kernel/vtl0_mem.c \
+	kernel/vtl0_display.c \
+	kernel/screenshot.c
 
 MM_SRCS := \
 	mm/memmap.c \
@@ -84,7 +86,9 @@ DRIVER_SRCS := \
 	drivers/i440bx.c \
 	drivers/fwcfg_view.c \
 	drivers/cmos_view.c \
-	drivers/pci_proxy.c
+	drivers/pci_proxy.c \
+	drivers/framebuffer.c \
+	drivers/bochs_display.c
 
 # The Guest Emulation Transport (docs/get.md): wire format, framing, client, DPS, glue.
 GET_SRCS := \
@@ -132,6 +136,10 @@ UNIT_TESTS += insn_decode insn_mmio guest_walk
 unit_insn_decode_SRCS     := arch/x86_64/insn_decode.c
 unit_insn_mmio_SRCS       := arch/x86_64/insn_mmio.c arch/x86_64/insn_decode.c
 unit_guest_walk_SRCS      := arch/x86_64/guest_walk.c arch/x86_64/insn_decode.c arch/x86_64/paging.c
+UNIT_TESTS += framebuffer bochs_display screenshot
+unit_framebuffer_SRCS     := drivers/framebuffer.c
+unit_bochs_display_SRCS   := drivers/bochs_display.c
+unit_screenshot_SRCS      := kernel/screenshot.c drivers/framebuffer.c
 UNIT_BINS := $(patsubst %,$(BUILD)/unit/test_%,$(UNIT_TESTS))
 
 # ---- flags ---------------------------------------------------------------------------
@@ -213,6 +221,7 @@ FW_COMMON_SRCS := \
 	$(FW_DIR)/irq.c \
 	$(FW_DIR)/tick.S \
 	$(FW_DIR)/pci.c \
+	$(FW_DIR)/draw.c \
 	drivers/testdev.c \
 	drivers/testdev_format.c
 FW16_SRCS := $(FW_DIR)/entry16.S $(FW_DIR)/probe_real.c $(FW_DIR)/flat16.S $(FW_COMMON_SRCS) \

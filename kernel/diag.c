@@ -14,6 +14,7 @@
 #include "kernel/diag_proto.h"
 #include "kernel/inspect.h"
 #include "kernel/log.h"
+#include "kernel/vtl0_display.h"
 
 #define MAX_WORDS 8
 
@@ -196,6 +197,13 @@ static size_t handle(const uint8_t *msg, size_t len)
             memcpy(body, &lb, sizeof(lb));
             body_len = sizeof(lb) + n;
         }
+    } else if (req.op == DIAG_OP_SCREENSHOT) {
+        /* The frame through the fixed VTL2 view, a chunk of lines per request. */
+        int n = vtl0_display_screenshot(args, args_len, (uint8_t *)body, cap);
+        if (n < 0)
+            status = n;
+        else
+            body_len = (size_t)n;
     } else {
         char words[MAX_WORDS][64];
         int n = diag_split_words((const char *)args, args_len, words, MAX_WORDS);

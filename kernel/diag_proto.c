@@ -14,7 +14,7 @@ int diag_parse_request(const uint8_t *msg, size_t len, struct diag_request *req,
     *args_len = len - sizeof(*req);
     if (req->version != DIAG_VERSION)
         return -EPROTONOSUPPORT;
-    if (req->op > DIAG_OP_GET)
+    if (req->op > DIAG_OP_LAST)
         return -EOPNOTSUPP;
     return 0;
 }

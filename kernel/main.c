@@ -134,6 +134,11 @@ static const struct boot_module *find_module(const char *name)
     return NULL;
 }
 
+const struct boot_module *boot_find_module(const char *name)
+{
+    return find_module(name);
+}
+
 static uint64_t ram_above_4g(void)
 {
     uint64_t total = 0;
@@ -154,7 +159,7 @@ static void start_vtl0(void)
 
     for (uint32_t i = 0; i < boot_params.module_count; i++) {
         const struct boot_module *m = &boot_params.modules[i];
-        if (m != fw && m != script)
+        if (m != fw && m != script && strcmp(m->name, "vgabios") != 0)   /* the display's */
             log_warn("boot", "ignoring module '%s' (%llu bytes)", m->name, (unsigned long long)m->size);
     }
     if (fw == NULL) {

@@ -152,8 +152,8 @@ int gpa_map_add_passthrough(struct gpa_map *map, uint64_t gpa, uint64_t size)
                       &map->generation);
 }
 
-int gpa_map_set_device_window(struct gpa_map *map, unsigned id, uint64_t gpa, uint64_t size,
-                              uint64_t backing)
+static int set_device(struct gpa_map *map, unsigned id, uint64_t gpa, uint64_t size,
+                      uint64_t backing, bool writable)
 {
     if (id >= GPA_MAX_DEVICE_WINDOWS || !range_ok(gpa, size) || !range_ok(backing, size) ||
         gpa < map->low_ram_end)
@@ -165,9 +165,21 @@ int gpa_map_set_device_window(struct gpa_map *map, unsigned id, uint64_t gpa, ui
         if (d->active && gpa < d->gpa + d->size && d->gpa < gpa + size)
             return -EEXIST;
     }
-    map->devices[id] = (struct gpa_window){ true, gpa, size, backing, true };
+    map->devices[id] = (struct gpa_window){ true, gpa, size, backing, writable };
     map->generation++;
     return 0;
+}
+
+int gpa_map_set_device_window(struct gpa_map *map, unsigned id, uint64_t gpa, uint64_t size,
+                              uint64_t backing)
+{
+    return set_device(map, id, gpa, size, backing, true);
+}
+
+int gpa_map_set_device_rom(struct gpa_map *map, unsigned id, uint64_t gpa, uint64_t size,
+                           uint64_t backing)
+{
+    return set_device(map, id, gpa, size, backing, false);
 }
 
 int gpa_map_clear_device_window(struct gpa_map *map, unsigned id)

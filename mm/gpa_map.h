@@ -111,6 +111,10 @@ int gpa_map_add_passthrough(struct gpa_map *map, uint64_t gpa, uint64_t size);
  */
 int gpa_map_set_device_window(struct gpa_map *map, unsigned id, uint64_t gpa, uint64_t size,
                               uint64_t backing);
+/* The same, read-only (a device's expansion ROM): VTL0's writes there are dropped and
+ * counted like writes to any ROM. Cleared with gpa_map_clear_device_window(). */
+int gpa_map_set_device_rom(struct gpa_map *map, unsigned id, uint64_t gpa, uint64_t size,
+                           uint64_t backing);
 int gpa_map_clear_device_window(struct gpa_map *map, unsigned id);
 
 /* Resolves one GPA: returns true and the extent-style answer if anything maps it. */

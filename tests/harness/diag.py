@@ -2,7 +2,8 @@
 
 Protocol (docs/diag.md): one framed request {version u8 = 1, op u8, tag u16, args}, one
 framed response {version u8, op | 0x80, tag u16, status i32, body}. Ops: 0 ping,
-1 inspect (args: PATH), 2 log (args: u64 position), 3 get (args: a command line).
+1 inspect (args: PATH), 2 log (args: u64 position), 3 get (args: a command line),
+4 screenshot (args: first line and flags; body: a chunk of the frame, screenshot.py).
 
 QEMU serves the socket to one client at a time, and the Host holds it; `tools/mezz
 inspect` reaches a running instance through a DiagProxy the Host serves on
@@ -10,6 +11,7 @@ RUN/diag-proxy.sock: one JSON object per line each way, {"op": "inspect", "path"
 {"status": 0, "body": ...}.
 """
 
+import base64
 import json
 import os
 import queue
@@ -23,10 +25,13 @@ from typing import Any, Callable, Dict, Optional, Tuple
 from .errors import HarnessError
 from .framing import FrameParser, encode_frame
 from .qmp import connect_unix
+from .screenshot import Frame, ScreenshotError, parse_chunk, screenshot_request
 
 VERSION = 1
-OP_PING, OP_INSPECT, OP_LOG, OP_GET = 0, 1, 2, 3
-OP_NAMES = {"ping": OP_PING, "inspect": OP_INSPECT, "log": OP_LOG, "get": OP_GET}
+OP_PING, OP_INSPECT, OP_LOG, OP_GET, OP_SCREENSHOT = 0, 1, 2, 3, 4
+OP_NAMES = {"ping": OP_PING, "inspect": OP_INSPECT, "log": OP_LOG, "get": OP_GET,
+            "screenshot": OP_SCREENSHOT}
+SCREENSHOT_TRIES = 5
 REQUEST = struct.Struct("<BBH")
 RESPONSE = struct.Struct("<BBHi")
 LOG_BODY = struct.Struct("<QQ")
@@ -120,6 +125,35 @@ class DiagClient:
         status, body = self.request(OP_GET, command.encode(), timeout)
         return status, (json.loads(body) if body else None)
 
+    def screenshot(self, timeout: float = 30.0,
+                   on_snapshot: Optional[Callable[[], None]] = None) -> Frame:
+        """The current frame through Mezzanine's fixed VTL2 view (diag op 4): a snapshot
+        taken at the first request, fetched chunk by chunk; started over if another
+        screenshot replaces the snapshot meanwhile. on_snapshot is called right after
+        each snapshot is taken (the first chunk's answer)."""
+        for _ in range(SCREENSHOT_TRIES):
+            pixels, line, seq, first = bytearray(), 0, None, None
+            while True:
+                status, body = self.request(OP_SCREENSHOT, screenshot_request(line, line == 0),
+                                            timeout)
+                if status:
+                    raise DiagError(f"screenshot: status {status} ({_errno_name(status)})",
+                                    status)
+                header, chunk = parse_chunk(body)
+                if first is None:
+                    first, seq = header, header["seq"]
+                    if on_snapshot is not None:
+                        on_snapshot()
+                if header["seq"] != seq or header["first_line"] != line or \
+                        (header["width"], header["height"]) != (first["width"], first["height"]):
+                    break               # replaced or reformatted meanwhile: start over
+                pixels += chunk
+                line += header["lines"]
+                if line >= header["height"] or header["lines"] == 0:
+                    return Frame(first["width"], first["height"], bytes(pixels),
+                                 live=bool(first["flags"] & 1))
+        raise ScreenshotError(f"no consistent frame in {SCREENSHOT_TRIES} tries")
+
     def close(self) -> None:
         try:
             self._sock.shutdown(socket.SHUT_RDWR)
@@ -130,8 +164,8 @@ class DiagClient:
 
 
 # Mezzanine's errno numbers are newlib's (they differ from Linux's above 34).
-NEWLIB_ERRNO = {2: "ENOENT", 5: "EIO", 7: "E2BIG", 12: "ENOMEM", 16: "EBUSY", 22: "EINVAL",
-                28: "ENOSPC", 34: "ERANGE", 77: "EBADMSG", 91: "ENAMETOOLONG",
+NEWLIB_ERRNO = {2: "ENOENT", 5: "EIO", 7: "E2BIG", 12: "ENOMEM", 16: "EBUSY", 19: "ENODEV",
+                22: "EINVAL", 28: "ENOSPC", 34: "ERANGE", 77: "EBADMSG", 91: "ENAMETOOLONG",
                 95: "EOPNOTSUPP", 107: "EPROTOTYPE", 111: "ECONNREFUSED", 116: "ETIMEDOUT",
                 122: "EMSGSIZE", 123: "EPROTONOSUPPORT", 128: "ENOTCONN"}
 
@@ -184,6 +218,10 @@ class DiagProxy:
             return {"status": status, "body": body}
         if op == "ping":
             return {"status": 0, "body": self.client.ping()}
+        if op == "screenshot":
+            frame = self.client.screenshot()
+            return {"status": 0, "width": frame.width, "height": frame.height,
+                    "live": frame.live, "bgrx": base64.b64encode(frame.bgrx).decode()}
         return {"status": -22, "error": f"unknown op {op!r}"}
 
     def close(self) -> None:

@@ -14,6 +14,10 @@ from typing import List, Optional, Tuple
 from .modules import check_module_name
 
 QEMU_BINARY = "qemu-system-x86_64"
+# The VGA BIOS for Mezzanine's display (docs/framebuffer.md): Debian's SeaVGABIOS build
+# for QEMU's bochs-display, passed as the module "vgabios" whenever VTL0 is SeaBIOS.
+DEFAULT_VGABIOS = Path("/usr/share/seabios/vgabios-bochs-display.bin")
+VGABIOS_MODULE = "vgabios"
 DEFAULT_MEMORY_MB = 512
 RUN_DIR_PREFIX = "mezz-run-"
 _OWNER_FILE = "host.pid"
@@ -99,12 +103,25 @@ class RunPaths:
 SEABIOS_SIGNATURE = b"SeaBIOS (version"
 
 
+def _local_pam_for_vgabios(config: QemuConfig, cmdline: str) -> str:
+    """SeaBIOS copies the VGA BIOS from the display's ROM BAR into C0000 while that range
+    is writable, SeaVGABIOS initialises itself there, then SeaBIOS write-protects it.
+    OpenHCL's GET-backed rules back a writable VGA range with the high-RAM copy and a
+    write-protected one with low RAM (made for Hyper-V's host-loaded VGA BIOS), so the
+    initialised VGA BIOS would vanish and its timer hook run garbage. With a VGA BIOS
+    module the host therefore asks for the local PAM backend (docs/framebuffer.md); an
+    explicit mezz.pam= in the caller's line wins."""
+    if "mezz.pam=" in cmdline or not any(name == VGABIOS_MODULE for _, name in config.modules):
+        return cmdline
+    return (cmdline + " mezz.pam=local").strip()
+
+
 def kernel_cmdline(config: QemuConfig) -> str:
     """The command line Mezzanine gets: the caller's, plus the host's choice of bridge
     identity. SeaBIOS shadows itself only behind QEMU's i440FX ID (8086:1237), so for a
     SeaBIOS VTL0 the host asks for it (docs/partition.md); other firmware keeps the
     SPEC's i440BX ID. An explicit mezz.bridge_id= in the caller's line wins."""
-    cmdline = config.cmdline
+    cmdline = _local_pam_for_vgabios(config, config.cmdline)
     if config.vtl0 is None or "mezz.bridge_id=" in cmdline:
         return cmdline
     try:
@@ -114,6 +131,28 @@ def kernel_cmdline(config: QemuConfig) -> str:
     if is_seabios:
         cmdline = (cmdline + " mezz.bridge_id=i440fx").strip()
     return cmdline
+
+
+def is_seabios(path: Optional[Path]) -> bool:
+    """Is this VTL0 firmware image a SeaBIOS build (it names itself in its text)?"""
+    try:
+        return path is not None and SEABIOS_SIGNATURE in Path(path).read_bytes()
+    except OSError:
+        return False
+
+
+def with_default_vgabios(vtl0: Optional[Path], modules: Tuple[Tuple[Path, str], ...],
+                         vgabios=None) -> Tuple[Tuple[Path, str], ...]:
+    """modules plus ("vgabios") when VTL0 is SeaBIOS (vgabios None: automatic), or the
+    image vgabios names (a path), or nothing more (vgabios False); a "vgabios" module
+    given explicitly always wins."""
+    if vgabios is False or any(name == VGABIOS_MODULE for _, name in modules):
+        return tuple(modules)
+    if vgabios is None or vgabios is True:
+        if not ((vgabios is True or is_seabios(vtl0)) and DEFAULT_VGABIOS.is_file()):
+            return tuple(modules)
+        vgabios = DEFAULT_VGABIOS
+    return tuple(modules) + ((Path(vgabios), VGABIOS_MODULE),)
 
 
 def build_command(config: QemuConfig, paths: RunPaths) -> List[str]:

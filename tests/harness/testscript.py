@@ -44,6 +44,17 @@ OP_PCI_FIND = 0x40
 OP_PCI_READ = {8: 0x41, 16: 0x42, 32: 0x43}
 OP_PCI_WRITE = {8: 0x44, 16: 0x45, 32: 0x46}
 PCI_ENABLE = 0x80000000
+OP_DRAW = 0x50
+
+# The display (docs/framebuffer.md): DISPI ports and registers, the PCI registers moved.
+DISPI_INDEX_PORT, DISPI_DATA_PORT = 0x1CE, 0x1CF
+DISPI = {"id": 0, "xres": 1, "yres": 2, "bpp": 3, "enable": 4, "bank": 5, "virt_width": 6,
+         "virt_height": 7, "x_offset": 8, "y_offset": 9, "video_memory_64k": 10}
+DISPI_ENABLED, DISPI_LFB_ENABLED = 0x01, 0x40
+PCI_COMMAND, PCI_COMMAND_MEMORY, PCI_BAR0, PCI_BAR2, PCI_ROM = 0x04, 0x02, 0x10, 0x18, 0x30
+DISPI_MMIO = 0x500          # DISPI registers in BAR2
+PATTERN_TILE = 32
+PATTERN_GRID = 0x00FFFFFF
 
 # Modes: TESTDEV_MODE_* in drivers/testdev.h; the names are those of MODE lines.
 MODES = {"real": 0, "protected": 1, "long": 2}
@@ -331,6 +342,61 @@ class Script:
     def pci_write32(self, address, value, name=None):
         return self.pci_write(32, address, value, name)
 
+    # ------------------------------------------------------------------ display
+
+    def draw(self, base: int, pitch: int, width: int, lines: int, first_line: int = 0,
+             seed: int = 0, name: Optional[str] = None) -> "Script":
+        """The test pattern (pattern_pixel) into a 32-bpp framebuffer at base, pitch bytes
+        per line: lines [first_line, first_line + lines), pixels [0, width). VALUE pixels
+        drawn; FAIL unsupported in real mode or if it would reach 4 GiB."""
+        _check_uint("base", base, 64)
+        _check_uint("pitch", pitch, 32)
+        for what, value in (("width", width), ("lines", lines), ("first_line", first_line)):
+            _check_uint(what, value, 16)
+        _check_uint("seed", seed, 32)
+        return self._add("draw", OP_DRAW, "QIHHHI",
+                         (base, pitch, width, first_line, lines, seed), name)
+
+    def dispi(self, register, value: int, name: Optional[str] = None,
+              mmio: Optional[int] = None) -> "Script":
+        """One DISPI register (index or name in DISPI) through ports 0x1CE/0x1CF, or with
+        mmio (BAR2's address) through BAR2 at 0x500 + 2 * index, as QEMU's bochs-display
+        (which has no ports) takes it."""
+        index = DISPI[register] if isinstance(register, str) else register
+        _check_uint("DISPI index", index, 16)
+        _check_uint("value", value, 16)
+        if mmio is not None:
+            return self.write16(mmio + DISPI_MMIO + 2 * index, value, name)
+        self.out16(DISPI_INDEX_PORT, index)
+        return self.out16(DISPI_DATA_PORT, value, name)
+
+    def dispi_read(self, register, name: Optional[str] = None) -> "Script":
+        """One DISPI register through the ports: VALUE."""
+        index = DISPI[register] if isinstance(register, str) else register
+        _check_uint("DISPI index", index, 16)
+        self.out16(DISPI_INDEX_PORT, index)
+        return self.in16(DISPI_DATA_PORT, name)
+
+    def set_mode(self, width: int, height: int, bpp: int = 32, virt_width: int = 0,
+                 x_offset: int = 0, y_offset: int = 0, name: Optional[str] = None,
+                 mmio: Optional[int] = None) -> "Script":
+        """A display mode as a driver sets one: DISPI disabled, geometry, then enabled
+        with the linear framebuffer (the last operation gets the name); through the
+        ports, or through BAR2 at mmio."""
+        self.dispi("enable", 0, mmio=mmio)
+        for register, value in (("xres", width), ("yres", height), ("bpp", bpp),
+                                ("virt_width", virt_width), ("x_offset", x_offset),
+                                ("y_offset", y_offset)):
+            self.dispi(register, value, mmio=mmio)
+        return self.dispi("enable", DISPI_ENABLED | DISPI_LFB_ENABLED, name, mmio=mmio)
+
+    def move_bar(self, function: int, register: int, address: int,
+                 name: Optional[str] = None) -> "Script":
+        """Program a 32-bit memory BAR (PCI_BAR0, PCI_BAR2, PCI_ROM) of the function at
+        pci_address(bus, dev, fn) and turn memory decoding on: VALUE the BAR read back."""
+        self.pci_write16(function | PCI_COMMAND, PCI_COMMAND_MEMORY)
+        return self.pci_write32(function | register, address, name)
+
     # ------------------------------------------------------------------ halts
 
     def poweroff(self, name: Optional[str] = None) -> "Script":
@@ -352,6 +418,40 @@ class Script:
     def hlt(self, name: Optional[str] = None) -> "Script":
         """cli; hlt, forever."""
         return self._add("hlt", OP_HLT, "", (), name)
+
+
+# ---------------------------------------------------------------------- the pattern
+
+def pattern_tile_colour(tx: int, ty: int, seed: int = 0) -> int:
+    """The colour (0xRRGGBB) of pattern tile (tx, ty): tests/guests/testfw/draw.c."""
+    m = 0xFFFFFFFF
+    h = ((tx * 0x9E3779B1) & m) ^ ((ty * 0x85EBCA77) & m) ^ seed
+    h ^= h >> 15
+    h = (h * 0x2C1B3C6D) & m
+    h ^= h >> 12
+    return h & 0x00FFFFFF
+
+
+def pattern_pixel(x: int, y: int, seed: int = 0) -> int:
+    """The DRAW pattern's pixel at (x, y) as 0xRRGGBB: 32x32 tiles, white top/left lines."""
+    if x % PATTERN_TILE == 0 or y % PATTERN_TILE == 0:
+        return PATTERN_GRID
+    return pattern_tile_colour(x // PATTERN_TILE, y // PATTERN_TILE, seed)
+
+
+def pattern_frame(width: int, height: int, seed: int = 0) -> bytes:
+    """The whole pattern as BGRX bytes (X = 0), line after line."""
+    grid = struct.pack("<I", PATTERN_GRID)
+    out = bytearray()
+    for y in range(height):
+        if y % PATTERN_TILE == 0:
+            out += grid * width
+            continue
+        for tx in range(0, width, PATTERN_TILE):
+            n = min(PATTERN_TILE, width - tx)
+            colour = struct.pack("<I", pattern_tile_colour(tx // PATTERN_TILE, y // PATTERN_TILE, seed))
+            out += grid + colour * (n - 1)
+    return bytes(out)
 
 
 # ---------------------------------------------------------------------- the default

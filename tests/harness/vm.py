@@ -22,7 +22,8 @@ from .halt import Halt
 from .host import Host
 from .paths import DEFAULT_KERNEL
 from .modules import ModuleFiles, ModuleSource
-from .qemu import DEFAULT_MEMORY_MB, QemuConfig
+from .qemu import DEFAULT_MEMORY_MB, QemuConfig, with_default_vgabios
+from .screenshot import Frame, read_vram_frame
 
 DEFAULT_RUN_TIMEOUT_S = 30.0
 DEFAULT_WAIT_TIMEOUT_S = 20.0
@@ -34,6 +35,8 @@ class Vm:
 
     modules: further multiboot modules by name, each a path or bytes, e.g.
     {"testscript": script.encode()} (docs/testdev.md); bytes become temporary files.
+    vgabios: the display's VGA BIOS module: None = Debian's SeaVGABIOS when vtl0 is
+    SeaBIOS, a path = that image, False = none (docs/framebuffer.md).
 
     Files written to log_dir (when given): console.log (as it arrives), qemu-debug.log
     and qemu-stderr.log (on stop), transcript.jsonl (host events).
@@ -45,11 +48,13 @@ class Vm:
                  timeout: float = DEFAULT_RUN_TIMEOUT_S,
                  console_echo: Optional[Callable[[str], None]] = None,
                  modules: Optional[Dict[str, ModuleSource]] = None,
-                 no_host: bool = False):
+                 no_host: bool = False, vgabios: Union[None, bool, str, Path] = None):
         self.module_files = ModuleFiles(modules)
+        vtl0_path = Path(vtl0) if vtl0 else None
         self.config = QemuConfig(kernel=Path(kernel) if kernel else DEFAULT_KERNEL,
-                                 cmdline=cmdline, vtl0=Path(vtl0) if vtl0 else None,
-                                 memory_mb=memory_mb, modules=self.module_files.modules,
+                                 cmdline=cmdline, vtl0=vtl0_path, memory_mb=memory_mb,
+                                 modules=with_default_vgabios(
+                                     vtl0_path, self.module_files.modules, vgabios),
                                  no_host=no_host)
         self.log_dir = Path(log_dir) if log_dir is not None else None
         logs = self.log_dir
@@ -148,6 +153,25 @@ class Vm:
         if self.host.diag is None:
             raise HarnessError("get_command() before start()")
         return self.host.diag.get(command, timeout)
+
+    def screenshot(self, path: Optional[Union[str, Path]] = None,
+                   timeout: float = DEFAULT_WAIT_TIMEOUT_S,
+                   on_snapshot: Optional[Callable[[], None]] = None) -> Frame:
+        """VTL0's display as Mezzanine reads it through its fixed VTL2 view (diag op 4);
+        written as an RGBA PNG to path when given. on_snapshot runs right after Mezzanine
+        took its snapshot. Raises DiagError (-ENODEV: no display)."""
+        if self.host.diag is None:
+            raise HarnessError("screenshot() before start()")
+        frame = self.host.diag.screenshot(timeout, on_snapshot)
+        if path is not None:
+            frame.save_png(path)
+        return frame
+
+    def framebuffer_from_memory(self, display: Optional[dict] = None) -> Frame:
+        """The same frame read by the host straight from shared guest memory (VRAM in the
+        VTL2 region), with the format and address inspect "display" reports."""
+        return read_vram_frame(self.memory, display if display is not None
+                               else self.inspect("display"))
 
     def wait_for_vtl0_start(self, timeout: float = DEFAULT_WAIT_TIMEOUT_S) -> bool:
         """Wait for START_VTL0_COMPLETED over the GET."""

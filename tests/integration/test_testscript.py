@@ -46,6 +46,7 @@ def test_opcodes_match_script_h():
         py[f"OP_PCI_READ{bits}"] = op
     for bits, op in ts.OP_PCI_WRITE.items():
         py[f"OP_PCI_WRITE{bits}"] = op
+    py["OP_DRAW"] = ts.OP_DRAW
     assert py == c
 
 

@@ -778,6 +778,28 @@ static void test_device_windows(void **state)
     expect_lookup(0xF0000000, 0xF0000000, 0x1C800000, true, GPA_KIND_DEVICE);
 }
 
+/* A device's expansion ROM: a device window VTL0 can read but not write. */
+static void test_device_rom(void **state)
+{
+    (void)state;
+    partition_like();
+    assert_int_equal(gpa_map_set_device_window(&map, 0, 0xFD000000, 0x800000, 0x1C800000), 0);
+    assert_int_equal(gpa_map_set_device_rom(&map, 1, 0xFEB00000, 0x8000, 0x1D000000), 0);
+    expect_lookup(0xFEB07000, 0xFEB07000, 0x1D007000, false, GPA_KIND_DEVICE);
+    expect_no_lookup(0xFEB08000);
+    /* The same validation as any device window. */
+    assert_int_equal(gpa_map_set_device_rom(&map, 2, 0xFD7FF000, 0x2000, 0x1D000000), -EEXIST);
+    assert_int_equal(gpa_map_set_device_rom(&map, 1, 0xFEC00000, 0x1000, 0x1D000000), -EEXIST);
+    assert_int_equal(gpa_map_set_device_rom(&map, 2, 0x100000, 0x1000, 0x1D000000), -EINVAL);
+    struct page_table pt;
+    fresh_npt(&pt, POOL_PAGES);
+    assert_int_equal(gpa_map_build_npt(&map, &pt), 0);
+    expect_npt(&pt, 0xFEB00000, 0x1D000000, 0x1D000005);   /* P|U, not W */
+    expect_npt(&pt, 0xFD000000, 0x1C800000, 0x1C800087);
+    assert_int_equal(gpa_map_clear_device_window(&map, 1), 0);
+    expect_no_lookup(0xFEB00000);
+}
+
 static void test_names(void **state)
 {
     (void)state;
@@ -817,6 +839,7 @@ int main(void)
         cmocka_unit_test(test_npt_large_pages_need_aligned_backing),
         cmocka_unit_test(test_npt_out_of_tables),
         cmocka_unit_test(test_device_windows),
+        cmocka_unit_test(test_device_rom),
         cmocka_unit_test(test_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

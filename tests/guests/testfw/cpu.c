@@ -52,7 +52,9 @@ uint32_t port_in(uint16_t port, unsigned bytes)
     return v;
 }
 
-void port_out(uint16_t port, unsigned bytes, uint32_t value)
+/* Aligned so that it never straddles a 512-byte block, whatever code grows before it:
+ * tests/integration/dma_probes.py (kvmvapic) needs the block of its `out`. */
+__attribute__((aligned(64))) void port_out(uint16_t port, unsigned bytes, uint32_t value)
 {
     if (bytes == 1)
         __asm__ volatile("outb %b0, %w1" : : "a"((uint8_t)value), "Nd"(port));

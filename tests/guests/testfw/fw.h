@@ -119,6 +119,11 @@ uint32_t pci_cfg_read(uint32_t address, unsigned bytes);
 void pci_cfg_write(uint32_t address, unsigned bytes, uint32_t value);
 uint32_t pci_find(uint32_t id);
 
+/* draw.c: the DRAW pattern into a 32-bpp framebuffer at base (pitch bytes per line):
+ * lines [first, first + lines), pixels [0, width). 0 or TESTDEV_FAIL_UNSUPPORTED. */
+int draw_pattern(uint64_t base, uint32_t pitch, uint32_t width, uint32_t first,
+                 uint32_t lines, uint32_t seed);
+
 /* mem.c: what the compiler may call. */
 void *memset(void *dst, int c, size_t n);
 void *memcpy(void *dst, const void *src, size_t n);

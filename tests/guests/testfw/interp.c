@@ -153,6 +153,22 @@ static void op_pci(uint32_t tag, unsigned bytes, bool write)
     report_value(tag, pci_cfg_read(address, bytes));
 }
 
+/* DRAW: the pattern into a framebuffer; VALUE pixels drawn, or FAIL unsupported (the
+ * base) if it does not lie below 4 GiB or this is real mode. */
+static void op_draw(uint32_t tag)
+{
+    uint64_t base = operand64();
+    uint32_t pitch = operand32();
+    uint16_t width = operand16();
+    uint16_t first = operand16();
+    uint16_t lines = operand16();
+    uint32_t seed = operand32();
+    if (draw_pattern(base, pitch, width, first, lines, seed) != 0)
+        report_fail1(tag, TESTDEV_FAIL_UNSUPPORTED, base);
+    else
+        report_value(tag, (uint64_t)width * lines);
+}
+
 /* A halt that came back: wait a little (the machine may be on its way out), then say so. */
 static void halt_returned(uint32_t tag)
 {
@@ -236,6 +252,9 @@ static void run_op(uint32_t tag, uint8_t op)
         break;
     case OP_PCI_WRITE8: case OP_PCI_WRITE16: case OP_PCI_WRITE32:
         op_pci(tag, 1u << (op - OP_PCI_WRITE8), true);
+        break;
+    case OP_DRAW:
+        op_draw(tag);
         break;
     default:
         report_fail1(tag, TESTDEV_FAIL_BAD_OPCODE, op);

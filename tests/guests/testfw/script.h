@@ -44,5 +44,7 @@
 #define OP_PCI_WRITE8      0x44 /* u32 config address, u32 value  VALUE read back */
 #define OP_PCI_WRITE16     0x45
 #define OP_PCI_WRITE32     0x46
+#define OP_DRAW            0x50 /* u64 base, u32 pitch, u16 width, u16 first line,
+                                   u16 lines, u32 seed       VALUE pixels drawn */
 
 #endif
