@@ -9,6 +9,7 @@
  */
 #include "arch/x86_64/cpu.h"
 #include "kernel/log.h"
+#include "mm/vtl2_space.h"
 #include "kernel/partition_priv.h"
 #include "kernel/poll.h"
 #include "arch/x86_64/idt.h"
@@ -57,6 +58,30 @@ static void reset_interrupt_controllers(void)
     outb(PIT_CMD, PIT_CH0_LOHI_MODE0);
 }
 
+/* The local APIC as after RESET for what decides interrupt delivery (Intel SDM vol. 3,
+ * "Local APIC State After Power-Up or Reset"): every LVT masked, software-disabled
+ * (SVR 0xFF), TPR 0. VTL0's firmware programs LINT0 (ExtINT) itself, as on hardware;
+ * otherwise it would inherit the boot firmware's set-up. */
+#define LAPIC_TPR       0x080
+#define LAPIC_SVR       0x0F0
+#define LAPIC_LVT_FIRST 0x320   /* timer, thermal, perf, LINT0, LINT1, error */
+#define LAPIC_LVT_LAST  0x370
+#define LAPIC_LVT_MASKED 0x10000u
+#define LAPIC_SVR_RESET 0xFFu
+
+static void reset_local_apic(void)
+{
+    volatile uint8_t *apic = (volatile uint8_t *)vtl2_map_mmio(VTL0_LAPIC_BASE, PAGE_SIZE);
+    if (apic == NULL) {
+        log_warn("vtl0", "local APIC not reachable: not reset");
+        return;
+    }
+    for (unsigned reg = LAPIC_LVT_FIRST; reg <= LAPIC_LVT_LAST; reg += 0x10)
+        *(volatile uint32_t *)(apic + reg) = LAPIC_LVT_MASKED;
+    *(volatile uint32_t *)(apic + LAPIC_TPR) = 0;
+    *(volatile uint32_t *)(apic + LAPIC_SVR) = LAPIC_SVR_RESET;
+}
+
 void vtl0_irq_reset(struct partition *p)
 {
     p->irq_head = 0;
@@ -64,6 +89,7 @@ void vtl0_irq_reset(struct partition *p)
     p->nmi_pending = false;
     p->intr_deferred = false;
     reset_interrupt_controllers();
+    reset_local_apic();
     /* Anything already latched: drain it now, not into VTL0. */
     window_count = 0;
     idt_interrupt_window();

@@ -18,6 +18,7 @@ void relocate_and_switch(void *dst, const void *src, uint64_t len, uint64_t cr3)
 /* Before the switch, tables are written through the boot identity map; after it,
  * through the direct map. */
 static bool direct_map_live;
+static struct vtl2_space *live_space;
 
 void *phys_to_virt(uint64_t phys)
 {
@@ -124,5 +125,24 @@ int vtl2_space_init(struct vtl2_space *s, struct pmm *pmm, const struct mem_rang
     relocate_and_switch((void *)(uintptr_t)slot_phys, (const void *)(uintptr_t)KERNEL_LOAD_PHYS,
                         size, s->pt.root);
     direct_map_live = true;
+    live_space = s;
     return 0;
+}
+
+volatile void *vtl2_map_mmio(uint64_t phys, uint64_t size)
+{
+    uint64_t base = ALIGN_DOWN(phys, (uint64_t)PAGE_SIZE);
+    uint64_t end = ALIGN_UP(phys + size, (uint64_t)PAGE_SIZE);
+    if (live_space == NULL || end <= base || end > DIRECT_MAP_MAX)
+        return NULL;
+    for (uint64_t page = base; page < end; page += PAGE_SIZE) {
+        uint64_t pa, leaf;
+        if (pt_translate(&live_space->pt, MMIO_MAP_BASE + page, &pa, &leaf))
+            continue;   /* mapped by an earlier call */
+        if (pt_map(&live_space->pt, MMIO_MAP_BASE + page, page, PAGE_SIZE,
+                   PTE_W | PTE_NX | PTE_PCD | PTE_PWT, false) != 0)
+            return NULL;
+    }
+    /* New translations only: nothing stale to flush. */
+    return (volatile void *)(uintptr_t)(MMIO_MAP_BASE + phys);
 }

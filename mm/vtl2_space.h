@@ -34,4 +34,8 @@ uint64_t kernel_image_size(void);
 /* A pointer to physical memory through the direct map (valid after vtl2_space_init). */
 void *phys_to_virt(uint64_t phys);
 
+/* Maps device registers (e.g. the local APIC) uncached at MMIO_MAP_BASE + phys, once,
+ * and returns the pointer; NULL if they cannot be mapped. After vtl2_space_init. */
+volatile void *vtl2_map_mmio(uint64_t phys, uint64_t size);
+
 #endif

@@ -264,3 +264,19 @@ def test_triple_fault_stops_vtl0_not_mezzanine(vm, testfw):
         return                                      # Mezzanine kept running
     assert halt.reason is HaltReason.TRIPLE_FAULT, machine.console_tail()
     assert getattr(halt, "source", "qemu") == "get", "the whole machine triple-faulted"
+
+
+def test_local_apic_starts_in_its_reset_state(vm, testfw):
+    """VTL0 does not inherit the boot firmware's local APIC set-up: every LVT masked
+    (LINT0 included, so no PIC interrupt arrives before VTL0's firmware asks for ExtINT)
+    and the APIC software-disabled (SVR 0xFF), as after RESET."""
+    s = (Script().mode("protected")
+         .read32(0xFEE00350, name="lint0").read32(0xFEE00360, name="lint1")
+         .read32(0xFEE00320, name="timer").read32(0xFEE000F0, name="svr").end())
+    machine = boot(vm, testfw, s)
+    machine.wait_for_log(r"testdev: DONE", RUN_S)
+    results = testdev_results(machine, s)
+    for lvt in ("lint0", "lint1", "timer"):
+        assert results.value(lvt) & 0x10000, f"{lvt} not masked: {results.value(lvt):#x}"
+    assert results.value("svr") == 0xFF
+    assert_no_panic(machine)
