@@ -132,12 +132,17 @@ static bool bar_target(uint32_t addr, uint32_t size, uint32_t *gpa)
     return true;
 }
 
+static bool vram_target(const struct bochs_display *d, uint32_t *gpa)
+{
+    return (d->st.command & BOCHS_CMD_MEMORY) &&
+           bar_target(d->st.bar0 & BOCHS_BAR_MEM_MASK, d->cfg.vram_size, gpa);
+}
+
 static void place_vram(struct bochs_display *d, bool force)
 {
     struct bochs_display_state *s = &d->st;
     uint32_t gpa = 0;
-    bool placed = (s->command & BOCHS_CMD_MEMORY) &&
-                  bar_target(s->bar0 & BOCHS_BAR_MEM_MASK, d->cfg.vram_size, &gpa);
+    bool placed = vram_target(d, &gpa);
     if (!force && placed == s->vram_placed && gpa == s->vram_gpa)
         return;
     s->vram_placed = placed;
@@ -177,7 +182,7 @@ static void update_placement(struct bochs_display *d, bool force, bool vram)
     if (vram) {
         place_vram(d, force);
     } else {
-        s->vram_placed = mem && bar_target(s->bar0 & BOCHS_BAR_MEM_MASK, d->cfg.vram_size, &gpa);
+        s->vram_placed = vram_target(d, &gpa);
         s->vram_gpa = s->vram_placed ? gpa : 0;
     }
     bool placed = mem && bar_target(s->bar2 & BOCHS_BAR_MEM_MASK, BOCHS_MMIO_SIZE, &gpa);
@@ -358,6 +363,26 @@ static uint32_t set_byte(uint32_t v, unsigned i, uint8_t b)
     return (v & ~(0xFFu << (8 * i))) | ((uint32_t)b << (8 * i));
 }
 
+/* What each BAR register holds after `raw` is written to it (the size bits read as zero,
+ * the type bits are fixed). Restore accepts only values these leave unchanged. */
+static uint32_t bar0_value(const struct bochs_display *d, uint32_t raw)
+{
+    return (raw & ~(d->cfg.vram_size - 1) & BOCHS_BAR_MEM_MASK) | BOCHS_BAR_MEM_PREFETCH;
+}
+
+static uint32_t bar2_value(uint32_t raw)
+{
+    return raw & ~(BOCHS_MMIO_SIZE - 1);
+}
+
+/* Without a ROM the register holds nothing. */
+static uint32_t rom_value(const struct bochs_display *d, uint32_t raw)
+{
+    if (!d->rom_bar_size)
+        return 0;
+    return raw & ((~(d->rom_bar_size - 1) & BOCHS_ROM_ADDR_MASK) | BOCHS_ROM_ENABLE);
+}
+
 void bochs_display_config_write(struct bochs_display *d, unsigned offset, unsigned size,
                                 uint32_t value)
 {
@@ -375,15 +400,11 @@ void bochs_display_config_write(struct bochs_display *d, unsigned offset, unsign
         } else if (off == BOCHS_CFG_STATUS || off == BOCHS_CFG_STATUS + 1) {
             /* nothing to clear */
         } else if (off >= BOCHS_CFG_BAR0 && off < BOCHS_CFG_BAR0 + 4) {
-            uint32_t raw = set_byte(s->bar0, off - BOCHS_CFG_BAR0, b);
-            s->bar0 = (raw & ~(d->cfg.vram_size - 1) & BOCHS_BAR_MEM_MASK) | BOCHS_BAR_MEM_PREFETCH;
+            s->bar0 = bar0_value(d, set_byte(s->bar0, off - BOCHS_CFG_BAR0, b));
         } else if (off >= BOCHS_CFG_BAR2 && off < BOCHS_CFG_BAR2 + 4) {
-            uint32_t raw = set_byte(s->bar2, off - BOCHS_CFG_BAR2, b);
-            s->bar2 = raw & ~(BOCHS_MMIO_SIZE - 1);
+            s->bar2 = bar2_value(set_byte(s->bar2, off - BOCHS_CFG_BAR2, b));
         } else if (off >= BOCHS_CFG_ROM && off < BOCHS_CFG_ROM + 4 && d->rom_bar_size) {
-            uint32_t raw = set_byte(s->rom, off - BOCHS_CFG_ROM, b);
-            s->rom = (raw & ~(d->rom_bar_size - 1) & BOCHS_ROM_ADDR_MASK) |
-                     (raw & BOCHS_ROM_ENABLE);
+            s->rom = rom_value(d, set_byte(s->rom, off - BOCHS_CFG_ROM, b));
         } else if (off == BOCHS_CFG_CACHE_LINE) {
             s->cache_line = b;
         } else if (off == BOCHS_CFG_INT_LINE) {
@@ -538,12 +559,9 @@ int bochs_display_restore(struct bochs_display *d, const struct bochs_saved *sav
 {
     struct bochs_saved v;
     memcpy(&v, saved, sizeof(v));       /* copy, then validate, then act */
-    uint32_t rom_mask = d->rom_bar_size ? (~(d->rom_bar_size - 1) & BOCHS_ROM_ADDR_MASK) |
-                                          BOCHS_ROM_ENABLE : 0;
     if (v.version != BOCHS_SAVED_VERSION || (v.flags & ~BOCHS_SAVED_F_BIG_ENDIAN) ||
-        v.reserved != 0 || (v.command & ~BOCHS_CMD_WRITABLE) ||
-        v.bar0 != ((v.bar0 & ~(d->cfg.vram_size - 1) & BOCHS_BAR_MEM_MASK) | BOCHS_BAR_MEM_PREFETCH) ||
-        (v.bar2 & (BOCHS_MMIO_SIZE - 1)) || (v.rom & ~rom_mask))
+        v.reserved != 0 || (v.command & ~BOCHS_CMD_WRITABLE) || v.bar0 != bar0_value(d, v.bar0) ||
+        v.bar2 != bar2_value(v.bar2) || v.rom != rom_value(d, v.rom))
         return -EINVAL;
 
     struct bochs_display_state *s = &d->st;

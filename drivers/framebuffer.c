@@ -13,7 +13,7 @@ static bool page_aligned(uint64_t x)
     return (x & (FB_PAGE_SIZE - 1)) == 0;
 }
 
-bool fb_format_equal(const struct fb_format *a, const struct fb_format *b)
+static bool format_equal(const struct fb_format *a, const struct fb_format *b)
 {
     return a->width == b->width && a->height == b->height &&
            a->bytes_per_line == b->bytes_per_line && a->offset == b->offset;
@@ -35,11 +35,13 @@ int framebuffer_init(struct framebuffer *fb, uint8_t *vram, uint64_t vram_size,
     return 0;
 }
 
-/* Is [start, start + size) a valid, non-empty, page-aligned piece of VRAM? */
-static bool range_ok(const struct framebuffer *fb, const struct fb_range *r)
+/* Can VRAM's [start, start + size) be shown at gpa: a non-empty, page-aligned piece of
+ * VRAM, a page-aligned gpa, and no wrap? */
+static bool mapping_ok(const struct framebuffer *fb, uint64_t gpa, const struct fb_range *r)
 {
     return r->size != 0 && page_aligned(r->start) && page_aligned(r->size) &&
-           r->start < fb->vram_size && r->size <= fb->vram_size - r->start;
+           r->start < fb->vram_size && r->size <= fb->vram_size - r->start &&
+           page_aligned(gpa) && gpa + r->size >= gpa;
 }
 
 static void report_host(struct framebuffer *fb, int result)
@@ -80,7 +82,7 @@ static int do_map(struct framebuffer *fb, uint64_t gpa, const struct fb_range *r
 int framebuffer_map(struct framebuffer *fb, uint64_t gpa, const struct fb_range *subrange)
 {
     struct fb_range r = subrange ? *subrange : (struct fb_range){ 0, fb->vram_size };
-    if (!range_ok(fb, &r) || !page_aligned(gpa) || gpa + r.size < gpa) {
+    if (!mapping_ok(fb, gpa, &r)) {
         fb->stats.map_refused++;
         return -EINVAL;
     }
@@ -100,7 +102,7 @@ static void forward_format(struct framebuffer *fb)
 
 void framebuffer_set_format(struct framebuffer *fb, const struct fb_format *format)
 {
-    if (fb->st.format_sent && fb_format_equal(&fb->st.format, format)) {
+    if (fb->st.format_sent && format_equal(&fb->st.format, format)) {
         fb->stats.formats_unchanged++;
         return;
     }
@@ -184,7 +186,7 @@ int framebuffer_restore(struct framebuffer *fb, const struct fb_saved *saved)
         return -EINVAL;
     struct fb_range r = { s.subrange_start, s.subrange_size };
     bool mapped = s.flags & FB_SAVED_F_MAPPED;
-    if (mapped && (!range_ok(fb, &r) || !page_aligned(s.gpa) || s.gpa + r.size < s.gpa))
+    if (mapped && !mapping_ok(fb, s.gpa, &r))
         return -EINVAL;
     if (!mapped && (s.gpa || s.subrange_start || s.subrange_size))
         return -EINVAL;

@@ -141,8 +141,6 @@ size_t fb_view_read_line(const struct fb_view *v, uint32_t line, uint8_t *buf, s
 /* (width, height) of the last format forwarded, each clamped to 65535; (1, 1) before any. */
 void fb_view_resolution(const struct fb_view *v, uint16_t *width, uint16_t *height);
 
-bool fb_format_equal(const struct fb_format *a, const struct fb_format *b);
-
 /*
  * Saved state (SPEC: mapping {gpa, subrange} and format). Packed, little-endian, versioned;
  * reserved bytes must be zero. framebuffer_restore() validates the whole blob before it

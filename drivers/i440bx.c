@@ -4,7 +4,8 @@
 #include <errno.h>
 #include <string.h>
 
-const struct pam_range i440bx_vga_range = { VGA_WINDOW_START, VGA_WINDOW_END };
+/* The fixed A0000-BFFFF VGA window, adjusted once at construction. */
+static const struct pam_range vga_range = { VGA_WINDOW_START, VGA_WINDOW_END };
 
 static void adjust(struct i440bx *b, const struct pam_range *range, enum gpa_state state)
 {
@@ -40,7 +41,7 @@ void i440bx_init(struct i440bx *b, uint16_t device_id, const struct i440bx_ops *
     reset_state(b);
     if (restoring)
         return;
-    adjust(b, &i440bx_vga_range, GPA_STATE_MMIO);
+    adjust(b, &vga_range, GPA_STATE_MMIO);
     adjust_all(b);
 }
 

@@ -31,8 +31,8 @@
 #define I440BX_INTERRUPT        0x3C
 #define I440BX_NBXCFG           0x50
 #define I440BX_DRAMC            0x54
-#define I440BX_PAM_REG1         0x58   /* DRAMT byte + PAM0..PAM2 */
-#define I440BX_PAM_REG2         0x5C   /* PAM3..PAM6 */
+#define I440BX_PAM_REG1         PAM_REG1_OFFSET   /* DRAMT byte + PAM0..PAM2 */
+#define I440BX_PAM_REG2         PAM_REG2_OFFSET   /* PAM3..PAM6 */
 #define I440BX_DRB1             0x60
 #define I440BX_DRB2             0x64
 #define I440BX_FDHC             0x68
@@ -109,9 +109,6 @@ struct i440bx_saved {
 STATIC_ASSERT_SIZE(struct i440bx_saved, 0x20);
 STATIC_ASSERT_OFFSET(struct i440bx_saved, pam_reg1, 0x0c);
 STATIC_ASSERT_OFFSET(struct i440bx_saved, smm_config_word, 0x1c);
-
-/* The fixed A0000-BFFFF VGA window, adjusted once at construction. */
-extern const struct pam_range i440bx_vga_range;
 
 /*
  * Construction. Not restoring: reset values, then adjust(A0000-BFFFF, Mmio) ("VGA

@@ -1,7 +1,7 @@
 /*
  * i440BX PAM decoding and OpenVMM's local RAM-visibility rules (reference sections 2.2
- * and 2.5). Pure. The i440BX bridge model (PAM issue) drives these; until it lands the
- * bridge placeholder in kernel/vtl0_pci.c applies them to the GPA map directly.
+ * and 2.5). Pure. The i440BX bridge model (drivers/i440bx.c) decodes the registers; the
+ * local backend in kernel/vtl0_bridge.c applies the visibility rules to the GPA map.
  */
 #ifndef MEZZ_DRIVERS_PAM_H
 #define MEZZ_DRIVERS_PAM_H

@@ -16,6 +16,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "drivers/piix_regs.h"
+
 #define PCI_PORT_ADDRESS   0xCF8
 #define PCI_PORT_RCR       0xCF9
 #define PCI_PORT_DATA      0xCFC
@@ -31,11 +33,6 @@
 #define PCI_COMMAND        0x04
 #define PCI_COMMAND_BUS_MASTER 0x0004u
 
-#define PIIX4_PM_ID        0x71138086u   /* vendor 8086, device 7113 */
-#define PIIX4_PMBA         0x40
-#define PIIX4_PMBA_MASK    0xFFC0u
-#define PIIX4_PMREGMISC    0x80
-#define PIIX4_PMIOSE       0x01u
 
 /* A function address without the enable bit and register: bus/dev/fn. */
 #define PCI_BDF(bus, dev, fn) (((uint32_t)(bus) << 16) | ((uint32_t)(dev) << 11) | ((uint32_t)(fn) << 8))

@@ -68,9 +68,9 @@ static void req_base(struct get_req *r, enum get_req_kind kind)
     r->timeout_us = GET_DEFAULT_TIMEOUT_US;
 }
 
-void get_req_fixed(struct get_req *r, const void *msg, size_t len, void *resp, size_t resp_size)
+/* Copies an encoded message (at most sizeof(r->msg) bytes) into r; r->id is its id. */
+static void req_set_msg(struct get_req *r, const void *msg, size_t len)
 {
-    req_base(r, GET_KIND_FIXED);
     if (len > sizeof(r->msg))
         len = sizeof(r->msg);
     memcpy(r->msg, msg, len);
@@ -78,6 +78,12 @@ void get_req_fixed(struct get_req *r, const void *msg, size_t len, void *resp, s
     struct get_header h;
     memcpy(&h, msg, sizeof(h));
     r->id = h.id;
+}
+
+void get_req_fixed(struct get_req *r, const void *msg, size_t len, void *resp, size_t resp_size)
+{
+    req_base(r, GET_KIND_FIXED);
+    req_set_msg(r, msg, len);
     r->resp = resp;
     r->resp_size = resp_size;
 }
@@ -213,12 +219,6 @@ static void start_head(struct get_client *c, int q)
 
 /* ---- receiving --------------------------------------------------------------------- */
 
-static int handle_fixed(struct get_client *c, struct get_req *r, const uint8_t *m, size_t len)
-{
-    (void)c;
-    return get_decode(m, len, GET_TYPE_HOST_RESPONSE, r->id, r->resp, r->resp_size, NULL);
-}
-
 static void append(struct get_req *r, const uint8_t *p, size_t n)
 {
     if (r->data_len + n > r->data_cap || r->data_len + n < r->data_len) {
@@ -230,14 +230,14 @@ static void append(struct get_req *r, const uint8_t *p, size_t n)
 }
 
 /* Returns 1 when the request is complete, 0 when more responses are due, <0 fatal. */
-static int handle_response(struct get_client *c, struct get_req *r, const struct get_header *h,
-                           const uint8_t *m, size_t len)
+static int handle_response(struct get_req *r, const struct get_header *h, const uint8_t *m,
+                           size_t len)
 {
     int err;
     size_t tail;
     switch (r->kind) {
     case GET_KIND_FIXED:
-        err = handle_fixed(c, r, m, len);
+        err = get_decode(m, len, GET_TYPE_HOST_RESPONSE, r->id, r->resp, r->resp_size, NULL);
         return err ? err : 1;
     case GET_KIND_DPS:
         if (h->id == GET_REQ_DEVICE_PLATFORM_SETTINGS_V2) {
@@ -303,7 +303,7 @@ static void route_response(struct get_client *c, const struct get_header *h, con
         fatal(c, -EBADMSG, what);
         return;
     }
-    int rc = handle_response(c, r, h, m, len);
+    int rc = handle_response(r, h, m, len);
     if (rc < 0) {
         count_codec_error(c, rc);
         char what[64];
@@ -436,11 +436,12 @@ int get_client_negotiate(struct get_client *c)
 
 /* ---- the loop ---------------------------------------------------------------------- */
 
-static void check_timeouts(struct get_client *c, uint64_t t)
+/* Reads the clock only when a request is on the wire: this runs on every poll. */
+static void check_timeouts(struct get_client *c)
 {
     for (int q = 0; q < 2; q++) {
         struct get_req *r = c->queue[q];
-        if (r && r->state == GET_REQ_SENT && t >= r->deadline_us) {
+        if (r && r->state == GET_REQ_SENT && now(c) >= r->deadline_us) {
             c->stats.timeouts++;
             char what[48];
             snprintf(what, sizeof(what), "request %u timed out", r->id);
@@ -471,7 +472,7 @@ void get_client_poll(struct get_client *c)
             break;
         dispatch(c, m, n, false);
     }
-    check_timeouts(c, now(c));
+    check_timeouts(c);
     bool work = c->queue[0] || c->queue[1];
     if (c->state == GET_CHAN_DOWN && (c->reconnect_pending || work))
         reestablish(c);
@@ -541,11 +542,7 @@ int get_client_notify_queued(struct get_client *c, const void *msg, size_t len)
         req_base(r, GET_KIND_NOTIFY);
         if (len > sizeof(r->msg))
             return -EMSGSIZE;
-        memcpy(r->msg, msg, len);
-        r->msg_len = len;
-        struct get_header h;
-        memcpy(&h, msg, sizeof(h));
-        r->id = h.id;
+        req_set_msg(r, msg, len);
         get_client_submit(c, r);
         get_client_poll(c);
         return 0;

@@ -208,20 +208,33 @@ const char *get_codec_error_name(int err)
 
 /* ---- encoders ------------------------------------------------------------------------ */
 
+/* Stamps the header of m (a message struct, whose first member is its header) and copies
+ * its size bytes into buf. */
+static size_t put(void *buf, void *m, size_t size, uint8_t type, uint16_t id)
+{
+    get_header_init((struct get_header *)m, type, id);
+    memcpy(buf, m, size);
+    return size;
+}
+
+/* Appends len bytes of data after the off bytes already in buf. */
+static size_t put_tail(void *buf, size_t off, const void *data, size_t len)
+{
+    if (len)
+        memcpy((uint8_t *)buf + off, data, len);
+    return off + len;
+}
+
 size_t get_encode_header_only(void *buf, uint8_t type, uint16_t id)
 {
     struct get_header h;
-    get_header_init(&h, type, id);
-    memcpy(buf, &h, sizeof(h));
-    return sizeof(h);
+    return put(buf, &h, sizeof(h), type, id);
 }
 
 size_t get_encode_version_request(void *buf, uint32_t version)
 {
     struct get_version_request m = { .version = version };
-    get_header_init(&m.hdr, GET_TYPE_HOST_REQUEST, GET_REQ_VERSION);
-    memcpy(buf, &m, sizeof(m));
-    return sizeof(m);
+    return put(buf, &m, sizeof(m), GET_TYPE_HOST_REQUEST, GET_REQ_VERSION);
 }
 
 size_t get_encode_create_gpa_range(void *buf, uint32_t slot, uint64_t gpa_start,
@@ -231,57 +244,44 @@ size_t get_encode_create_gpa_range(void *buf, uint32_t slot, uint64_t gpa_start,
         .slot = slot, .gpa_start = gpa_start, .gpa_count = gpa_count,
         .gpa_offset = gpa_offset, .flags = flags,
     };
-    get_header_init(&m.hdr, GET_TYPE_HOST_REQUEST, GET_REQ_CREATE_RAM_GPA_RANGE);
-    memcpy(buf, &m, sizeof(m));
-    return sizeof(m);
+    return put(buf, &m, sizeof(m), GET_TYPE_HOST_REQUEST, GET_REQ_CREATE_RAM_GPA_RANGE);
 }
 
 size_t get_encode_reset_gpa_range(void *buf, uint32_t slot)
 {
     struct get_reset_gpa_range_request m = { .slot = slot };
-    get_header_init(&m.hdr, GET_TYPE_HOST_REQUEST, GET_REQ_RESET_RAM_GPA_RANGE);
-    memcpy(buf, &m, sizeof(m));
-    return sizeof(m);
+    return put(buf, &m, sizeof(m), GET_TYPE_HOST_REQUEST, GET_REQ_RESET_RAM_GPA_RANGE);
 }
 
 size_t get_encode_map_framebuffer(void *buf, uint64_t gpa)
 {
     struct get_map_framebuffer_request m = { .gpa = gpa };
-    get_header_init(&m.hdr, GET_TYPE_HOST_REQUEST, GET_REQ_MAP_FRAMEBUFFER);
-    memcpy(buf, &m, sizeof(m));
-    return sizeof(m);
+    return put(buf, &m, sizeof(m), GET_TYPE_HOST_REQUEST, GET_REQ_MAP_FRAMEBUFFER);
 }
 
 size_t get_encode_power_off(void *buf, bool hibernate)
 {
     struct get_power_off_notification m = { .hibernate = hibernate ? 1 : 0 };
-    get_header_init(&m.hdr, GET_TYPE_HOST_NOTIFICATION, GET_HNOTE_POWER_OFF);
-    memcpy(buf, &m, sizeof(m));
-    return sizeof(m);
+    return put(buf, &m, sizeof(m), GET_TYPE_HOST_NOTIFICATION, GET_HNOTE_POWER_OFF);
 }
 
 size_t get_encode_event_log(void *buf, uint32_t event_log_id)
 {
     struct get_event_log_notification m = { .event_log_id = event_log_id };
-    get_header_init(&m.hdr, GET_TYPE_HOST_NOTIFICATION, GET_HNOTE_EVENT_LOG);
-    memcpy(buf, &m, sizeof(m));
-    return sizeof(m);
+    return put(buf, &m, sizeof(m), GET_TYPE_HOST_NOTIFICATION, GET_HNOTE_EVENT_LOG);
 }
 
 size_t get_encode_restore_completed(void *buf, uint16_t status)
 {
     struct get_restore_completed_notification m = { .status = status };
-    get_header_init(&m.hdr, GET_TYPE_HOST_NOTIFICATION, GET_HNOTE_RESTORE_GUEST_VTL2_STATE_COMPLETED);
-    memcpy(buf, &m, sizeof(m));
-    return sizeof(m);
+    return put(buf, &m, sizeof(m), GET_TYPE_HOST_NOTIFICATION,
+               GET_HNOTE_RESTORE_GUEST_VTL2_STATE_COMPLETED);
 }
 
 size_t get_encode_restore_request(void *buf)
 {
     struct get_restore_request m = { .restore_status = GET_SAVE_RESTORE_REQUEST_DATA };
-    get_header_init(&m.hdr, GET_TYPE_HOST_REQUEST, GET_REQ_RESTORE_GUEST_VTL2_STATE);
-    memcpy(buf, &m, sizeof(m));
-    return sizeof(m);
+    return put(buf, &m, sizeof(m), GET_TYPE_HOST_REQUEST, GET_REQ_RESTORE_GUEST_VTL2_STATE);
 }
 
 size_t get_encode_start_vtl0_completed(void *buf, size_t cap, uint32_t status, const char *text)
@@ -293,11 +293,8 @@ size_t get_encode_start_vtl0_completed(void *buf, size_t cap, uint32_t status, c
     if (n > cap - sizeof(m))
         n = cap - sizeof(m);
     m.result_document_size = (uint32_t)n;
-    get_header_init(&m.hdr, GET_TYPE_HOST_NOTIFICATION, GET_HNOTE_START_VTL0_COMPLETED);
-    memcpy(buf, &m, sizeof(m));
-    if (n)
-        memcpy((uint8_t *)buf + sizeof(m), text, n);
-    return sizeof(m) + n;
+    return put_tail(buf, put(buf, &m, sizeof(m), GET_TYPE_HOST_NOTIFICATION,
+                             GET_HNOTE_START_VTL0_COMPLETED), text, n);
 }
 
 size_t get_encode_vtl_crash(void *buf, uint32_t vp_index, uint8_t last_vtl, uint64_t control,
@@ -307,9 +304,7 @@ size_t get_encode_vtl_crash(void *buf, uint32_t vp_index, uint8_t last_vtl, uint
                                             .control = control };
     for (int i = 0; i < 5; i++)
         m.parameters[i] = parameters[i];
-    get_header_init(&m.hdr, GET_TYPE_HOST_NOTIFICATION, GET_HNOTE_VTL_CRASH);
-    memcpy(buf, &m, sizeof(m));
-    return sizeof(m);
+    return put(buf, &m, sizeof(m), GET_TYPE_HOST_NOTIFICATION, GET_HNOTE_VTL_CRASH);
 }
 
 size_t get_encode_save_chunk(void *buf, uint16_t status, const void *data, size_t len)
@@ -317,11 +312,8 @@ size_t get_encode_save_chunk(void *buf, uint16_t status, const void *data, size_
     struct get_save_request m = { .save_status = status };
     if (len > GET_MAX_PAYLOAD_SIZE)
         len = GET_MAX_PAYLOAD_SIZE;
-    get_header_init(&m.hdr, GET_TYPE_HOST_REQUEST, GET_REQ_SAVE_GUEST_VTL2_STATE);
-    memcpy(buf, &m, sizeof(m));
-    if (len)
-        memcpy((uint8_t *)buf + sizeof(m), data, len);
-    return sizeof(m) + len;
+    return put_tail(buf, put(buf, &m, sizeof(m), GET_TYPE_HOST_REQUEST,
+                             GET_REQ_SAVE_GUEST_VTL2_STATE), data, len);
 }
 
 size_t get_encode_triple_fault(void *buf, uint32_t vp_index, uint32_t fault_type,
@@ -331,9 +323,6 @@ size_t get_encode_triple_fault(void *buf, uint32_t vp_index, uint32_t fault_type
         count = GET_TRIPLE_FAULT_MAX_REGS;
     struct get_triple_fault_notification m = { .vp_index = vp_index, .fault_type = fault_type,
                                                .register_count = count };
-    get_header_init(&m.hdr, GET_TYPE_HOST_NOTIFICATION, GET_HNOTE_TRIPLE_FAULT);
-    memcpy(buf, &m, sizeof(m));
-    if (count)
-        memcpy((uint8_t *)buf + sizeof(m), regs, count * sizeof(*regs));
-    return sizeof(m) + count * sizeof(*regs);
+    return put_tail(buf, put(buf, &m, sizeof(m), GET_TYPE_HOST_NOTIFICATION,
+                             GET_HNOTE_TRIPLE_FAULT), regs, count * sizeof(*regs));
 }

@@ -5,29 +5,31 @@
 
 #include "get/json.h"
 
-static int get_bool(const char *doc, size_t len, const char *path, bool *out)
+/* Finds an optional field: 1 with *v if present, 0 if absent or null (serde's default),
+ * -EINVAL otherwise. */
+static int find_optional(const char *doc, size_t len, const char *path, struct json_value *v)
 {
-    struct json_value v;
-    int err = json_find(doc, len, path, &v);
+    int err = json_find(doc, len, path, v);
     if (err == -ENOENT)
         return 0;
     if (err)
         return -EINVAL;
-    if (v.type == JSON_NULL)
-        return 0;
-    return json_get_bool(&v, out);
+    return v->type != JSON_NULL;
+}
+
+static int get_bool(const char *doc, size_t len, const char *path, bool *out)
+{
+    struct json_value v;
+    int found = find_optional(doc, len, path, &v);
+    return found <= 0 ? found : json_get_bool(&v, out);
 }
 
 static int get_u64(const char *doc, size_t len, const char *path, uint64_t *out)
 {
     struct json_value v;
-    int err = json_find(doc, len, path, &v);
-    if (err == -ENOENT)
-        return 0;
-    if (err)
-        return -EINVAL;
-    if (v.type == JSON_NULL)
-        return 0;
+    int found = find_optional(doc, len, path, &v);
+    if (found <= 0)
+        return found;
     return json_get_u64(&v, out) ? -EINVAL : 0;
 }
 

@@ -10,8 +10,10 @@
 #include "get/client.h"
 #include "get/codec.h"
 #include "get/transport_uart.h"
+#include "kernel/console.h"
 #include "kernel/inspect.h"
 #include "kernel/log.h"
+#include "kernel/sort_u64.h"
 
 #define DPS_BUF_SIZE   16384u
 #define BENCH_MAX_N    1000u
@@ -34,18 +36,6 @@ void get_set_slot_table_inspect(inspect_fn fn, void *ctx)
 {
     slot_table_fn = fn;
     slot_table_ctx = ctx;
-}
-
-static uint8_t com2_read(void *ctx, unsigned reg)
-{
-    (void)ctx;
-    return inb((uint16_t)(COM2_BASE + reg));
-}
-
-static void com2_write(void *ctx, unsigned reg, uint8_t value)
-{
-    (void)ctx;
-    outb((uint16_t)(COM2_BASE + reg), value);
 }
 
 static uint64_t now_us(void *ctx)
@@ -183,7 +173,6 @@ int get_read_dps(struct dps *out)
 
 int get_start(void)
 {
-    static const struct uart_ops ops = { .read = com2_read, .write = com2_write, .ctx = NULL };
     static const struct get_client_ops cops = { .now_us = now_us, .idle = idle,
                                                 .log = client_log, .ctx = NULL };
     static bool registered;
@@ -194,7 +183,7 @@ int get_start(void)
             log_warn("get", "inspect node not registered (%d)", err);
     }
     if (!up) {
-        int err = uart_init(&com2, &ops, 115200);
+        int err = com_port_init(&com2, COM2_BASE);
         if (err) {
             count_start_error(err);
             log_error("get", "COM2 (0x%x) unusable (%d): no GET", COM2_BASE, err);
@@ -443,17 +432,6 @@ static uint64_t tsc_ns(uint64_t ticks)
     return mhz ? ticks * 1000u / mhz : 0;
 }
 
-static void sort_u64(uint64_t *v, unsigned n)
-{
-    for (unsigned i = 1; i < n; i++) {
-        uint64_t x = v[i];
-        unsigned j = i;
-        for (; j > 0 && v[j - 1] > x; j--)
-            v[j] = v[j - 1];
-        v[j] = x;
-    }
-}
-
 /* Median and p99 of samples[0, n) in ns, plus the total. */
 static void stats(unsigned n, uint64_t *median, uint64_t *p99, uint64_t *total)
 {
@@ -490,7 +468,7 @@ static int raw_echo(void)
 
 int get_bench(unsigned n, size_t blob_bytes, char *out, size_t cap)
 {
-    if (!up || client.state != GET_CHAN_UP)
+    if (!get_is_up())
         return -ENOTCONN;
     if (n == 0 || n > BENCH_MAX_N || blob_bytes > BENCH_BLOB_MAX)
         return -EINVAL;

@@ -50,40 +50,40 @@ static int scan_string(struct cursor *c)
     return -EINVAL;
 }
 
-static int scan_number(struct cursor *c)
+/* Skips a run of digits; returns how many. */
+static size_t skip_digits(struct cursor *c)
 {
     const char *s = c->p;
+    while (c->p < c->end && *c->p >= '0' && *c->p <= '9')
+        c->p++;
+    return (size_t)(c->p - s);
+}
+
+static int scan_number(struct cursor *c)
+{
     if (c->p < c->end && *c->p == '-')
         c->p++;
     if (c->p >= c->end)
         return -EINVAL;
-    if (*c->p == '0') {
+    if (*c->p == '0')
         c->p++;
-    } else if (*c->p >= '1' && *c->p <= '9') {
-        while (c->p < c->end && *c->p >= '0' && *c->p <= '9')
-            c->p++;
-    } else {
+    else if (*c->p >= '1' && *c->p <= '9')
+        skip_digits(c);
+    else
         return -EINVAL;
-    }
     if (c->p < c->end && *c->p == '.') {
         c->p++;
-        const char *d = c->p;
-        while (c->p < c->end && *c->p >= '0' && *c->p <= '9')
-            c->p++;
-        if (c->p == d)
+        if (!skip_digits(c))
             return -EINVAL;
     }
     if (c->p < c->end && (*c->p == 'e' || *c->p == 'E')) {
         c->p++;
         if (c->p < c->end && (*c->p == '+' || *c->p == '-'))
             c->p++;
-        const char *d = c->p;
-        while (c->p < c->end && *c->p >= '0' && *c->p <= '9')
-            c->p++;
-        if (c->p == d)
+        if (!skip_digits(c))
             return -EINVAL;
     }
-    return c->p > s ? 0 : -EINVAL;
+    return 0;
 }
 
 static int scan_literal(struct cursor *c, const char *word)

@@ -13,6 +13,7 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/svm.h"
 #include "kernel/log.h"
+#include "kernel/sort_u64.h"
 #include "kernel/partition.h"
 
 #define BENCH_FIRMWARE_SIZE  KiB(64)
@@ -56,19 +57,6 @@ static uint64_t full_round(struct partition *p, unsigned exits)
     return rdtsc() - start;
 }
 
-static void sort(uint64_t *v, unsigned n)
-{
-    for (unsigned i = 1; i < n; i++) {
-        uint64_t x = v[i];
-        unsigned j = i;
-        while (j > 0 && v[j - 1] > x) {
-            v[j] = v[j - 1];
-            j--;
-        }
-        v[j] = x;
-    }
-}
-
 void bench_exits_run(struct pmm *pmm, uint64_t low_ram_end)
 {
     struct partition *p = &bench_partition;
@@ -104,9 +92,9 @@ void bench_exits_run(struct pmm *pmm, uint64_t low_ram_end)
         ratio[r] = bare[r] ? full[r] * 1000 / bare[r] : 0;
     }
     uint64_t counted = p->stats.exits[EXIT_KIND_IOIO] - before;
-    sort(bare, BENCH_ROUNDS);
-    sort(full, BENCH_ROUNDS);
-    sort(ratio, BENCH_ROUNDS);
+    sort_u64(bare, BENCH_ROUNDS);
+    sort_u64(full, BENCH_ROUNDS);
+    sort_u64(ratio, BENCH_ROUNDS);
     uint64_t bare_med = bare[BENCH_ROUNDS / 2], full_med = full[BENCH_ROUNDS / 2];
     uint64_t hz = log_tsc_hz();
     /* Median of the paired-round ratios, in thousandths (no floating point in VTL2). */

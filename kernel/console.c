@@ -1,4 +1,4 @@
-/* COM1 console glue: port I/O ops for the UART core. */
+/* COM1 console, and port I/O ops for the UART core; see console.h. */
 #include "kernel/console.h"
 
 #include <string.h>
@@ -8,22 +8,27 @@
 
 static struct uart com1;
 
-static uint8_t com1_read(void *ctx, unsigned reg)
+/* ctx is the port base. */
+static uint8_t port_read(void *ctx, unsigned reg)
 {
-    (void)ctx;
-    return inb((uint16_t)(COM1_BASE + reg));
+    return inb((uint16_t)((uintptr_t)ctx + reg));
 }
 
-static void com1_write(void *ctx, unsigned reg, uint8_t value)
+static void port_write(void *ctx, unsigned reg, uint8_t value)
 {
-    (void)ctx;
-    outb((uint16_t)(COM1_BASE + reg), value);
+    outb((uint16_t)((uintptr_t)ctx + reg), value);
+}
+
+int com_port_init(struct uart *uart, uint16_t base)
+{
+    const struct uart_ops ops = { .read = port_read, .write = port_write,
+                                  .ctx = (void *)(uintptr_t)base };
+    return uart_init(uart, &ops, 115200);
 }
 
 void console_init(void)
 {
-    static const struct uart_ops ops = { .read = com1_read, .write = com1_write, .ctx = NULL };
-    (void)uart_init(&com1, &ops, 115200);
+    (void)com_port_init(&com1, COM1_BASE);
 }
 
 void console_write(const char *text, size_t len)

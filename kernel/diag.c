@@ -6,11 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "arch/x86_64/cpu.h"
 #include "drivers/uart16550.h"
 #include "get/get.h"
 #include "get/protocol.h"
 #include "get/transport_uart.h"
+#include "kernel/console.h"
 #include "kernel/diag_proto.h"
 #include "kernel/inspect.h"
 #include "kernel/log.h"
@@ -23,18 +23,6 @@ static struct uart_transport transport;
 static bool up;
 static uint64_t requests, bad_requests, failed_requests;
 static uint8_t resp[FRAME_MAX_PAYLOAD];
-
-static uint8_t com3_read(void *ctx, unsigned reg)
-{
-    (void)ctx;
-    return inb((uint16_t)(COM3_BASE + reg));
-}
-
-static void com3_write(void *ctx, unsigned reg, uint8_t value)
-{
-    (void)ctx;
-    outb((uint16_t)(COM3_BASE + reg), value);
-}
 
 static void inspect_diag(struct inspect_writer *w, void *ctx)
 {
@@ -57,11 +45,10 @@ static void inspect_diag(struct inspect_writer *w, void *ctx)
 
 void diag_init(void)
 {
-    static const struct uart_ops ops = { .read = com3_read, .write = com3_write, .ctx = NULL };
     int err = inspect_register("diag", inspect_diag, NULL);
     if (err)
         log_warn("diag", "inspect node not registered (%d)", err);
-    err = uart_init(&com3, &ops, 115200);
+    err = com_port_init(&com3, COM3_BASE);
     if (err) {
         log_error("diag", "COM3 (0x%x) unusable (%d): no diag channel", COM3_BASE, err);
         return;

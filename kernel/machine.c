@@ -4,25 +4,11 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/idt.h"
 #include "arch/x86_64/pci_cf8.h"
+#include "drivers/piix_regs.h"
 #include "kernel/log.h"
 #include "kernel/panic.h"
 
-/* Intel 82371AB (PIIX4) function 3, power management. */
-#define PIIX4_PM_VENDOR_DEVICE 0x71138086u
-#define PIIX4_PMBA             0x40     /* PM I/O base, bits 15:6 */
-#define PIIX4_PMBA_MASK        0xFFC0u
-#define PIIX4_PMREGMISC        0x80     /* bit 0: PM I/O space enable */
-#define PIIX4_PMIOSE           0x01u
 #define PIIX4_DEFAULT_PMBA     0x600u   /* what SeaBIOS programs */
-#define PM1A_CNT_OFFSET        0x04
-#define PM1_CNT_SLP_EN         (1u << 13)
-#define PM1_CNT_SLP_TYP_SHIFT  10
-#define SLP_TYP_SOFT_OFF       0u       /* QEMU's PIIX4 treats type 0 as S5 */
-
-/* PIIX3 reset control register (Intel 82371SB data sheet, "RC—Reset Control"). */
-#define RESET_CONTROL_PORT     0xCF9
-#define RCR_SYS_RST            0x02
-#define RCR_RST_CPU            0x04
 #define KBC_COMMAND_PORT       0x64
 #define KBC_PULSE_RESET        0xFE
 
@@ -39,7 +25,7 @@ static int piix4_pm_base(uint16_t *base)
 {
     for (unsigned dev = 0; dev < 32; dev++) {
         for (unsigned fn = 0; fn < 8; fn++) {
-            if (pci_cf8_read32(0, dev, fn, 0) != PIIX4_PM_VENDOR_DEVICE)
+            if (pci_cf8_read32(0, dev, fn, 0) != PIIX4_PM_ID)
                 continue;
             uint32_t pmba = pci_cf8_read32(0, dev, fn, PIIX4_PMBA) & PIIX4_PMBA_MASK;
             uint32_t misc = pci_cf8_read32(0, dev, fn, PIIX4_PMREGMISC);
@@ -62,7 +48,7 @@ NORETURN void machine_power_off(void)
     if (piix4_pm_base(&base) != 0)
         panic("power-off: no PIIX4 power-management function on bus 0");
     outw((uint16_t)(base + PM1A_CNT_OFFSET),
-         (uint16_t)(PM1_CNT_SLP_EN | SLP_TYP_SOFT_OFF << PM1_CNT_SLP_TYP_SHIFT));
+         (uint16_t)(PM1_CNT_SLP_EN | SLP_TYP_S5 << PM1_CNT_SLP_TYP_SHIFT));
     settle();
     panic("power-off: PM1a_CNT at 0x%x did not power the machine off", base + PM1A_CNT_OFFSET);
 }

@@ -125,18 +125,13 @@ static void setup_allocator(void)
              (unsigned long long)vtl2.heap_base);
 }
 
-static const struct boot_module *find_module(const char *name)
+const struct boot_module *boot_find_module(const char *name)
 {
     for (uint32_t i = 0; i < boot_params.module_count; i++) {
         if (strcmp(boot_params.modules[i].name, name) == 0)
             return &boot_params.modules[i];
     }
     return NULL;
-}
-
-const struct boot_module *boot_find_module(const char *name)
-{
-    return find_module(name);
 }
 
 static uint64_t ram_above_4g(void)
@@ -154,8 +149,8 @@ static uint64_t ram_above_4g(void)
 static void start_vtl0(void)
 {
     static struct partition partition;
-    const struct boot_module *fw = find_module("vtl0");
-    const struct boot_module *script = find_module("testscript");
+    const struct boot_module *fw = boot_find_module("vtl0");
+    const struct boot_module *script = boot_find_module("testscript");
 
     for (uint32_t i = 0; i < boot_params.module_count; i++) {
         const struct boot_module *m = &boot_params.modules[i];

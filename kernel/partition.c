@@ -577,6 +577,7 @@ void partition_step(struct partition *p)
     if (p->irq_count != 0 || p->nmi_pending || p->intr_deferred ||
         (p->vmcb->control.intercept_misc1 & INTERCEPT1_VINTR))
         vtl0_irq_prepare_entry(p);
+    /* From the exit until here RAX and RSP live in p->gprs (handlers, reset): back they go. */
     p->vmcb->save.rax = p->gprs.gpr[GPR_RAX];
     p->vmcb->save.rsp = p->gprs.gpr[GPR_RSP];
     /* An interrupt VTL0 cannot take yet stays pending in its controller: no host IF
@@ -589,8 +590,6 @@ void partition_step(struct partition *p)
 
     if (dispatch_exit(p) == EXIT_STOP && p->pending_halt == VTL0_HALT_NONE)
         p->pending_halt = VTL0_HALT_ERROR;
-    p->vmcb->save.rax = p->gprs.gpr[GPR_RAX];
-    p->vmcb->save.rsp = p->gprs.gpr[GPR_RSP];
     if (p->pending_halt != VTL0_HALT_NONE)
         finish_halt(p);
     poll_host_channels(p);

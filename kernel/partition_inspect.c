@@ -56,18 +56,7 @@ static void inspect_pam(struct inspect_writer *w, const struct partition *p)
     }
     inspect_end(w);
     inspect_begin(w, "slots");
-    for (unsigned i = 0; i < PAM_RANGE_COUNT; i++) {
-        const struct pam_handle *h = &b->get.slots[i];
-        if (!h->valid)
-            continue;
-        snprintf(name, sizeof(name), "%u", b->get.base_slot + i);
-        inspect_begin(w, name);
-        inspect_hex(w, "gpa", h->gpa);
-        inspect_hex(w, "len", h->len);
-        inspect_hex(w, "gpa_offset", h->gpa_offset);
-        inspect_bool(w, "rom", h->rom);
-        inspect_end(w);
-    }
+    vtl0_bridge_inspect_slots(w, b);
     inspect_end(w);
     inspect_begin(w, "counters");
     inspect_u64(w, "pam_writes", b->dev.stats.pam_writes);

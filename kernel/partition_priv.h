@@ -2,7 +2,10 @@
 #ifndef MEZZ_KERNEL_PARTITION_PRIV_H
 #define MEZZ_KERNEL_PARTITION_PRIV_H
 
+#include "arch/x86_64/cpu.h"
 #include "kernel/partition.h"
+
+struct insn;
 
 /*
  * Exit handler contract (one for every file): return EXIT_RESUME to re-enter VTL0,
@@ -19,6 +22,22 @@ struct insn_bytes {
     uint8_t bytes[15];
     size_t len;
 };
+
+/* A port access of size 1, 2 or 4 on the real hardware (accesses VTL0 is let through). */
+static inline uint32_t host_port_in(uint16_t port, unsigned size)
+{
+    return size == 1 ? inb(port) : size == 2 ? inw(port) : inl(port);
+}
+
+static inline void host_port_out(uint16_t port, unsigned size, uint32_t value)
+{
+    if (size == 1)
+        outb(port, (uint8_t)value);
+    else if (size == 2)
+        outw(port, (uint16_t)value);
+    else
+        outl(port, value);
+}
 
 /* vtl0_io.c */
 void vtl0_io_init(struct partition *p);
@@ -44,7 +63,11 @@ void vtl0_irq_prepare_entry(struct partition *p); /* inject or request a window 
 enum exit_action vtl0_handle_hlt(struct partition *p);
 
 /* vtl0_mem.c */
-int vtl0_fetch_insn(struct partition *p, struct insn_bytes *out);
+int vtl0_walk_read(void *ctx, uint64_t gpa, void *buf, size_t n);   /* read_gpa_fn; ctx = p */
+/* Fetches and decodes the instruction at VTL0's CS:RIP; *cpu is VTL0's CPU state it was
+ * decoded in, *bytes what could be fetched. Returns 0 or the fetch or decode error. */
+int vtl0_decode_insn(struct partition *p, struct guest_cpu_state *cpu, struct insn_bytes *bytes,
+                     struct insn *insn);
 enum exit_action vtl0_handle_npf(struct partition *p);
 int vtl0_advance_rip(struct partition *p);        /* past the current instruction */
 void vtl0_sync_npt(struct partition *p);

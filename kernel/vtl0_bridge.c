@@ -102,10 +102,9 @@ static void bridge_reset(void *ctx)
     i440bx_reset(&b->dev);
 }
 
-static void inspect_slots(struct inspect_writer *w, void *ctx)
+void vtl0_bridge_inspect_slots(struct inspect_writer *w, const struct vtl0_bridge *b)
 {
-    const struct vtl0_bridge *b = ctx;
-    char name[8];
+    char name[12];
     for (unsigned i = 0; i < PAM_RANGE_COUNT; i++) {
         const struct pam_handle *h = &b->get.slots[i];
         if (!h->valid)
@@ -118,6 +117,11 @@ static void inspect_slots(struct inspect_writer *w, void *ctx)
         inspect_bool(w, "rom", h->rom);
         inspect_end(w);
     }
+}
+
+static void inspect_slots(struct inspect_writer *w, void *ctx)
+{
+    vtl0_bridge_inspect_slots(w, ctx);
 }
 
 const char *pam_backend_name(const struct vtl0_bridge *b)

@@ -16,6 +16,7 @@
 #include "drivers/i440bx.h"
 #include "drivers/pam_get.h"
 
+struct inspect_writer;
 struct partition;
 
 enum pam_backend {
@@ -37,5 +38,9 @@ void vtl0_bridge_init(struct vtl0_bridge *b, struct partition *p, enum pam_backe
                       uint16_t device_id);
 
 const char *pam_backend_name(const struct vtl0_bridge *b);
+
+/* One inspect object per valid host slot ("<slot>": gpa, len, gpa_offset, rom): shown in
+ * "partition/pam/slots" and, GET-backed, as the GET's slot table. */
+void vtl0_bridge_inspect_slots(struct inspect_writer *w, const struct vtl0_bridge *b);
 
 #endif

@@ -26,7 +26,6 @@
 #define ROM_SIGNATURE   0xAA55u
 #define EDID_WIDTH      1024
 #define EDID_HEIGHT     768
-#define PAGE            0x1000u
 #define SNAPSHOT_BYTES  0x200000u   /* encoded frames up to 2 MiB are atomic snapshots */
 
 struct vtl0_display {
@@ -320,8 +319,8 @@ static int pick_slot(struct partition *p, const struct vtl0_pci_function *proto,
 static const uint8_t *copy_rom(struct vtl0_display *d, const uint8_t *image, size_t size,
                                uint64_t window)
 {
-    uint64_t pages = window / PAGE;
-    if (pmm_alloc(d->p->pmm, pages, PAGE, &d->rom_phys) != 0) {
+    uint64_t pages = window / PAGE_SIZE;
+    if (pmm_alloc(d->p->pmm, pages, PAGE_SIZE, &d->rom_phys) != 0) {
         log_error("display", "no VTL2 memory for the VGA BIOS (%llu KiB)",
                   (unsigned long long)(window >> 10));
         return NULL;
@@ -359,7 +358,7 @@ int vtl0_display_init(struct partition *p, const struct vtl2_layout *vtl2,
     if (vgabios != NULL && vgabios_size >= 3 && vgabios_size <= VGABIOS_MAX &&
         (vgabios[0] | vgabios[1] << 8) == ROM_SIGNATURE) {
         /* The ROM BAR's size as the device rounds it, in whole pages for the NPT. */
-        uint64_t window = PAGE;
+        uint64_t window = PAGE_SIZE;
         while (window < vgabios_size)
             window <<= 1;
         rom = copy_rom(d, vgabios, vgabios_size, window);
@@ -396,7 +395,7 @@ int vtl0_display_init(struct partition *p, const struct vtl2_layout *vtl2,
         return err;
     }
     uint64_t snap_phys;
-    if (pmm_alloc(p->pmm, SNAPSHOT_BYTES / PAGE, PAGE, &snap_phys) == 0)
+    if (pmm_alloc(p->pmm, SNAPSHOT_BYTES / PAGE_SIZE, PAGE_SIZE, &snap_phys) == 0)
         screenshot_snap_init(&d->snap, phys_to_virt(snap_phys), SNAPSHOT_BYTES);
     else
         log_warn("display", "no memory for screenshot snapshots: screenshots are read live");

@@ -9,16 +9,12 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/guest_walk.h"
 #include "arch/x86_64/insn_decode.h"
+#include "arch/x86_64/trap_dump.h"
+#include "drivers/piix_regs.h"
 #include "kernel/console.h"
 #include "kernel/log.h"
 #include "kernel/partition_priv.h"
 #include "mm/vtl2_space.h"
-
-/* PIIX4 PM1a control (ACPI spec, "PM1 Control Registers"). */
-#define PM1A_CNT_OFFSET    0x04
-#define PM1_CNT_SLP_EN     (1u << 13)
-#define PM1_CNT_SLP_TYP(v) (((v) >> 10) & 7u)
-#define SLP_TYP_S5         0u        /* QEMU's DSDT: \_S5 = 0 */
 
 /* Keyboard controller (8042). */
 #define KBC_DATA            0x60
@@ -32,8 +28,6 @@
 #define PORT92              0x92
 #define PORT92_RESET        0x01
 #define PORT92_A20          0x02
-
-#define RCR_RST_CPU         0x04     /* PIIX3 reset control: bit 2 starts the reset */
 
 #define DEBUGCON_PORT       0x402
 #define DEBUGCON_READBACK   0xE9     /* what SeaBIOS expects back from QEMU's debugcon */
@@ -136,7 +130,7 @@ static void pm1a_control(struct partition *p, uint16_t port, unsigned size, bool
                          uint32_t *value)
 {
     if (!is_write) {
-        *value = size == 1 ? inb(port) : size == 2 ? inw(port) : inl(port);
+        *value = host_port_in(port, size);
         return;
     }
     uint32_t v = *value;
@@ -150,12 +144,7 @@ static void pm1a_control(struct partition *p, uint16_t port, unsigned size, bool
         p->stats.io_dropped++;
         return;
     }
-    if (size == 1)
-        outb(port, (uint8_t)v);
-    else if (size == 2)
-        outw(port, (uint16_t)v);
-    else
-        outl(port, v);
+    host_port_out(port, size, v);
 }
 
 static void testdev_port(struct partition *p, uint16_t port, unsigned size, bool is_write,
@@ -332,33 +321,36 @@ int vtl0_port_add(struct partition *p, const struct vtl0_port_device *dev)
     return 0;
 }
 
-static inline __attribute__((always_inline)) const struct port_handler *
-find_handler(struct partition *p, uint16_t port)
+/* The handler that owns `port` (NULL: none), and in *end the port just past its range. */
+static inline __attribute__((always_inline)) port_fn
+find_handler(struct partition *p, uint16_t port, unsigned *end)
 {
     uint8_t owner = port_owner[port];
     if (owner >= PORT_OWNER_DEVICE && owner < PORT_OWNER_DEVICE + VTL0_MAX_PORT_DEVICES) {
-        /* Registered devices share one entry; device_port finds the device again. */
-        static struct port_handler dev = { 0, 0, "device", device_port };
+        /* Registered devices share one handler; device_port finds the device again. */
         const struct vtl0_port_device *d = &p->port_devices[owner - PORT_OWNER_DEVICE];
-        dev.first = d->first;
-        dev.count = d->count;
-        return &dev;
+        *end = (unsigned)d->first + d->count;
+        return device_port;
     }
     if (owner == PORT_OWNER_PM) {
         /* The one handler whose port moves: it follows VTL0's PM I/O base. */
-        static struct port_handler pm = { 0, 2, "pm1a-control", pm1a_control };
-        pm.first = (uint16_t)(p->pm_base + PM1A_CNT_OFFSET);
-        return &pm;
+        *end = (unsigned)(uint16_t)(p->pm_base + PM1A_CNT_OFFSET) + 2;
+        return pm1a_control;
     }
-    return owner ? &port_handlers[owner - 1] : NULL;
+    if (owner == 0)
+        return NULL;
+    const struct port_handler *h = &port_handlers[owner - 1];
+    *end = (unsigned)h->first + h->count;
+    return h->fn;
 }
 
 /* One element of an IN or OUT, split into byte accesses where it straddles handlers. */
 static inline __attribute__((always_inline)) void port_access(struct partition *p, uint16_t port, unsigned size, bool is_write, uint32_t *value)
 {
-    const struct port_handler *h = find_handler(p, port);
-    if (h != NULL && port + size <= (unsigned)h->first + h->count) {
-        h->fn(p, port, size, is_write, value);
+    unsigned end;
+    port_fn fn = find_handler(p, port, &end);
+    if (fn != NULL && port + size <= end) {
+        fn(p, port, size, is_write, value);
         return;
     }
     /* An access that only partly hits an intercepted range (e.g. a dword at 0x5F):
@@ -367,9 +359,9 @@ static inline __attribute__((always_inline)) void port_access(struct partition *
     for (unsigned i = 0; i < size; i++) {
         uint16_t port_i = (uint16_t)(port + i);
         uint32_t byte = (*value >> (8 * i)) & 0xFF;
-        const struct port_handler *hi = find_handler(p, port_i);
-        if (hi != NULL)
-            hi->fn(p, port_i, 1, is_write, &byte);
+        port_fn fn_i = find_handler(p, port_i, &end);
+        if (fn_i != NULL)
+            fn_i(p, port_i, 1, is_write, &byte);
         else if (is_write)
             outb(port_i, (uint8_t)byte);
         else
@@ -392,11 +384,6 @@ static uint64_t segment_base(const struct vmcb_save *s, unsigned seg)
     }
 }
 
-static int walk_read(void *ctx, uint64_t gpa, void *buf, size_t n)
-{
-    return vtl0_read_gpa(ctx, gpa, buf, n);
-}
-
 /* INS/OUTS, with or without REP: every element goes through port_access and VTL0's
  * memory as VTL0 sees it (its paging, then the GPA map). */
 static enum exit_action string_io(struct partition *p, uint64_t info1, uint16_t port, unsigned size)
@@ -413,36 +400,32 @@ static enum exit_action string_io(struct partition *p, uint64_t info1, uint16_t 
      * from the instruction itself: the mode and any 0x67 prefix give the address size;
      * INS always writes ES:rDI, OUTS reads DS:rSI unless a segment prefix says otherwise
      * (APM vol. 3, "INS", "OUTS"). */
-    partition_cpu_state(p, &cpu);
-    int derr = vtl0_fetch_insn(p, &bytes);
-    if (!derr)
-        derr = insn_decode(bytes.bytes, bytes.len, cpu_mode_of(&cpu), &insn);
-    if (derr) {
+    if (vtl0_decode_insn(p, &cpu, &bytes, &insn) != 0) {
         vtl0_report_error(p, "string I/O: cannot decode the instruction");
         return EXIT_STOP;
     }
     unsigned addr_size = insn.addrsize;
     uint64_t addr_mask = addr_size == 8 ? ~0ull : (1ull << (8 * addr_size)) - 1;
     unsigned seg = is_in ? INSN_SEG_ES : (insn.seg == INSN_SEG_NONE ? INSN_SEG_DS : insn.seg);
-    int64_t step = (s->rflags & (1u << 10)) ? -(int64_t)size : (int64_t)size;   /* DF */
+    int64_t step = (s->rflags & RFLAGS_DF) ? -(int64_t)size : (int64_t)size;
     uint64_t count = rep ? p->gprs.gpr[GPR_RCX] & addr_mask : 1;
     uint64_t done = 0;
+    /* Outside 64-bit mode linear addresses wrap at 4 GiB. */
+    uint64_t linear_mask = cpu_mode_of(&cpu) == CPU_MODE_LONG64 ? ~0ull : 0xFFFFFFFFull;
 
     struct guest_paging paging;
     guest_paging_from_cpu(&cpu, &paging);
     p->stats.io_string++;
     while (done < count && done < STRING_IO_MAX_PER_EXIT) {
         uint64_t offset = p->gprs.gpr[index_reg] & addr_mask;
-        uint64_t linear = segment_base(s, seg) + offset;
-        if (cpu_mode_of(&cpu) != CPU_MODE_LONG64)
-            linear &= 0xFFFFFFFFull;
+        uint64_t linear = (segment_base(s, seg) + offset) & linear_mask;
         uint64_t gpa;
         uint32_t pf_error = 0;
         int err = guest_translate(&paging, linear, (is_in ? GW_WRITE : GW_READ) | (cpu.cpl == 3 ? GW_USER : 0),
-                                  walk_read, p, &gpa, &pf_error);
+                                  vtl0_walk_read, p, &gpa, &pf_error);
         if (err == -EFAULT) {
             s->cr2 = linear;
-            vtl0_inject_exception(p, 14, true, pf_error);
+            vtl0_inject_exception(p, X86_VEC_PF, true, pf_error);
             break;
         }
         uint32_t value = 0;

@@ -14,7 +14,6 @@
 #include "kernel/poll.h"
 #include "arch/x86_64/idt.h"
 
-#define RFLAGS_IF_BIT (1ull << 9)
 #define NMI_VECTOR 2
 #define WINDOW_SLOTS 32
 
@@ -99,7 +98,7 @@ void vtl0_irq_reset(struct partition *p)
 bool vtl0_interruptible(const struct partition *p)
 {
     const struct vmcb_control *c = &p->vmcb->control;
-    return (p->vmcb->save.rflags & RFLAGS_IF_BIT) && !(c->interrupt_shadow & INTERRUPT_SHADOW_ACTIVE) &&
+    return (p->vmcb->save.rflags & RFLAGS_IF) && !(c->interrupt_shadow & INTERRUPT_SHADOW_ACTIVE) &&
            !(c->event_inject & EVENT_VALID);
 }
 
@@ -143,7 +142,7 @@ void vtl0_irq_prepare_entry(struct partition *p)
         c->intercept_misc1 &= ~INTERCEPT1_VINTR;
         return;
     }
-    if (p->irq_count != 0 && (s->rflags & RFLAGS_IF_BIT) &&
+    if (p->irq_count != 0 && (s->rflags & RFLAGS_IF) &&
         !(c->interrupt_shadow & INTERRUPT_SHADOW_ACTIVE)) {
         uint8_t vector = p->irq_queue[p->irq_head];
         p->irq_head = (p->irq_head + 1) % VTL0_IRQ_QUEUE;
@@ -164,7 +163,7 @@ enum exit_action vtl0_handle_hlt(struct partition *p)
 {
     if (vtl0_advance_rip(p) != 0)
         return EXIT_STOP;
-    if (!(p->vmcb->save.rflags & RFLAGS_IF_BIT) && !p->nmi_pending) {
+    if (!(p->vmcb->save.rflags & RFLAGS_IF) && !p->nmi_pending) {
         /* Nothing but an NMI could wake it, and nothing will send one. */
         log_info("vtl0", "VTL0 halted with interrupts disabled at 0x%llx",
                  (unsigned long long)p->vmcb->save.rip);

@@ -51,34 +51,21 @@ int vtl0_write_gpa(struct partition *p, uint64_t gpa, const void *buf, size_t n)
     return access_gpa(p, gpa, (void *)buf, n, true);
 }
 
-static int walk_read(void *ctx, uint64_t gpa, void *buf, size_t n)
+int vtl0_walk_read(void *ctx, uint64_t gpa, void *buf, size_t n)
 {
     return vtl0_read_gpa(ctx, gpa, buf, n);
 }
 
-int vtl0_fetch_insn(struct partition *p, struct insn_bytes *out)
+int vtl0_decode_insn(struct partition *p, struct guest_cpu_state *cpu, struct insn_bytes *bytes,
+                     struct insn *insn)
 {
-    struct guest_cpu_state cpu;
-    partition_cpu_state(p, &cpu);
-    return guest_fetch_insn(&cpu, walk_read, p, out->bytes, &out->len);
+    partition_cpu_state(p, cpu);
+    int err = guest_fetch_insn(cpu, vtl0_walk_read, p, bytes->bytes, &bytes->len);
+    return err ? err : insn_decode(bytes->bytes, bytes->len, cpu_mode_of(cpu), insn);
 }
 
-static int decode_current(struct partition *p, struct insn *insn)
+static void set_next_rip(struct partition *p, enum cpu_mode mode, unsigned length)
 {
-    struct guest_cpu_state cpu;
-    struct insn_bytes bytes;
-    partition_cpu_state(p, &cpu);
-    int err = guest_fetch_insn(&cpu, walk_read, p, bytes.bytes, &bytes.len);
-    if (err)
-        return err;
-    return insn_decode(bytes.bytes, bytes.len, cpu_mode_of(&cpu), insn);
-}
-
-static void set_next_rip(struct partition *p, unsigned length)
-{
-    struct guest_cpu_state cpu;
-    partition_cpu_state(p, &cpu);
-    enum cpu_mode mode = cpu_mode_of(&cpu);
     uint64_t next = p->vmcb->save.rip + length;
     if (mode == CPU_MODE_REAL16 || mode == CPU_MODE_PROT16)
         next &= 0xFFFF;
@@ -89,13 +76,15 @@ static void set_next_rip(struct partition *p, unsigned length)
 
 int vtl0_advance_rip(struct partition *p)
 {
+    struct guest_cpu_state cpu;
+    struct insn_bytes bytes;
     struct insn insn;
-    int err = decode_current(p, &insn);
+    int err = vtl0_decode_insn(p, &cpu, &bytes, &insn);
     if (err) {
         vtl0_report_error(p, "cannot decode the instruction to step over it");
         return err;
     }
-    set_next_rip(p, insn.length);
+    set_next_rip(p, cpu_mode_of(&cpu), insn.length);
     return 0;
 }
 
@@ -183,10 +172,7 @@ enum exit_action vtl0_handle_npf(struct partition *p)
         vtl0_report_error(p, "VTL0 executes from a GPA that is not RAM or ROM");
         return EXIT_STOP;
     }
-    partition_cpu_state(p, &cpu);
-    int err = guest_fetch_insn(&cpu, walk_read, p, bytes.bytes, &bytes.len);
-    if (!err)
-        err = insn_decode(bytes.bytes, bytes.len, cpu_mode_of(&cpu), &insn);
+    int err = vtl0_decode_insn(p, &cpu, &bytes, &insn);
     if (!err)
         err = insn_mmio_info(&insn, &access);
     if (err) {
@@ -210,6 +196,6 @@ enum exit_action vtl0_handle_npf(struct partition *p)
         log_debug("vtl0", "MMIO %s at 0x%llx, rip 0x%llx", (info & NPF_WRITE) ? "write" : "read",
                   (unsigned long long)gpa, (unsigned long long)p->vmcb->save.rip);
     if (done == MMIO_EMUL_DONE)
-        set_next_rip(p, insn.length);
+        set_next_rip(p, cpu_mode_of(&cpu), insn.length);
     return EXIT_RESUME;
 }

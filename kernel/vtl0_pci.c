@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "arch/x86_64/pci_cf8.h"
+#include "drivers/piix_regs.h"
 #include "kernel/log.h"
 #include "kernel/partition_priv.h"
 
@@ -15,27 +16,19 @@
  * is decided by the NPT alone. */
 #define REAL_PAM_ALL_RAM_REG1 0x33333300u
 #define REAL_PAM_ALL_RAM_REG2 0x33333333u
-#define RCR_RST_CPU           0x04
 
 static uint32_t real_read(void *ctx, uint32_t bdf, unsigned offset, unsigned size)
 {
     (void)ctx;
     outl(PCI_CF8_ADDRESS, PCI_CF8_ENABLE | bdf | (offset & 0xFC));
-    uint16_t port = (uint16_t)(PCI_CF8_DATA + (offset & 3));
-    return size == 1 ? inb(port) : size == 2 ? inw(port) : inl(port);
+    return host_port_in((uint16_t)(PCI_CF8_DATA + (offset & 3)), size);
 }
 
 static void real_write(void *ctx, uint32_t bdf, unsigned offset, unsigned size, uint32_t value)
 {
     (void)ctx;
     outl(PCI_CF8_ADDRESS, PCI_CF8_ENABLE | bdf | (offset & 0xFC));
-    uint16_t port = (uint16_t)(PCI_CF8_DATA + (offset & 3));
-    if (size == 1)
-        outb(port, (uint8_t)value);
-    else if (size == 2)
-        outw(port, (uint16_t)value);
-    else
-        outl(port, value);
+    host_port_out((uint16_t)(PCI_CF8_DATA + (offset & 3)), size, value);
 }
 
 int vtl0_pci_add_function(struct partition *p, const struct vtl0_pci_function *fn)

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "kernel/compiler.h"
+#include "kernel/sort_u64.h"
 
 const uint64_t gpa_legacy_cuts[GPA_LEGACY_REGIONS] = {
     0x0, 0xA0000, 0xC0000, 0xC4000, 0xC8000, 0xCC000, 0xD0000, 0xD4000,
@@ -88,33 +89,49 @@ static bool inside_low_ram(const struct gpa_map *map, uint64_t base, uint64_t si
     return base < map->low_ram_end && size <= map->low_ram_end - base;
 }
 
+/* Puts w at table[id] (an indexed table: override slots, device windows) unless that
+ * entry is taken or w overlaps another active entry (-EEXIST). */
+static int claim_window(struct gpa_window *table, size_t count, unsigned id,
+                        struct gpa_window w, uint64_t *generation)
+{
+    if (table[id].active)
+        return -EEXIST;
+    for (size_t i = 0; i < count; i++) {
+        if (table[i].active && w.gpa < table[i].gpa + table[i].size &&
+            table[i].gpa < w.gpa + w.size)
+            return -EEXIST;
+    }
+    table[id] = w;
+    (*generation)++;
+    return 0;
+}
+
+static int release_window(struct gpa_window *table, size_t count, unsigned id,
+                          uint64_t *generation)
+{
+    if (id >= count || !table[id].active)
+        return -EINVAL;
+    table[id].active = false;
+    (*generation)++;
+    return 0;
+}
+
 int gpa_map_set_override(struct gpa_map *map, unsigned slot, uint64_t gpa, uint64_t size,
                          uint64_t backing, bool writable)
 {
     if (slot >= GPA_MAX_OVERRIDES || !range_ok(gpa, size) || !range_ok(backing, size) ||
         !inside_low_ram(map, backing, size))
         return -EINVAL;
-    if (map->overrides[slot].active)
-        return -EEXIST;
     /* Overrides of different slots never overlap: the host's slot table would not
      * say which one VTL0 sees. */
-    for (unsigned i = 0; i < GPA_MAX_OVERRIDES; i++) {
-        const struct gpa_window *o = &map->overrides[i];
-        if (o->active && gpa < o->gpa + o->size && o->gpa < gpa + size)
-            return -EEXIST;
-    }
-    map->overrides[slot] = (struct gpa_window){ true, gpa, size, backing, writable };
-    map->generation++;
-    return 0;
+    return claim_window(map->overrides, GPA_MAX_OVERRIDES, slot,
+                        (struct gpa_window){ true, gpa, size, backing, writable },
+                        &map->generation);
 }
 
 int gpa_map_clear_override(struct gpa_map *map, unsigned slot)
 {
-    if (slot >= GPA_MAX_OVERRIDES || !map->overrides[slot].active)
-        return -EINVAL;
-    map->overrides[slot].active = false;
-    map->generation++;
-    return 0;
+    return release_window(map->overrides, GPA_MAX_OVERRIDES, slot, &map->generation);
 }
 
 static int add_window(struct gpa_window *table, size_t count, uint64_t gpa, uint64_t size,
@@ -158,16 +175,9 @@ static int set_device(struct gpa_map *map, unsigned id, uint64_t gpa, uint64_t s
     if (id >= GPA_MAX_DEVICE_WINDOWS || !range_ok(gpa, size) || !range_ok(backing, size) ||
         gpa < map->low_ram_end)
         return -EINVAL;
-    if (map->devices[id].active)
-        return -EEXIST;
-    for (unsigned i = 0; i < GPA_MAX_DEVICE_WINDOWS; i++) {
-        const struct gpa_window *d = &map->devices[i];
-        if (d->active && gpa < d->gpa + d->size && d->gpa < gpa + size)
-            return -EEXIST;
-    }
-    map->devices[id] = (struct gpa_window){ true, gpa, size, backing, writable };
-    map->generation++;
-    return 0;
+    return claim_window(map->devices, GPA_MAX_DEVICE_WINDOWS, id,
+                        (struct gpa_window){ true, gpa, size, backing, writable },
+                        &map->generation);
 }
 
 int gpa_map_set_device_window(struct gpa_map *map, unsigned id, uint64_t gpa, uint64_t size,
@@ -184,11 +194,7 @@ int gpa_map_set_device_rom(struct gpa_map *map, unsigned id, uint64_t gpa, uint6
 
 int gpa_map_clear_device_window(struct gpa_map *map, unsigned id)
 {
-    if (id >= GPA_MAX_DEVICE_WINDOWS || !map->devices[id].active)
-        return -EINVAL;
-    map->devices[id].active = false;
-    map->generation++;
-    return 0;
+    return release_window(map->devices, GPA_MAX_DEVICE_WINDOWS, id, &map->generation);
 }
 
 static bool window_hit(const struct gpa_window *w, uint64_t gpa)
@@ -257,15 +263,7 @@ static size_t collect_cuts(const struct gpa_map *map, uint64_t *cuts, size_t max
         }
     }
 #undef CUT
-    for (size_t i = 1; i < n; i++) {  /* insertion sort: at most ~90 entries */
-        uint64_t v = cuts[i];
-        size_t j = i;
-        while (j > 0 && cuts[j - 1] > v) {
-            cuts[j] = cuts[j - 1];
-            j--;
-        }
-        cuts[j] = v;
-    }
+    sort_u64(cuts, n);  /* at most ~90 entries */
     return n;
 }
 

@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <stdbool.h>
 
+#include "kernel/sort_u64.h"
+
 const char *mem_type_name(uint32_t type)
 {
     switch (type) {
@@ -33,6 +35,13 @@ static uint32_t normalise_type(uint32_t type)
     return (type >= MEM_USABLE && type <= MEM_BAD) ? type : MEM_RESERVED;
 }
 
+/* A range wrapping past 2^64 is clipped at the top of the address space. */
+static uint64_t range_end(const struct mem_range *r)
+{
+    uint64_t end = r->base + r->size;
+    return end < r->base ? UINT64_MAX : end;
+}
+
 /*
  * Sweep over boundary points: between two consecutive boundaries the type is the
  * highest-ranked type among the input ranges covering that piece. n is bounded by
@@ -51,23 +60,11 @@ int memmap_sanitize(const struct mem_range *in, size_t n, struct mem_range *out,
     for (size_t i = 0; i < n; i++) {
         if (in[i].size == 0)
             continue;
-        uint64_t end = in[i].base + in[i].size;
-        if (end < in[i].base) /* wraps: clip at the top of the address space */
-            end = UINT64_MAX;
         points[npoints++] = in[i].base;
-        points[npoints++] = end;
+        points[npoints++] = range_end(&in[i]);
     }
 
-    /* Insertion sort: at most 256 points. */
-    for (size_t i = 1; i < npoints; i++) {
-        uint64_t v = points[i];
-        size_t j = i;
-        while (j > 0 && points[j - 1] > v) {
-            points[j] = points[j - 1];
-            j--;
-        }
-        points[j] = v;
-    }
+    sort_u64(points, npoints);  /* at most 256 points */
 
     for (size_t p = 0; p + 1 < npoints; p++) {
         uint64_t lo = points[p], hi = points[p + 1];
@@ -78,10 +75,7 @@ int memmap_sanitize(const struct mem_range *in, size_t n, struct mem_range *out,
         for (size_t i = 0; i < n; i++) {
             if (in[i].size == 0)
                 continue;
-            uint64_t end = in[i].base + in[i].size;
-            if (end < in[i].base)
-                end = UINT64_MAX;
-            if (in[i].base <= lo && end >= hi) {
+            if (in[i].base <= lo && range_end(&in[i]) >= hi) {
                 uint32_t t = normalise_type(in[i].type);
                 if (!covered || type_rank(t) > type_rank(type))
                     type = t;

@@ -2,7 +2,6 @@
 #include "mm/vtl2_space.h"
 
 #include <errno.h>
-#include <stdbool.h>
 
 #include "arch/x86_64/layout.h"
 #include "kernel/compiler.h"
@@ -15,14 +14,13 @@ extern char boot_stack_guard[];
 
 void relocate_and_switch(void *dst, const void *src, uint64_t len, uint64_t cr3);
 
-/* Before the switch, tables are written through the boot identity map; after it,
- * through the direct map. */
-static bool direct_map_live;
+/* Set by the switch. Before it, tables are written through the boot identity map;
+ * after it, through the direct map. */
 static struct vtl2_space *live_space;
 
 void *phys_to_virt(uint64_t phys)
 {
-    return (void *)(uintptr_t)(direct_map_live ? DIRECT_MAP_BASE + phys : phys);
+    return (void *)(uintptr_t)(live_space != NULL ? DIRECT_MAP_BASE + phys : phys);
 }
 
 uint64_t kernel_image_size(void)
@@ -124,7 +122,6 @@ int vtl2_space_init(struct vtl2_space *s, struct pmm *pmm, const struct mem_rang
     /* Both addresses are below 4 GiB, reachable through the boot identity map. */
     relocate_and_switch((void *)(uintptr_t)slot_phys, (const void *)(uintptr_t)KERNEL_LOAD_PHYS,
                         size, s->pt.root);
-    direct_map_live = true;
     live_space = s;
     return 0;
 }

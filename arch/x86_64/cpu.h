@@ -4,28 +4,10 @@
 
 #include <stdint.h>
 
+#include "arch/x86_64/cpu_bits.h"
 #include "kernel/compiler.h"
 
-#define CR0_PE (1ull << 0)
-#define CR0_MP (1ull << 1)
-#define CR0_EM (1ull << 2)   /* x87/SSE instructions fault: VTL2 never uses them */
-#define CR0_TS (1ull << 3)
-#define CR0_ET (1ull << 4)
-#define CR0_NE (1ull << 5)
-#define CR0_WP (1ull << 16)
-#define CR0_PG (1ull << 31)
-
-#define CR4_PAE (1ull << 5)
-#define CR4_PGE (1ull << 7)
-
 #define MSR_EFER   0xC0000080u
-#define EFER_SCE   (1ull << 0)
-#define EFER_LME   (1ull << 8)
-#define EFER_LMA   (1ull << 10)
-#define EFER_NXE   (1ull << 11)
-#define EFER_SVME  (1ull << 12)
-
-#define RFLAGS_IF  (1ull << 9)
 
 static inline void outb(uint16_t port, uint8_t v) { __asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port)); }
 static inline void outw(uint16_t port, uint16_t v) { __asm__ volatile("outw %0, %1" : : "a"(v), "Nd"(port)); }

@@ -13,19 +13,9 @@
 #include <errno.h>
 #include <stdbool.h>
 
+#include "arch/x86_64/cpu_bits.h"
 #include "arch/x86_64/insn_decode.h"
 #include "arch/x86_64/paging.h"
-
-#define X86_CR0_PG    (1ull << 31)
-#define X86_CR0_WP    (1ull << 16)
-#define X86_CR4_PSE   (1ull << 4)
-#define X86_CR4_PAE   (1ull << 5)
-#define X86_CR4_LA57  (1ull << 12)
-#define X86_CR4_SMEP  (1ull << 20)
-#define X86_CR4_SMAP  (1ull << 21)
-#define X86_EFER_LMA  (1ull << 10)
-#define X86_EFER_NXE  (1ull << 11)
-#define X86_RFLAGS_AC (1ull << 18)
 
 #define PDE32_PS_RSVD     (1ull << 21)            /* 4 MiB PDE bit 21 */
 #define PAE_PDPTE_RSVD    0x1E6ull                /* PDPTE bits 8:5 and 2:1 */
@@ -47,7 +37,7 @@ struct walk {
 static uint32_t pf_code(const struct walk *w, uint32_t bits)
 {
     uint32_t code = bits | (w->access & (PF_ERR_W | PF_ERR_U));
-    if ((w->access & GW_FETCH) && (w->nx_on || (w->pg->cr4 & X86_CR4_SMEP)))
+    if ((w->access & GW_FETCH) && (w->nx_on || (w->pg->cr4 & CR4_SMEP)))
         code |= PF_ERR_ID;
     return code;
 }
@@ -98,14 +88,14 @@ static int check_access(const struct walk *w, uint32_t *pf_error)
 
     if (user && !w->user)
         ok = false;
-    if (write && !w->writable && (user || (pg->cr0 & X86_CR0_WP)))
+    if (write && !w->writable && (user || (pg->cr0 & CR0_WP)))
         ok = false;
     if (fetch && w->nx)
         ok = false;
     if (!user && w->user) {
-        if (fetch && (pg->cr4 & X86_CR4_SMEP))
+        if (fetch && (pg->cr4 & CR4_SMEP))
             ok = false;
-        if (!fetch && (pg->cr4 & X86_CR4_SMAP) && !(pg->rflags & X86_RFLAGS_AC))
+        if (!fetch && (pg->cr4 & CR4_SMAP) && !(pg->rflags & RFLAGS_AC))
             ok = false;
     }
     if (ok)
@@ -128,7 +118,7 @@ static int walk_32(struct walk *w, uint64_t linear, uint64_t *gpa, uint32_t *pf_
     if (err)
         return err;
     /* Without CR4.PSE the PS bit is ignored; only a 4 MiB PDE has reserved bits. */
-    bool large = (w->pg->cr4 & X86_CR4_PSE) && (pde & PTE_PS);
+    bool large = (w->pg->cr4 & CR4_PSE) && (pde & PTE_PS);
     err = check_entry(w, pde, large ? PDE32_PS_RSVD | pse36_rsvd : 0, pf_error);
     if (err)
         return err;
@@ -213,24 +203,24 @@ int guest_translate(const struct guest_paging *pg, uint64_t linear, unsigned acc
     unsigned m = pg->maxphyaddr ? pg->maxphyaddr : 52;
     w.rsvd_high = m >= 52 ? 0 : (PTE_ADDR_MASK & ~((1ull << m) - 1));
 
-    if (!(pg->cr0 & X86_CR0_PG)) {
+    if (!(pg->cr0 & CR0_PG)) {
         *gpa = linear & 0xFFFFFFFFull;
         return 0;
     }
-    if (pg->efer & X86_EFER_LMA) {
-        if (pg->cr4 & X86_CR4_LA57)
+    if (pg->efer & EFER_LMA) {
+        if (pg->cr4 & CR4_LA57)
             return -ENOTSUP;
         if (!va_is_canonical(linear))
             return -EINVAL;
-        w.nx_on = pg->efer & X86_EFER_NXE;
+        w.nx_on = pg->efer & EFER_NXE;
         return walk_8(&w, pg->cr3 & PTE_ADDR_MASK, 4, linear, gpa, pf_error);
     }
     linear &= 0xFFFFFFFFull;
-    if (!(pg->cr4 & X86_CR4_PAE))
+    if (!(pg->cr4 & CR4_PAE))
         return walk_32(&w, linear, gpa, pf_error);
 
     /* PAE: CR3 bits 31:5 -> 4 PDPTEs, which carry no R/W, U/S or NX. */
-    w.nx_on = pg->efer & X86_EFER_NXE;
+    w.nx_on = pg->efer & EFER_NXE;
     uint64_t pdpte;
     int err = read_entry(&w, (pg->cr3 & 0xFFFFFFE0ull) + ((linear >> 30) & 3) * 8, 8, &pdpte);
     if (err)

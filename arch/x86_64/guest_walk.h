@@ -16,16 +16,10 @@
 #include <stdint.h>
 
 #include "arch/x86_64/guest_regs.h"
+#include "arch/x86_64/pf_error.h"
 
-/* #PF error code bits (APM vol. 2, "Page-Fault Error Code"). The access masks below
- * use the same positions. */
-#define PF_ERR_P    (1u << 0)   /* 0: not present; 1: protection or reserved-bit fault */
-#define PF_ERR_W    (1u << 1)   /* the access was a write */
-#define PF_ERR_U    (1u << 2)   /* the access was a user-mode (CPL 3) access */
-#define PF_ERR_RSVD (1u << 3)   /* a reserved bit was set in a paging entry */
-#define PF_ERR_ID   (1u << 4)   /* instruction fetch (reported when NX or SMEP is on) */
-
-/* guest_translate access: READ alone, or any of these ORed in. */
+/* guest_translate access: READ alone, or any of these ORed in. They have the positions
+ * of the matching #PF error code bits. */
 #define GW_READ  0u
 #define GW_WRITE PF_ERR_W
 #define GW_USER  PF_ERR_U

@@ -34,21 +34,19 @@
 #include <errno.h>
 #include <string.h>
 
-/* ---- cpu mode ------------------------------------------------------------------ */
+#include "arch/x86_64/cpu_bits.h"
 
-#define X86_CR0_PE    (1ull << 0)
-#define X86_RFLAGS_VM (1ull << 17)
-#define X86_EFER_LMA  (1ull << 10)
+/* ---- cpu mode ------------------------------------------------------------------ */
 
 enum cpu_mode cpu_mode_of(const struct guest_cpu_state *cpu)
 {
-    if (!(cpu->cr0 & X86_CR0_PE))
+    if (!(cpu->cr0 & CR0_PE))
         return CPU_MODE_REAL16;
-    if (cpu->efer & X86_EFER_LMA) {
+    if (cpu->efer & EFER_LMA) {
         /* Long mode has no virtual-8086 mode; CS.L picks 64-bit vs compatibility. */
         if (cpu->cs.attrib & SEG_ATTR_L)
             return CPU_MODE_LONG64;
-    } else if (cpu->rflags & X86_RFLAGS_VM) {
+    } else if (cpu->rflags & RFLAGS_VM) {
         return CPU_MODE_REAL16;
     }
     return (cpu->cs.attrib & SEG_ATTR_DB) ? CPU_MODE_PROT32 : CPU_MODE_PROT16;

@@ -17,13 +17,8 @@
 #include <errno.h>
 #include <string.h>
 
-#define RFLAGS_CF (1ull << 0)
-#define RFLAGS_PF (1ull << 2)
-#define RFLAGS_AF (1ull << 4)
-#define RFLAGS_ZF (1ull << 6)
-#define RFLAGS_SF (1ull << 7)
-#define RFLAGS_DF (1ull << 10)
-#define RFLAGS_OF (1ull << 11)
+#include "arch/x86_64/cpu_bits.h"
+
 #define RFLAGS_ARITH (RFLAGS_CF | RFLAGS_PF | RFLAGS_AF | RFLAGS_ZF | RFLAGS_SF | RFLAGS_OF)
 
 #define MMIO_PAGE 4096u
@@ -122,46 +117,43 @@ static int info_one_byte(const struct insn *in, struct mmio_access *out)
 {
     uint8_t op = in->opcode;
     unsigned v = in->opsize;
+    unsigned size = (op & 1) ? v : 1;   /* every form below: even opcodes are the byte form */
     unsigned reg = MODRM_REG(in->modrm);
 
     /* 00-3B: ADD OR ADC SBB AND SUB XOR CMP, Eb,Gb  Ev,Gv  Gb,Eb  Gv,Ev */
     if (op < 0x40 && (op & 7) < 4) {
-        unsigned size = (op & 1) ? v : 1;
         set_alu(out, op >> 3, size, !(op & 2));
         set_reg(in, out, insn_modrm_reg(in), size);
         return 0;
     }
     switch (op) {
     case 0x80: case 0x82:   /* Grp1 Eb,Ib (82 is an alias outside 64-bit mode) */
-        set_alu(out, reg, 1, true);
-        set_imm(out, in->imm);
-        return 0;
     case 0x81: case 0x83:   /* Grp1 Ev,Iz / Ev,Ib: both sign-extended to the operand */
-        set_alu(out, reg, v, true);
+        set_alu(out, reg, size, true);
         set_imm(out, in->imm);
         return 0;
     case 0x84: case 0x85:   /* TEST Eb,Gb / Ev,Gv */
-        set_alu(out, MMIO_ALU_TEST, (op & 1) ? v : 1, true);
-        set_reg(in, out, insn_modrm_reg(in), out->size);
+        set_alu(out, MMIO_ALU_TEST, size, true);
+        set_reg(in, out, insn_modrm_reg(in), size);
         return 0;
     case 0xF6: case 0xF7:   /* Grp3 /0, /1: TEST Eb,Ib / Ev,Iz */
         if (reg > 1)
             return -ENOTSUP;
-        set_alu(out, MMIO_ALU_TEST, (op & 1) ? v : 1, true);
+        set_alu(out, MMIO_ALU_TEST, size, true);
         set_imm(out, in->imm);
         return 0;
     case 0x88: case 0x89:   /* MOV Eb,Gb / Ev,Gv */
-        set_store_reg(in, out, (op & 1) ? v : 1);
+        set_store_reg(in, out, size);
         return 0;
     case 0x8A: case 0x8B:   /* MOV Gb,Eb / Gv,Ev */
-        set_load(in, out, (op & 1) ? v : 1, (op & 1) ? v : 1, MMIO_EXT_NONE);
+        set_load(in, out, size, size, MMIO_EXT_NONE);
         return 0;
     case 0xC6: case 0xC7:   /* Grp11 /0: MOV Eb,Ib / Ev,Iz */
         if (reg != 0)
             return -ENOTSUP;
         out->kind = MMIO_STORE;
         out->dir = MMIO_DIR_WRITE;
-        out->size = out->reg_size = (uint8_t)((op & 1) ? v : 1);
+        out->size = out->reg_size = (uint8_t)size;
         set_imm(out, in->imm);
         return 0;
     case 0x63:              /* MOVSXD Gv,Ed (ARPL outside 64-bit mode) */

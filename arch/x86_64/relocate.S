@@ -13,7 +13,7 @@
     .text
     .globl relocate_and_switch
 relocate_and_switch:
-    movq %rcx, %r8      /* cr3: rep movsb needs rcx for the count */
+    movq %rcx, %r8      /* cr3: rep movsq needs rcx for the count */
     movq %rdx, %rcx
     shrq $3, %rcx
     cld

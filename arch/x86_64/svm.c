@@ -41,6 +41,10 @@ void svm_enable(uint64_t hsave_pa, uint64_t host_vmcb_pa)
 {
     wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
     wrmsr(MSR_VM_HSAVE_PA, hsave_pa);
+    /* VMSAVE's state (FS, GS, TR, LDTR, KernelGSBase, the SYSCALL and SYSENTER MSRs) is
+     * set up once at boot (gdt_init) and never changes, so it is saved here, once, and
+     * svm_run only restores it after each #VMEXIT. */
+    __asm__ volatile("vmsave %%rax" : : "a"(host_vmcb_pa) : "memory");
     host_vmcb = host_vmcb_pa;
 }
 

@@ -24,8 +24,9 @@ struct svm_features {
  * no nested paging, which Mezzanine requires) with a reason in *why. */
 int svm_probe(struct svm_features *out, const char **why);
 
-/* Sets EFER.SVME and VM_HSAVE_PA; host_vmcb is where VMSAVE keeps Mezzanine's own
- * state around each VMRUN. Both pages are 4 KiB aligned physical addresses. */
+/* Sets EFER.SVME and VM_HSAVE_PA, and VMSAVEs Mezzanine's own state into host_vmcb,
+ * from where it is restored after each #VMEXIT: that state (FS, GS, TR, ...) must not
+ * change afterwards. Both pages are 4 KiB aligned physical addresses. */
 void svm_enable(uint64_t hsave_pa, uint64_t host_vmcb_pa);
 
 /*

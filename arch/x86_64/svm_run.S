@@ -5,7 +5,8 @@
  * control/segment state (AMD APM vol. 2, "VMRUN Instruction"); the other general
  * registers are swapped here, and VMLOAD/VMSAVE move the state VMRUN leaves alone
  * (FS, GS, TR, LDTR, KernelGSBase, STAR/LSTAR/CSTAR/SFMASK, SYSENTER): the guest's
- * around VMRUN, Mezzanine's own (TR holds our IST stacks) right after #VMEXIT.
+ * around VMRUN, Mezzanine's own (TR holds our IST stacks) right after #VMEXIT, from the
+ * host VMCB that svm_enable filled once.
  * The caller runs this with GIF clear (CLGI) and decides RFLAGS.IF.
  * Offsets into struct guest_gprs follow arch/x86_64/guest_regs.h (8 * GPR_x).
  */
@@ -25,9 +26,6 @@ svm_run:
     pushq %rdx                  /* 16(%rsp): host VMCB */
     pushq %rsi                  /*  8(%rsp): guest GPRs */
     pushq %rdi                  /*  0(%rsp): guest VMCB */
-
-    movq %rdx, %rax
-    vmsave %rax                 /* our FS/GS/TR/... into the host VMCB */
 
     movq %rsi, %rax
     movq G(RCX)(%rax), %rcx

@@ -3,6 +3,8 @@
 
 #include <stdio.h>
 
+#include "arch/x86_64/pf_error.h"
+
 static const struct {
     const char *mnemonic;
     const char *name;

@@ -18,13 +18,6 @@
 #define X86_VEC_MC  18
 #define X86_NUM_EXCEPTIONS 32
 
-/* #PF error code bits (APM vol. 2, "Page-Fault Error Code"). */
-#define PF_ERR_P     (1u << 0)
-#define PF_ERR_W     (1u << 1)
-#define PF_ERR_U     (1u << 2)
-#define PF_ERR_RSVD  (1u << 3)
-#define PF_ERR_ID    (1u << 4)
-
 /* Mnemonic ("DE", "PF", ...), or NULL for reserved exception vectors and interrupts. */
 const char *exception_mnemonic(uint64_t vector);
 /* Human name ("divide error", ...). */

@@ -251,9 +251,5 @@ static inline unsigned ioio_size(uint64_t info1)
 {
     return (info1 & IOIO_SZ32) ? 4 : (info1 & IOIO_SZ16) ? 2 : 1;
 }
-static inline unsigned ioio_addr_size(uint64_t info1)
-{
-    return (info1 & IOIO_A64) ? 8 : (info1 & IOIO_A32) ? 4 : 2;
-}
 
 #endif

@@ -23,14 +23,11 @@ from pathlib import Path
 from typing import Any, Callable, Dict, Optional, Tuple
 
 from .errors import HarnessError
-from .framing import FrameParser, encode_frame
-from .qmp import connect_unix
+from .framed_peer import FramedPeer
 from .screenshot import Frame, ScreenshotError, parse_chunk, screenshot_request
 
 VERSION = 1
 OP_PING, OP_INSPECT, OP_LOG, OP_GET, OP_SCREENSHOT = 0, 1, 2, 3, 4
-OP_NAMES = {"ping": OP_PING, "inspect": OP_INSPECT, "log": OP_LOG, "get": OP_GET,
-            "screenshot": OP_SCREENSHOT}
 SCREENSHOT_TRIES = 5
 REQUEST = struct.Struct("<BBH")
 RESPONSE = struct.Struct("<BBHi")
@@ -45,33 +42,17 @@ class DiagError(HarnessError):
         self.status = status
 
 
-class DiagClient:
+class DiagClient(FramedPeer):
     """Request/response over the diag socket; one request at a time."""
 
     def __init__(self, path: Path, deadline: float, alive: Callable[[], bool]):
-        self.bytes_received = 0
-        self.eof = False
-        self._sock = connect_unix(path, deadline, alive)
-        self._parser = FrameParser()
         self._responses: "queue.Queue[bytes]" = queue.Queue()
         self._lock = threading.Lock()
         self._tag = 0
-        self._thread = threading.Thread(target=self._read_loop, name="diag-reader", daemon=True)
-        self._thread.start()
+        self._connect(path, deadline, alive, "diag-reader")
 
-    def _read_loop(self) -> None:
-        try:
-            while True:
-                data = self._sock.recv(65536)
-                if not data:
-                    break
-                self.bytes_received += len(data)
-                for payload in self._parser.feed(data):
-                    self._responses.put(payload)
-        except OSError:
-            pass
-        finally:
-            self.eof = True
+    def _payload(self, payload: bytes) -> None:
+        self._responses.put(payload)
 
     def request(self, op: int, args: bytes = b"", timeout: float = 10.0) -> Tuple[int, bytes]:
         """Send one request; return (status, body). Raises DiagError on no answer."""
@@ -80,7 +61,7 @@ class DiagClient:
             tag = self._tag
             while not self._responses.empty():
                 self._responses.get_nowait()
-            self._sock.sendall(encode_frame(REQUEST.pack(VERSION, op, tag) + args))
+            self.send_frame(REQUEST.pack(VERSION, op, tag) + args)
             deadline = time.monotonic() + timeout
             while True:
                 left = deadline - time.monotonic()
@@ -153,14 +134,6 @@ class DiagClient:
                     return Frame(first["width"], first["height"], bytes(pixels),
                                  live=bool(first["flags"] & 1))
         raise ScreenshotError(f"no consistent frame in {SCREENSHOT_TRIES} tries")
-
-    def close(self) -> None:
-        try:
-            self._sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-        self._thread.join(2.0)
-        self._sock.close()
 
 
 # Mezzanine's errno numbers are newlib's (they differ from Linux's above 34).

@@ -25,16 +25,15 @@ What it does (SPEC section 3; docs/get.md):
 
 import json
 import random
-import socket
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional
 
 from . import get_protocol as gp
-from .framing import FrameParser, encode_frame
-from .qmp import connect_unix
+from .framed_peer import FramedPeer
+from .framing import encode_frame
 
 DEFAULT_SLOTS = 16
 PAGE = 4096
@@ -57,16 +56,7 @@ class FaultRule:
     delay: float = 0.0
 
 
-@dataclass
-class GedStats:
-    rx_messages: int = 0
-    tx_messages: int = 0
-    decode_errors: int = 0
-    faults_applied: int = 0
-    versions: int = 0
-
-
-class Ged:
+class Ged(FramedPeer):
     """One GED on a connected GET socket. Thread-safe for the calls tests make."""
 
     def __init__(self, path: Path, deadline: float, alive: Callable[[], bool], *,
@@ -84,10 +74,6 @@ class Ged:
         self.saved_blob: Optional[bytes] = None
         self.fail_create_slots = set()          # slots whose CREATE answers FAILED
         self.create_rules: List[Dict[str, Any]] = []  # refusals / silences by request
-        self.bytes_received = 0
-        self.eof = False
-        self.stats = GedStats()
-        self.parser = FrameParser()
         self.events: List[Dict[str, Any]] = []  # host notifications, decoded
         self.vtl0_started = threading.Event()
         self.version_negotiated = threading.Event()
@@ -95,11 +81,8 @@ class Ged:
         self._save_chunks: List[bytes] = []
         self._rules: List[FaultRule] = []
         self._lock = threading.RLock()
-        self._send_lock = threading.Lock()
         self._cond = threading.Condition(self._lock)
-        self._sock = connect_unix(path, deadline, alive)
-        self._thread = threading.Thread(target=self._read_loop, name="ged", daemon=True)
-        self._thread.start()
+        self._connect(path, deadline, alive, "ged")
 
     # ----------------------------------------------------------------- control
 
@@ -140,11 +123,6 @@ class Ged:
 
     def send_guest_notification(self, name: str, **fields: Any) -> None:
         self._send("guest_notification", name, **fields)
-
-    def send_raw(self, data: bytes) -> None:
-        """Bytes straight onto the line (no framing): for garbage tests."""
-        with self._send_lock:
-            self._sock.sendall(data)
 
     def send_garbage(self, frames: int, seed: int = 1) -> None:
         """`frames` pieces of garbage: raw random bytes, frames with a bad CRC, and
@@ -189,49 +167,23 @@ class Ged:
                         "gpa_offset": s.gpa_offset, "rom": s.rom}
                     for n, s in sorted(self.slots.items())}
 
-    def close(self) -> None:
-        try:
-            self._sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-        self._thread.join(2.0)
-        self._sock.close()
-
     # ----------------------------------------------------------------- receive
-
-    def _read_loop(self) -> None:
-        try:
-            while True:
-                data = self._sock.recv(65536)
-                if not data:
-                    break
-                self.bytes_received += len(data)
-                for payload in self.parser.feed(data):
-                    self._handle(payload)
-        except OSError:
-            pass
-        finally:
-            self.eof = True
 
     def _record(self, event: str, **fields: Any) -> None:
         if self.transcript is not None:
             self.transcript.record(event, **fields)
 
-    def _handle(self, payload: bytes) -> None:
+    def _payload(self, payload: bytes) -> None:
         if len(payload) >= 4 and payload[1] == gp.HOST_REQUEST and \
                 int.from_bytes(payload[2:4], "little") == gp.REQ_EXT_ECHO:
-            echo = bytes([payload[0], gp.HOST_RESPONSE]) + payload[2:]
-            with self._send_lock:
-                self._sock.sendall(encode_frame(echo))
+            self.send_frame(bytes([payload[0], gp.HOST_RESPONSE]) + payload[2:])
             return
         try:
             msg = gp.decode(payload)
         except gp.ProtocolError as error:
-            self.stats.decode_errors += 1
             self._record("get-error", dir="rx", error=str(error), kind=error.kind,
                          bytes=payload[:64].hex())
             return
-        self.stats.rx_messages += 1
         self._record("get", dir="rx", type=msg.kind, id=msg.d.id, name=msg.name,
                      fields=msg.describe())
         if msg.kind == "request":
@@ -245,7 +197,6 @@ class Ged:
     def _request(self, msg: gp.Message) -> None:
         name, f = msg.name, msg.fields
         if name == "VERSION":
-            self.stats.versions += 1
             with self._lock:
                 self._save_chunks = []
             accepted = 1 if f["version"] == gp.VERSION_NICKEL_REV2 else 0
@@ -369,7 +320,6 @@ class Ged:
                     rule.count -= 1
                     if rule.count == 0:
                         self._rules.remove(rule)
-                    self.stats.faults_applied += 1
                     return rule
         return None
 
@@ -397,11 +347,7 @@ class Ged:
             return
         if fault == "delay":
             time.sleep(rule.delay)
-        copies = 2 if fault == "duplicate" else 1
-        with self._send_lock:
-            for _ in range(copies):
-                self._sock.sendall(bytes(frame))
-                self.stats.tx_messages += 1
+        self.send_raw(bytes(frame) * (2 if fault == "duplicate" else 1))
 
 
 def _refusal(kind: str, name: str, fields: Dict[str, Any], tail: bytes):

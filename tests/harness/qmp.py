@@ -105,14 +105,6 @@ class QmpClient:
             raise QmpError(f"{command}: {reply['error']}")
         return reply.get("return")
 
-    def send_nowait(self, command: str) -> None:
-        """Send a command without waiting for its reply (for `quit`, whose reply may be lost)."""
-        data = (json.dumps({"execute": command}) + "\n").encode()
-        try:
-            self._sock.sendall(data)
-        except OSError:
-            pass
-
     def first_event(self, name: str) -> Optional[Dict[str, Any]]:
         """The first event called name received so far, or None."""
         with self._lock:

@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 from typing import Callable, Dict, Optional, Pattern, Union
 
+from .diag import DiagClient
 from .errors import HarnessError, LogTimeout, VmHalted
 from .guest_memory import GuestMemory
 from .halt import Halt
@@ -118,10 +119,6 @@ class Vm:
         return self.host.halt
 
     @property
-    def get_bytes_received(self) -> int:
-        return self.host.get.bytes_received if self.host.get else 0
-
-    @property
     def diag_bytes_received(self) -> int:
         return self.host.diag.bytes_received if self.host.diag else 0
 
@@ -137,22 +134,16 @@ class Vm:
     def inspect(self, path: Optional[str] = None, timeout: float = DEFAULT_WAIT_TIMEOUT_S):
         """Mezzanine's inspect tree (or the subtree at path, e.g. "get/counters") over
         the diag channel, as Python values. Raises DiagError (status -ENOENT: no such path)."""
-        if self.host.diag is None:
-            raise HarnessError("inspect() before start()")
-        return self.host.diag.inspect(path, timeout)
+        return self._diag("inspect").inspect(path, timeout)
 
     def diag_log(self, timeout: float = DEFAULT_WAIT_TIMEOUT_S) -> str:
         """Mezzanine's log ring, over the diag channel."""
-        if self.host.diag is None:
-            raise HarnessError("diag_log() before start()")
-        return self.host.diag.log(timeout)
+        return self._diag("diag_log").log(timeout)
 
     def get_command(self, command: str, timeout: float = DEFAULT_WAIT_TIMEOUT_S):
         """Have Mezzanine run a GET command (docs/diag.md, e.g. "time", "dps",
         "create 0 0xc0000 0x4000 0xc0000 0"); returns (status, JSON body or None)."""
-        if self.host.diag is None:
-            raise HarnessError("get_command() before start()")
-        return self.host.diag.get(command, timeout)
+        return self._diag("get_command").get(command, timeout)
 
     def screenshot(self, path: Optional[Union[str, Path]] = None,
                    timeout: float = DEFAULT_WAIT_TIMEOUT_S,
@@ -160,9 +151,7 @@ class Vm:
         """VTL0's display as Mezzanine reads it through its fixed VTL2 view (diag op 4);
         written as an RGBA PNG to path when given. on_snapshot runs right after Mezzanine
         took its snapshot. Raises DiagError (-ENODEV: no display)."""
-        if self.host.diag is None:
-            raise HarnessError("screenshot() before start()")
-        frame = self.host.diag.screenshot(timeout, on_snapshot)
+        frame = self._diag("screenshot").screenshot(timeout, on_snapshot)
         if path is not None:
             frame.save_png(path)
         return frame
@@ -228,6 +217,11 @@ class Vm:
         return self.host.halt
 
     # ----------------------------------------------------------------- helpers
+
+    def _diag(self, caller: str) -> DiagClient:
+        if self.host.diag is None:
+            raise HarnessError(f"{caller}() before start()")
+        return self.host.diag
 
     def _ending(self) -> str:
         if self.host.halt is not None:

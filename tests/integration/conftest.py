@@ -8,6 +8,7 @@ Fixtures:
            passes and kept when it fails. Every VM is stopped at teardown.
   kernel   path of build/kernel.bin; fails (never skips) with "run make" if missing.
   kernel_elf  path of build/kernel.elf, same rule.
+  testfw   path of build/guests/testfw.bin (the test firmware), same rule.
 
 Every test gets a pytest-timeout of DEFAULT_TEST_TIMEOUT_S unless it sets its own.
 """
@@ -22,6 +23,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from harness import DEFAULT_KERNEL, DEFAULT_KERNEL_ELF, REPO_ROOT, Vm  # noqa: E402
+from harness.paths import TESTFW  # noqa: E402
 
 DEFAULT_TEST_TIMEOUT_S = 60
 TEST_LOG_ROOT = REPO_ROOT / "build" / "test-logs"
@@ -68,6 +70,11 @@ def kernel() -> Path:
 @pytest.fixture
 def kernel_elf() -> Path:
     return _require(DEFAULT_KERNEL_ELF, "kernel ELF")
+
+
+@pytest.fixture(scope="session")
+def testfw() -> Path:
+    return _require(TESTFW, "test firmware")
 
 
 @pytest.fixture

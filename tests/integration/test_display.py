@@ -15,13 +15,10 @@ import tempfile
 import time
 from pathlib import Path
 
-import pytest
 from PIL import Image
 
 from harness.native import build_native_command
 from harness.qmp import QmpClient, connect_unix
-
-from harness.paths import TESTFW
 from harness.screenshot import Frame
 from harness.testdev import testdev_results
 from harness.testscript import (PCI_BAR0, PCI_BAR2, PCI_COMMAND, PCI_ROM, Script, embed,
@@ -37,13 +34,6 @@ ROM_BAR = 0xFEB00000
 SEED = 0x5EED
 VGABIOS = "/usr/share/seabios/vgabios-bochs-display.bin"
 VIEW_LOG = r"display: .* fixed VTL2 view at (0x[0-9a-f]+)"
-
-
-@pytest.fixture
-def testfw():
-    if not TESTFW.is_file():
-        pytest.fail(f"{TESTFW} does not exist: run `make` first", pytrace=False)
-    return TESTFW
 
 
 def boot(vm, testfw, script, **kwargs):

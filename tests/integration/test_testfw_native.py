@@ -9,7 +9,6 @@ import pytest
 
 from harness.halt import HaltReason
 from harness.native import run_firmware
-from harness.paths import TESTFW
 from harness.testdev import testdev_results
 from harness.testscript import Script, default_script, embed
 
@@ -26,10 +25,8 @@ IDLE_S = 1.0
 
 
 @pytest.fixture(scope="module")
-def image() -> bytes:
-    if not TESTFW.is_file():
-        pytest.fail(f"{TESTFW} does not exist: run `make` first", pytrace=False)
-    return TESTFW.read_bytes()
+def image(testfw) -> bytes:
+    return testfw.read_bytes()
 
 
 def run(image, script, stops=False):

@@ -14,7 +14,6 @@ from dma_probes import (BUFFER_VTL0, COMMAND_BME, FW_CFG_ID_DMA, PATCHED, PIIX_I
                         fwcfg_dma_script, vapic_script)
 from harness.halt import HaltReason
 from harness.native import run_firmware
-from harness.paths import TESTFW
 from harness.testdev import testdev_results
 from harness.testscript import OP_TIMER_IRQ, Script, embed
 from timer_scripts import masked_while_if_clear, settled
@@ -25,10 +24,8 @@ HALTS = 50                # 50 ms of ticks at 1 kHz
 
 
 @pytest.fixture(scope="module")
-def image() -> bytes:
-    if not TESTFW.is_file():
-        pytest.fail(f"{TESTFW} does not exist: run `make` first", pytrace=False)
-    return TESTFW.read_bytes()
+def image(testfw) -> bytes:
+    return testfw.read_bytes()
 
 
 def run(image, script):

@@ -7,24 +7,14 @@ heap), and QEMU's kvmvapic port 0x7E. test_testfw_native_devices.py runs the sam
 scripts on QEMU alone, where every attempt does write memory.
 """
 
-import pytest
-
 from dma_probes import (BME_WRITES, COMMAND_BME, COMMAND_IO, FILL, FW_CFG_ID_DMA, PIIX_IDE,
                         SIGNATURE, TARGET_VTL2, VMMCALL, bus_master_script,
                         descriptor_control, fwcfg_dma_script, vapic_script)
-from harness.paths import TESTFW
 from harness.testdev import testdev_results
 from harness.testscript import Script
 
 MEMORY_MB = 512
 RUN_S = 20
-
-
-@pytest.fixture
-def testfw():
-    if not TESTFW.is_file():
-        pytest.fail(f"{TESTFW} does not exist: run `make` first", pytrace=False)
-    return TESTFW
 
 
 def run(vm, testfw, script):

@@ -13,7 +13,6 @@ import pytest
 
 from harness import DEFAULT_KERNEL_ELF
 from harness.halt import HaltReason
-from harness.paths import TESTFW
 from harness.testdev import testdev_results
 from harness.testscript import Script, default_script
 
@@ -41,13 +40,6 @@ def _kernel_has_testdev() -> bool:
 pytestmark = pytest.mark.skipif(
     not _kernel_has_testdev(),
     reason="the kernel does not run VTL0 with the test device yet (issue 3)")
-
-
-@pytest.fixture
-def testfw():
-    if not TESTFW.is_file():
-        pytest.fail(f"{TESTFW} does not exist: run `make` first", pytrace=False)
-    return TESTFW
 
 
 def boot(vm, testfw, script, **kwargs):

@@ -10,22 +10,13 @@ the same operation on QEMU alone.
 
 import pytest
 
-from harness.paths import TESTFW
 from harness.testdev import testdev_results
-from harness.testscript import Script
 from timer_scripts import masked_while_if_clear, settled
 
 MEMORY_MB = 512
 RUN_S = 20
 HALTS = 100
 DF_VECTOR = 8
-
-
-@pytest.fixture
-def testfw():
-    if not TESTFW.is_file():
-        pytest.fail(f"{TESTFW} does not exist: run `make` first", pytrace=False)
-    return TESTFW
 
 
 def run(vm, testfw, script):

@@ -15,52 +15,12 @@
 
 #include "mm/gpa_map.h"
 
-/* ---- fake table memory (as in test_paging.c) --------------------------------------- */
-
-#define POOL_PAGES 64
-#define PHYS(i) (((uint64_t)(i) + 1) * 0x1000)
-
-static uint64_t pool[POOL_PAGES][512] __attribute__((aligned(4096)));
-
-struct fake_mem {
-    unsigned next;      /* pages handed out */
-    unsigned limit;     /* pages that may be handed out in all */
-};
-
-static struct fake_mem mem;
-
-static uint64_t fake_alloc_table(void *ctx)
-{
-    struct fake_mem *m = ctx;
-    assert_ptr_equal(m, &mem);
-    if (m->next >= m->limit || m->next >= POOL_PAGES)
-        return 0;
-    memset(pool[m->next], 0xab, sizeof(pool[0]));
-    return PHYS(m->next++);
-}
-
-static uint64_t *fake_table_ptr(void *ctx, uint64_t phys)
-{
-    struct fake_mem *m = ctx;
-    assert_ptr_equal(m, &mem);
-    if (phys % 0x1000 != 0 || phys < PHYS(0) || m->next == 0 || phys > PHYS(m->next - 1))
-        fail_msg("table_ptr(%#llx): not a table handed out", (unsigned long long)phys);
-    return pool[phys / 0x1000 - 1];
-}
-
-static const struct pt_ops fake_ops = {
-    .alloc_table = fake_alloc_table,
-    .table_ptr = fake_table_ptr,
-    .ctx = &mem,
-};
+#include "tests/unit/fake_pt.h"
 
 /* An empty NPT the way kernel/partition.c makes one: table entries P|W|U. */
 static void fresh_npt(struct page_table *pt, unsigned limit)
 {
-    memset(pool, 0x5a, sizeof(pool));
-    mem.next = 0;
-    mem.limit = limit;
-    assert_int_equal(pt_init(pt, &fake_ops, PTE_W | PTE_U), 0);
+    fresh_pt(pt, PTE_W | PTE_U, limit);
 }
 
 /* ---- map helpers ------------------------------------------------------------------- */

@@ -17,23 +17,12 @@
 #include "arch/x86_64/insn_decode.h"
 #include "kernel/compiler.h"
 
+#include "tests/unit/parse_hex.h"
+
 #define R16 CPU_MODE_REAL16
 #define P16 CPU_MODE_PROT16
 #define P32 CPU_MODE_PROT32
 #define L64 CPU_MODE_LONG64
-
-/* "48 8b 05" -> bytes; returns the count. */
-static size_t parse_hex(const char *hex, uint8_t *out, size_t max)
-{
-    size_t n = 0;
-    unsigned v;
-    int used;
-    while (n < max && sscanf(hex, " %2x%n", &v, &used) == 1) {
-        out[n++] = (uint8_t)v;
-        hex += used;
-    }
-    return n;
-}
 
 static const char *mode_name(enum cpu_mode m)
 {

@@ -16,6 +16,8 @@
 #include "arch/x86_64/insn_mmio.h"
 #include "kernel/compiler.h"
 
+#include "tests/unit/parse_hex.h"
+
 #define R16 CPU_MODE_REAL16
 #define P32 CPU_MODE_PROT32
 #define L64 CPU_MODE_LONG64
@@ -28,18 +30,6 @@
 #define DF 0x400ull
 #define OF 0x800ull
 #define FIXED 0x002ull   /* RFLAGS bit 1 is always 1 */
-
-static size_t parse_hex(const char *hex, uint8_t *out, size_t max)
-{
-    size_t n = 0;
-    unsigned v;
-    int used;
-    while (n < max && sscanf(hex, " %2x%n", &v, &used) == 1) {
-        out[n++] = (uint8_t)v;
-        hex += used;
-    }
-    return n;
-}
 
 static void decode_or_fail(enum cpu_mode mode, const char *hex, struct insn *in)
 {

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -11,12 +12,6 @@
 #include "mm/memmap.h"
 
 #define R(b, s, t) { .base = (b), .size = (s), .type = (t) }
-
-/* Shorthand used by every sanitize test. */
-static int sanitize(const struct mem_range *in, size_t n, struct mem_range *out, size_t max)
-{
-    return memmap_sanitize(in, n, out, max);
-}
 
 static void expect_ranges(const struct mem_range *got, int count,
                           const struct mem_range *want, size_t nwant)
@@ -28,6 +23,21 @@ static void expect_ranges(const struct mem_range *got, int count,
         assert_int_equal(got[i].type, want[i].type);
     }
 }
+
+/* Sanitises in[] into room for exactly `max` ranges (a heap buffer, so ASan sees a write
+ * past it) and expects want[]. */
+static void expect_sanitized(const struct mem_range *in, size_t nin, size_t max,
+                             const struct mem_range *want, size_t nwant)
+{
+    struct mem_range *out = malloc(max * sizeof(*out));
+    assert_non_null(out);
+    int n = memmap_sanitize(in, nin, out, max);
+    expect_ranges(out, n, want, nwant);
+    free(out);
+}
+
+#define EXPECT_SANITIZED(in, max, want) \
+    expect_sanitized((in), ARRAY_SIZE(in), (max), (want), ARRAY_SIZE(want))
 
 /* The e820 map QEMU's -M pc gives a 512 MiB guest (SeaBIOS/multiboot loader). */
 static const struct mem_range qemu_512m[] = {
@@ -44,9 +54,7 @@ static const struct mem_range qemu_512m[] = {
 static void test_sanitize_qemu_map_unchanged(void **state)
 {
     (void)state;
-    struct mem_range out[MEMMAP_MAX_RANGES];
-    int n = sanitize(qemu_512m, ARRAY_SIZE(qemu_512m), out, ARRAY_SIZE(out));
-    expect_ranges(out, n, qemu_512m, ARRAY_SIZE(qemu_512m));
+    EXPECT_SANITIZED(qemu_512m, MEMMAP_MAX_RANGES, qemu_512m);
 }
 
 static void test_sanitize_qemu_map_shuffled(void **state)
@@ -60,9 +68,7 @@ static void test_sanitize_qemu_map_shuffled(void **state)
         R(0x0, 0x9fc00, MEM_USABLE),
         R(0xf0000, 0x10000, MEM_RESERVED),
     };
-    struct mem_range out[MEMMAP_MAX_RANGES];
-    int n = sanitize(in, ARRAY_SIZE(in), out, ARRAY_SIZE(out));
-    expect_ranges(out, n, qemu_512m, ARRAY_SIZE(qemu_512m));
+    EXPECT_SANITIZED(in, MEMMAP_MAX_RANGES, qemu_512m);
 }
 
 static void test_sanitize_sorts(void **state)
@@ -80,9 +86,7 @@ static void test_sanitize_sorts(void **state)
         R(0x20000, 0x1000, MEM_NVS),
         R(0x30000, 0x1000, MEM_USABLE),
     };
-    struct mem_range out[8];
-    int n = sanitize(in, ARRAY_SIZE(in), out, ARRAY_SIZE(out));
-    expect_ranges(out, n, want, ARRAY_SIZE(want));
+    EXPECT_SANITIZED(in, 8, want);
 }
 
 static void test_sanitize_reserved_inside_usable(void **state)
@@ -93,16 +97,13 @@ static void test_sanitize_reserved_inside_usable(void **state)
         R(0x8000, 0x1000, MEM_RESERVED),
         R(0x9000, 0x7000, MEM_USABLE),
     };
-    struct mem_range out[8];
 
     /* Order of the input must not matter. */
     const struct mem_range a[] = { R(0x0, 0x10000, MEM_USABLE), R(0x8000, 0x1000, MEM_RESERVED) };
-    int n = sanitize(a, ARRAY_SIZE(a), out, ARRAY_SIZE(out));
-    expect_ranges(out, n, want, ARRAY_SIZE(want));
+    EXPECT_SANITIZED(a, 8, want);
 
     const struct mem_range b[] = { R(0x8000, 0x1000, MEM_RESERVED), R(0x0, 0x10000, MEM_USABLE) };
-    n = sanitize(b, ARRAY_SIZE(b), out, ARRAY_SIZE(out));
-    expect_ranges(out, n, want, ARRAY_SIZE(want));
+    EXPECT_SANITIZED(b, 8, want);
 }
 
 static void test_sanitize_partial_overlap_reserved_wins(void **state)
@@ -119,9 +120,7 @@ static void test_sanitize_partial_overlap_reserved_wins(void **state)
         R(0x4000, 0x4000, MEM_RESERVED),
         R(0x8000, 0x2000, MEM_USABLE),
     };
-    struct mem_range out[8];
-    int n = sanitize(in, ARRAY_SIZE(in), out, ARRAY_SIZE(out));
-    expect_ranges(out, n, want, ARRAY_SIZE(want));
+    EXPECT_SANITIZED(in, 8, want);
 }
 
 static void test_sanitize_acpi_beats_usable(void **state)
@@ -135,9 +134,7 @@ static void test_sanitize_acpi_beats_usable(void **state)
         R(0x0, 0xe000, MEM_USABLE),
         R(0xe000, 0x4000, MEM_ACPI),
     };
-    struct mem_range out[8];
-    int n = sanitize(in, ARRAY_SIZE(in), out, ARRAY_SIZE(out));
-    expect_ranges(out, n, want, ARRAY_SIZE(want));
+    EXPECT_SANITIZED(in, 8, want);
 }
 
 static void test_sanitize_same_type_overlap_and_adjacent_merge(void **state)
@@ -155,9 +152,7 @@ static void test_sanitize_same_type_overlap_and_adjacent_merge(void **state)
         R(0x0, 0x9000, MEM_USABLE),
         R(0x9000, 0x2000, MEM_RESERVED),
     };
-    struct mem_range out[8];
-    int n = sanitize(in, ARRAY_SIZE(in), out, ARRAY_SIZE(out));
-    expect_ranges(out, n, want, ARRAY_SIZE(want));
+    EXPECT_SANITIZED(in, 8, want);
 }
 
 static void test_sanitize_gap_not_merged(void **state)
@@ -167,9 +162,7 @@ static void test_sanitize_gap_not_merged(void **state)
         R(0x0, 0x1000, MEM_USABLE),
         R(0x2000, 0x1000, MEM_USABLE),
     };
-    struct mem_range out[8];
-    int n = sanitize(in, ARRAY_SIZE(in), out, ARRAY_SIZE(out));
-    expect_ranges(out, n, in, ARRAY_SIZE(in));
+    EXPECT_SANITIZED(in, 8, in);
 }
 
 static void test_sanitize_zero_size_dropped(void **state)
@@ -182,19 +175,17 @@ static void test_sanitize_zero_size_dropped(void **state)
         R(0xffffffffffff0000ull, 0, MEM_RESERVED),
     };
     const struct mem_range want[] = { R(0x0, 0x10000, MEM_USABLE) };
-    struct mem_range out[8];
-    int n = sanitize(in, ARRAY_SIZE(in), out, ARRAY_SIZE(out));
-    expect_ranges(out, n, want, ARRAY_SIZE(want));
+    EXPECT_SANITIZED(in, 8, want);
 
+    struct mem_range out[8];
     const struct mem_range only_empty[] = { R(0x1000, 0, MEM_USABLE), R(0x0, 0, MEM_RESERVED) };
-    assert_int_equal(sanitize(only_empty, ARRAY_SIZE(only_empty), out, ARRAY_SIZE(out)), 0);
-    assert_int_equal(sanitize(NULL, 0, out, ARRAY_SIZE(out)), 0);
+    assert_int_equal(memmap_sanitize(only_empty, ARRAY_SIZE(only_empty), out, ARRAY_SIZE(out)), 0);
+    assert_int_equal(memmap_sanitize(NULL, 0, out, ARRAY_SIZE(out)), 0);
 }
 
 static void test_sanitize_wrap_clipped(void **state)
 {
     (void)state;
-    struct mem_range out[8];
 
     /* base + size wraps past 2^64: clipped at the last representable end. */
     const struct mem_range wrap[] = {
@@ -205,16 +196,14 @@ static void test_sanitize_wrap_clipped(void **state)
         R(0x1000, 0x1000, MEM_USABLE),
         R(0xffffffffffff0000ull, 0xffff, MEM_RESERVED),
     };
-    int n = sanitize(wrap, ARRAY_SIZE(wrap), out, ARRAY_SIZE(out));
-    expect_ranges(out, n, want_wrap, ARRAY_SIZE(want_wrap));
+    EXPECT_SANITIZED(wrap, 8, want_wrap);
 
     /* A huge wrapping size must not turn into a small range at address 0. */
     const struct mem_range huge[] = { R(0x8000000000000000ull, UINT64_MAX, MEM_USABLE) };
     const struct mem_range want_huge[] = {
         R(0x8000000000000000ull, 0x7fffffffffffffffull, MEM_USABLE),
     };
-    n = sanitize(huge, ARRAY_SIZE(huge), out, ARRAY_SIZE(out));
-    expect_ranges(out, n, want_huge, ARRAY_SIZE(want_huge));
+    EXPECT_SANITIZED(huge, 8, want_huge);
 
     /* A wrapping reserved range still wins over the usable range it overlaps. */
     const struct mem_range mixed[] = {
@@ -225,8 +214,7 @@ static void test_sanitize_wrap_clipped(void **state)
         R(0xffffffffffff0000ull, 0x4000, MEM_USABLE),
         R(0xffffffffffff4000ull, 0xbfff, MEM_RESERVED),
     };
-    n = sanitize(mixed, ARRAY_SIZE(mixed), out, ARRAY_SIZE(out));
-    expect_ranges(out, n, want_mixed, ARRAY_SIZE(want_mixed));
+    EXPECT_SANITIZED(mixed, 8, want_mixed);
 }
 
 static void test_sanitize_unknown_types_reserved(void **state)
@@ -254,9 +242,7 @@ static void test_sanitize_unknown_types_reserved(void **state)
         R(0x51000, 0x100, MEM_RESERVED),
         R(0x51100, 0xf00, MEM_USABLE),
     };
-    struct mem_range out[16];
-    int n = sanitize(in, ARRAY_SIZE(in), out, ARRAY_SIZE(out));
-    expect_ranges(out, n, want, ARRAY_SIZE(want));
+    EXPECT_SANITIZED(in, 16, want);
 }
 
 static void test_sanitize_enospc(void **state)
@@ -272,22 +258,22 @@ static void test_sanitize_enospc(void **state)
 
     for (size_t i = 0; i < ARRAY_SIZE(out); i++)
         out[i] = sentinel;
-    assert_int_equal(sanitize(in, ARRAY_SIZE(in), out, 2), -ENOSPC);
+    assert_int_equal(memmap_sanitize(in, ARRAY_SIZE(in), out, 2), -ENOSPC);
     /* Nothing beyond max was written. */
     assert_int_equal(out[2].base, sentinel.base);
     assert_int_equal(out[2].size, sentinel.size);
     assert_int_equal(out[2].type, sentinel.type);
 
-    assert_int_equal(sanitize(in, ARRAY_SIZE(in), out, 0), -ENOSPC);
-    assert_int_equal(sanitize(in, ARRAY_SIZE(in), out, 3), 3);
+    assert_int_equal(memmap_sanitize(in, ARRAY_SIZE(in), out, 0), -ENOSPC);
+    assert_int_equal(memmap_sanitize(in, ARRAY_SIZE(in), out, 3), 3);
 
     /* Overlap splitting can need more output ranges than there were inputs. */
     const struct mem_range split[] = {
         R(0x0, 0x10000, MEM_USABLE),
         R(0x8000, 0x1000, MEM_RESERVED),
     };
-    assert_int_equal(sanitize(split, ARRAY_SIZE(split), out, 2), -ENOSPC);
-    assert_int_equal(sanitize(split, ARRAY_SIZE(split), out, 3), 3);
+    assert_int_equal(memmap_sanitize(split, ARRAY_SIZE(split), out, 2), -ENOSPC);
+    assert_int_equal(memmap_sanitize(split, ARRAY_SIZE(split), out, 3), 3);
 }
 
 static void test_mem_type_name(void **state)
@@ -332,7 +318,7 @@ static void test_vtl2_place_qemu_64m(void **state)
 {
     (void)state;
     struct mem_range map[MEMMAP_MAX_RANGES];
-    int n = sanitize(qemu_512m, ARRAY_SIZE(qemu_512m), map, ARRAY_SIZE(map));
+    int n = memmap_sanitize(qemu_512m, ARRAY_SIZE(qemu_512m), map, ARRAY_SIZE(map));
     assert_int_equal(n, 6);
 
     struct vtl2_layout l;

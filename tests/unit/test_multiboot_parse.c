@@ -100,6 +100,22 @@ static void minimal_info(uint32_t mmap_length)
     memcpy(info(), &mbi, sizeof(mbi));
 }
 
+/* Fresh memory and an info block whose map is one usable page at 0. */
+static void one_page_info(void)
+{
+    reset_phys();
+    unsigned off = put_mmap(OFF_MMAP, 20, 0x0, 0x1000, MEM_USABLE);
+    minimal_info(off - OFF_MMAP);
+}
+
+/* Adds a module table of `count` entries at OFF_MODS to the info block. */
+static void with_modules(uint32_t count)
+{
+    info()->flags |= MULTIBOOT_INFO_MODS;
+    info()->mods_addr = (uint32_t)PA(OFF_MODS);
+    info()->mods_count = count;
+}
+
 static int parse(void)
 {
     return multiboot_parse(MULTIBOOT_BOOTLOADER_MAGIC, PA(OFF_INFO), fake_read, &phys, &bp);
@@ -221,9 +237,7 @@ static void test_wrong_magic(void **state)
 static void test_no_mmap_flag(void **state)
 {
     (void)state;
-    reset_phys();
-    unsigned off = put_mmap(OFF_MMAP, 20, 0x0, 0x1000, MEM_USABLE);
-    minimal_info(off - OFF_MMAP);
+    one_page_info();
     info()->flags = MULTIBOOT_INFO_MEMORY | MULTIBOOT_INFO_CMDLINE;
     info()->cmdline = (uint32_t)PA(OFF_CMDLINE);
     put_string(OFF_CMDLINE, "x");
@@ -361,12 +375,8 @@ static void test_mmap_too_many_entries(void **state)
 static void test_bad_modules_dropped(void **state)
 {
     (void)state;
-    reset_phys();
-    unsigned off = put_mmap(OFF_MMAP, 20, 0x0, 0x1000, MEM_USABLE);
-    minimal_info(off - OFF_MMAP);
-    info()->flags |= MULTIBOOT_INFO_MODS;
-    info()->mods_addr = (uint32_t)PA(OFF_MODS);
-    info()->mods_count = 4;
+    one_page_info();
+    with_modules(4);
     put_string(OFF_MODNAMES, "/a empty");
     put_string(OFF_MODNAMES + 0x10, "/b backwards");
     put_string(OFF_MODNAMES + 0x20, "/c good");
@@ -397,12 +407,8 @@ static void test_module_names(void **state)
         { "/p ", "" },
     };
     const unsigned n = sizeof(cases) / sizeof(cases[0]);
-    reset_phys();
-    unsigned off = put_mmap(OFF_MMAP, 20, 0x0, 0x1000, MEM_USABLE);
-    minimal_info(off - OFF_MMAP);
-    info()->flags |= MULTIBOOT_INFO_MODS;
-    info()->mods_addr = (uint32_t)PA(OFF_MODS);
-    info()->mods_count = n;
+    one_page_info();
+    with_modules(n);
     for (unsigned i = 0; i < n; i++) {
         put_string(OFF_LONG + i * 0x80, cases[i].string);
         put_module(i, 0x200000 + i * 0x1000, 0x201000 + i * 0x1000,
@@ -414,12 +420,8 @@ static void test_module_names(void **state)
         assert_string_equal(bp.modules[i].name, cases[i].name);
 
     /* A module string longer than the loader's 255-character limit is cut first. */
-    reset_phys();
-    off = put_mmap(OFF_MMAP, 20, 0x0, 0x1000, MEM_USABLE);
-    minimal_info(off - OFF_MMAP);
-    info()->flags |= MULTIBOOT_INFO_MODS;
-    info()->mods_addr = (uint32_t)PA(OFF_MODS);
-    info()->mods_count = 1;
+    one_page_info();
+    with_modules(1);
     memset(phys.mem + OFF_LONG, 'p', 0x1000);
     /* 255 characters are kept: "ppp...p vtl0" and the "xyz..." after it are lost. */
     memcpy(phys.mem + OFF_LONG + 250, " vtl0xyz", 8);
@@ -433,12 +435,8 @@ static void test_module_names(void **state)
 static void test_too_many_modules(void **state)
 {
     (void)state;
-    reset_phys();
-    unsigned off = put_mmap(OFF_MMAP, 20, 0x0, 0x1000, MEM_USABLE);
-    minimal_info(off - OFF_MMAP);
-    info()->flags |= MULTIBOOT_INFO_MODS;
-    info()->mods_addr = (uint32_t)PA(OFF_MODS);
-    info()->mods_count = 10;
+    one_page_info();
+    with_modules(10);
     for (unsigned i = 0; i < 10; i++) {
         char string[16];
         snprintf(string, sizeof(string), "/m/%u m%u", i, i);
@@ -459,9 +457,7 @@ static void test_too_many_modules(void **state)
 static void test_long_strings_truncated(void **state)
 {
     (void)state;
-    reset_phys();
-    unsigned off = put_mmap(OFF_MMAP, 20, 0x0, 0x1000, MEM_USABLE);
-    minimal_info(off - OFF_MMAP);
+    one_page_info();
 
     /* A 2000-character command line, no NUL for a long way after it either. */
     memset(phys.mem + OFF_LONG, 'c', 0x1000);
@@ -488,9 +484,7 @@ static void test_long_strings_truncated(void **state)
     assert_true(phys.max_end <= PA(OFF_LONG + 0x800 + 47));
 
     /* A string running into the end of memory fails the read instead of overrunning. */
-    reset_phys();
-    off = put_mmap(OFF_MMAP, 20, 0x0, 0x1000, MEM_USABLE);
-    minimal_info(off - OFF_MMAP);
+    one_page_info();
     memset(phys.mem + MEM_SIZE - 16, 'z', 16);
     info()->flags |= MULTIBOOT_INFO_CMDLINE;
     info()->cmdline = (uint32_t)PA(MEM_SIZE - 16);
@@ -500,13 +494,9 @@ static void test_long_strings_truncated(void **state)
 static void test_huge_mods_count(void **state)
 {
     (void)state;
-    reset_phys();
-    unsigned off = put_mmap(OFF_MMAP, 20, 0x0, 0x1000, MEM_USABLE);
-    minimal_info(off - OFF_MMAP);
-    info()->flags |= MULTIBOOT_INFO_MODS;
+    one_page_info();
     /* The table has room for 128 entries before the memory ends; it claims 1000. */
-    info()->mods_addr = (uint32_t)PA(OFF_MODS);
-    info()->mods_count = 1000;
+    with_modules(1000);
     put_string(OFF_LOADER, "/fw vtl0");
     put_module(0, 0x200000, 0x280000, (uint32_t)PA(OFF_LOADER));
     put_module(1, 0x300000, 0x301000, 0);
@@ -525,12 +515,8 @@ static void test_huge_mods_count(void **state)
     assert_true(phys.reads < 300);
 
     /* UINT32_MAX modules: same, and the dropped count does not overflow into nonsense. */
-    reset_phys();
-    off = put_mmap(OFF_MMAP, 20, 0x0, 0x1000, MEM_USABLE);
-    minimal_info(off - OFF_MMAP);
-    info()->flags |= MULTIBOOT_INFO_MODS;
-    info()->mods_addr = (uint32_t)PA(OFF_MODS);
-    info()->mods_count = UINT32_MAX;
+    one_page_info();
+    with_modules(UINT32_MAX);
     put_module(0, 0x200000, 0x280000, 0);
     phys.fail_lo = PA(OFF_MODS) + 128 * 16;
     phys.fail_hi = UINT64_MAX;

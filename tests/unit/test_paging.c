@@ -11,56 +11,7 @@
 
 #include "arch/x86_64/paging.h"
 
-/*
- * Fake table memory: page i of a static pool has "physical address" (i + 1) * 4 KiB, so
- * a physical address is never the pointer, and 0 is never a valid table. table_ptr
- * checks every address it is given.
- */
-#define POOL_PAGES 64
-#define PHYS(i) (((uint64_t)(i) + 1) * 0x1000)
-
-static uint64_t pool[POOL_PAGES][512] __attribute__((aligned(4096)));
-
-struct fake_mem {
-    unsigned next;      /* pages handed out */
-    unsigned limit;     /* pages that may be handed out in all */
-};
-
-static struct fake_mem mem;
-
-static uint64_t fake_alloc_table(void *ctx)
-{
-    struct fake_mem *m = ctx;
-    assert_ptr_equal(m, &mem);
-    if (m->next >= m->limit || m->next >= POOL_PAGES)
-        return 0;
-    /* Dirty, as freshly allocated RAM would be: the builder must clear it. */
-    memset(pool[m->next], 0xab, sizeof(pool[0]));
-    return PHYS(m->next++);
-}
-
-static uint64_t *fake_table_ptr(void *ctx, uint64_t phys)
-{
-    struct fake_mem *m = ctx;
-    assert_ptr_equal(m, &mem);
-    if (phys % 0x1000 != 0 || phys < PHYS(0) || phys > PHYS(m->next - 1))
-        fail_msg("table_ptr(%#llx): not a table handed out", (unsigned long long)phys);
-    return pool[phys / 0x1000 - 1];
-}
-
-static const struct pt_ops fake_ops = {
-    .alloc_table = fake_alloc_table,
-    .table_ptr = fake_table_ptr,
-    .ctx = &mem,
-};
-
-static void fresh(struct page_table *pt, uint64_t table_flags, unsigned limit)
-{
-    memset(pool, 0x5a, sizeof(pool));
-    mem.next = 0;
-    mem.limit = limit;
-    assert_int_equal(pt_init(pt, &fake_ops, table_flags), 0);
-}
+#include "tests/unit/fake_pt.h"
 
 static void expect_translation(const struct page_table *pt, uint64_t va, uint64_t pa,
                                uint64_t leaf)
@@ -89,7 +40,7 @@ static void test_init(void **state)
 {
     (void)state;
     struct page_table pt;
-    fresh(&pt, PTE_P | PTE_W, POOL_PAGES);
+    fresh_pt(&pt, PTE_P | PTE_W, POOL_PAGES);
     assert_int_equal(pt.root, 0x1000);
     assert_int_equal(pt.tables_allocated, 1);
     assert_int_equal(pt.table_flags, 0x3);
@@ -99,9 +50,9 @@ static void test_init(void **state)
     expect_unmapped(&pt, 0xffffffff80000000ull);
 
     /* P is always added to the table flags. */
-    fresh(&pt, 0, POOL_PAGES);
+    fresh_pt(&pt, 0, POOL_PAGES);
     assert_int_equal(pt.table_flags, PTE_P);
-    fresh(&pt, PTE_W | PTE_U, POOL_PAGES);
+    fresh_pt(&pt, PTE_W | PTE_U, POOL_PAGES);
     assert_int_equal(pt.table_flags, 0x7);
 }
 
@@ -119,7 +70,7 @@ static void test_map_4k(void **state)
 {
     (void)state;
     struct page_table pt;
-    fresh(&pt, PTE_W, POOL_PAGES);
+    fresh_pt(&pt, PTE_W, POOL_PAGES);
 
     assert_int_equal(pt_map(&pt, 0xffffffff80123000ull, 0x1234000, 0x1000, PTE_W | PTE_NX, true),
                      0);
@@ -154,7 +105,7 @@ static void test_map_2m(void **state)
 {
     (void)state;
     struct page_table pt;
-    fresh(&pt, PTE_W, POOL_PAGES);
+    fresh_pt(&pt, PTE_W, POOL_PAGES);
 
     assert_int_equal(pt_map(&pt, 0x40000000, 0x80000000, 0x400000, PTE_W, true), 0);
     assert_int_equal(pt.tables_allocated, 3);    /* PML4, PDPT, PD: no PT */
@@ -176,7 +127,7 @@ static void test_map_2m_aligned_without_large(void **state)
 {
     (void)state;
     struct page_table pt;
-    fresh(&pt, PTE_W, POOL_PAGES);
+    fresh_pt(&pt, PTE_W, POOL_PAGES);
 
     assert_int_equal(pt_map(&pt, 0x40000000, 0x80000000, 0x400000, PTE_W, false), 0);
     assert_int_equal(pt.tables_allocated, 5);    /* PML4, PDPT, PD, two PTs */
@@ -193,7 +144,7 @@ static void test_map_mixed_sizes(void **state)
 {
     (void)state;
     struct page_table pt;
-    fresh(&pt, PTE_W, POOL_PAGES);
+    fresh_pt(&pt, PTE_W, POOL_PAGES);
 
     /* [0x1ff000, 0x401000) -> [0x3ff000, 0x601000): 4K, then 2M, then 4K. */
     assert_int_equal(pt_map(&pt, 0x1ff000, 0x3ff000, 0x202000, PTE_W, true), 0);
@@ -221,7 +172,7 @@ static void test_table_flags_user_at_every_level(void **state)
 {
     (void)state;
     struct page_table pt;
-    fresh(&pt, PTE_P | PTE_W | PTE_U, POOL_PAGES);
+    fresh_pt(&pt, PTE_P | PTE_W | PTE_U, POOL_PAGES);
 
     assert_int_equal(pt_map(&pt, 0x7ffffffff000ull, 0x5000, 0x1000, PTE_W | PTE_U, false), 0);
     assert_int_equal(pool[0][255], 0x2007);
@@ -236,7 +187,7 @@ static void test_table_flags_user_at_every_level(void **state)
     assert_int_equal(pool[5][256], 0x600083);
 
     /* Without U in table_flags, non-leaf entries are exactly P|W. */
-    fresh(&pt, PTE_W, POOL_PAGES);
+    fresh_pt(&pt, PTE_W, POOL_PAGES);
     assert_int_equal(pt_map(&pt, 0x7ffffffff000ull, 0x5000, 0x1000, PTE_W | PTE_U, false), 0);
     assert_int_equal(pool[0][255], 0x2003);
     assert_int_equal(pool[1][511], 0x3003);
@@ -248,7 +199,7 @@ static void test_prot_bits(void **state)
 {
     (void)state;
     struct page_table pt;
-    fresh(&pt, PTE_W, POOL_PAGES);
+    fresh_pt(&pt, PTE_W, POOL_PAGES);
 
     static const struct { uint64_t prot; uint64_t leaf; } cases[] = {
         { 0, 0x100001 },
@@ -284,7 +235,7 @@ static void test_eexist_4k_under_2m(void **state)
 {
     (void)state;
     struct page_table pt;
-    fresh(&pt, PTE_W, POOL_PAGES);
+    fresh_pt(&pt, PTE_W, POOL_PAGES);
 
     assert_int_equal(pt_map(&pt, 0x40000000, 0x80000000, 0x200000, PTE_W, true), 0);
     uint64_t tables = pt.tables_allocated;
@@ -300,7 +251,7 @@ static void test_eexist_2m_over_4k(void **state)
 {
     (void)state;
     struct page_table pt;
-    fresh(&pt, PTE_W, POOL_PAGES);
+    fresh_pt(&pt, PTE_W, POOL_PAGES);
 
     /* One 4K page in the middle of the 2M slot at 0x60000000. */
     assert_int_equal(pt_map(&pt, 0x60100000, 0x7000, 0x1000, PTE_W, true), 0);
@@ -320,7 +271,7 @@ static void test_eexist_keeps_part_before_clash(void **state)
 {
     (void)state;
     struct page_table pt;
-    fresh(&pt, PTE_W, POOL_PAGES);
+    fresh_pt(&pt, PTE_W, POOL_PAGES);
 
     assert_int_equal(pt_map(&pt, 0x70002000, 0xf0000, 0x1000, 0, true), 0);
     assert_int_equal(pt_map(&pt, 0x70000000, 0x100000, 0x4000, PTE_W, true), -EEXIST);
@@ -334,7 +285,7 @@ static void test_einval(void **state)
 {
     (void)state;
     struct page_table pt;
-    fresh(&pt, PTE_W, POOL_PAGES);
+    fresh_pt(&pt, PTE_W, POOL_PAGES);
 
     assert_int_equal(pt_map(&pt, 0x1001, 0x2000, 0x1000, 0, true), -EINVAL);   /* va */
     assert_int_equal(pt_map(&pt, 0x1000, 0x2001, 0x1000, 0, true), -EINVAL);   /* pa */
@@ -385,7 +336,7 @@ static void test_enomem(void **state)
 {
     (void)state;
     struct page_table pt;
-    fresh(&pt, PTE_W, 2);     /* the PML4 and one more page */
+    fresh_pt(&pt, PTE_W, 2);     /* the PML4 and one more page */
 
     assert_int_equal(pt_map(&pt, 0x1000, 0x2000, 0x1000, PTE_W, true), -ENOMEM);
     assert_int_equal(pt.tables_allocated, 2);
@@ -411,7 +362,7 @@ static void test_translate_edge_cases(void **state)
 {
     (void)state;
     struct page_table pt;
-    fresh(&pt, PTE_W, POOL_PAGES);
+    fresh_pt(&pt, PTE_W, POOL_PAGES);
 
     expect_unmapped(&pt, 0);
     expect_unmapped(&pt, 0x0000800000000000ull);      /* non-canonical */

@@ -239,12 +239,8 @@ static void test_names(void **state)
 static void test_all_registers_appear(void **state)
 {
     (void)state;
-    struct trap_frame f;
-    struct trap_cregs c;
     struct lines l;
-    sample_frame(&f, &c, 14, 0x2);
-    memset(&l, 0, sizeof(l));
-    trap_dump(&f, &c, collect, &l);
+    dump(14, 0x2, &l);
 
     char all[MAX_LINES * 256] = "";
     for (int i = 0; i < l.count; i++) {
@@ -266,6 +262,8 @@ static void test_all_registers_appear(void **state)
     }
 
     /* Full-width values: nothing is cut. */
+    struct trap_frame f;
+    struct trap_cregs c;
     memset(&f, 0xff, sizeof(f));
     memset(&c, 0xff, sizeof(c));
     f.vector = 14;

@@ -10,15 +10,15 @@ path adds at most 10 % to the bare round trip.
 Usage: tools/bench/exits.py [--runs N] [--kernel build/kernel.bin]
 """
 import argparse
-import os
 import re
 import statistics
 import sys
+from pathlib import Path
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(REPO, "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests"))
 
 from harness import Vm  # noqa: E402
+from harness.paths import DEFAULT_KERNEL  # noqa: E402
 
 RESULT = re.compile(r"bench: exits: bare_cycles=(?P<bare>\d+) full_cycles=(?P<full>\d+) "
                     r"bare_ns=(?P<bare_ns>\d+) full_ns=(?P<full_ns>\d+) ratio=(?P<ratio>[0-9.]+)")
@@ -34,7 +34,7 @@ def one_run(kernel):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--kernel", default=os.path.join(REPO, "build", "kernel.bin"))
+    parser.add_argument("--kernel", type=Path, default=DEFAULT_KERNEL)
     args = parser.parse_args()
 
     runs = [one_run(args.kernel) for _ in range(args.runs)]

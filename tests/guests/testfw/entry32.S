@@ -49,49 +49,16 @@ fw32_to_real:
     cli
     ljmp $SEL_CODE16, $FW16_FROM_PROT
 
-/* ---- exception stubs: vectors 8, 10-14, 17, 21, 29 and 30 push an error code; the
- * others get a 0 so that the frame is the same (AMD APM vol. 2, "Exception and Interrupt
- * Vectors"). */
-.macro ISR n, has_error
+/* ---- exception stubs: a 0 where the CPU pushes no error code (ERROR_CODE_VECTORS,
+ * layout.h), so that the frame is the same. */
+    .irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
 isr32_\n:
-    .if \has_error == 0
+    .if ((ERROR_CODE_VECTORS >> \n) & 1) == 0
     pushl $0
     .endif
     pushl $\n
     jmp isr32_common
-.endm
-    ISR 0, 0
-    ISR 1, 0
-    ISR 2, 0
-    ISR 3, 0
-    ISR 4, 0
-    ISR 5, 0
-    ISR 6, 0
-    ISR 7, 0
-    ISR 8, 1
-    ISR 9, 0
-    ISR 10, 1
-    ISR 11, 1
-    ISR 12, 1
-    ISR 13, 1
-    ISR 14, 1
-    ISR 15, 0
-    ISR 16, 0
-    ISR 17, 1
-    ISR 18, 0
-    ISR 19, 0
-    ISR 20, 0
-    ISR 21, 1
-    ISR 22, 0
-    ISR 23, 0
-    ISR 24, 0
-    ISR 25, 0
-    ISR 26, 0
-    ISR 27, 0
-    ISR 28, 0
-    ISR 29, 1
-    ISR 30, 1
-    ISR 31, 0
+    .endr
 
 isr32_common:
     movw $SEL_DATA32, %ax

@@ -114,7 +114,9 @@ void irq_gate_restore(void);
 uint8_t timer_vector_base(uint8_t requested);
 uint32_t timer_ticks(uint8_t base, uint32_t halts, uint64_t *tsc_elapsed);
 
-/* pci.c: configuration mechanism #1; addresses as written to 0xCF8, plus the register. */
+/* pci.c: configuration mechanism #1; addresses as written to 0xCF8, plus the register.
+ * pci_find gives the address of a function's register 0, or PCI_NO_FUNCTION. */
+#define PCI_NO_FUNCTION 0xFFFFFFFFu
 uint32_t pci_cfg_read(uint32_t address, unsigned bytes);
 void pci_cfg_write(uint32_t address, unsigned bytes, uint32_t value);
 uint32_t pci_find(uint32_t id);

@@ -4,10 +4,6 @@
  */
 #include "tests/guests/testfw/fw.h"
 
-/* PCI configuration mechanism #1 (PCI Local Bus spec, "Configuration Mechanism #1"). */
-#define PCI_CONFIG_ADDRESS 0xCF8
-#define PCI_CONFIG_DATA    0xCFC
-
 /* Intel 82371AB (PIIX4) function 3, power management (PIIX4 data sheet, "PMBA",
  * "PMREGMISC", "PM1CNT"). */
 #define PIIX4_PM_ID        0x71138086u   /* device 7113, vendor 8086 */
@@ -27,38 +23,21 @@
 #define KBC_COMMAND        0x64
 #define KBC_PULSE_RESET    0xFE
 
-static uint32_t pci_read32(unsigned dev, unsigned fn, unsigned off)
-{
-    port_out(PCI_CONFIG_ADDRESS, 4, 0x80000000u | dev << 11 | fn << 8 | off);
-    return port_in(PCI_CONFIG_DATA, 4);
-}
-
-static void pci_write32(unsigned dev, unsigned fn, unsigned off, uint32_t value)
-{
-    port_out(PCI_CONFIG_ADDRESS, 4, 0x80000000u | dev << 11 | fn << 8 | off);
-    port_out(PCI_CONFIG_DATA, 4, value);
-}
-
 /* ACPI S5 through PM1a_CNT, programming the PM I/O base first if nobody has. */
 void halt_power_off(void)
 {
-    for (unsigned dev = 0; dev < 32; dev++) {
-        for (unsigned fn = 0; fn < 8; fn++) {
-            if (pci_read32(dev, fn, 0) != PIIX4_PM_ID)
-                continue;
-            uint32_t base = pci_read32(dev, fn, PIIX4_PMBA) & PIIX4_PMBA_MASK;
-            uint32_t misc = pci_read32(dev, fn, PIIX4_PMREGMISC);
-            if (base == 0 || !(misc & PIIX4_PMIOSE)) {
-                if (base == 0)
-                    base = PIIX4_PMBA_DEFAULT;
-                pci_write32(dev, fn, PIIX4_PMBA, base | 1);
-                pci_write32(dev, fn, PIIX4_PMREGMISC, misc | PIIX4_PMIOSE);
-            }
-            port_out((uint16_t)(base + PM1_CNT), 2,
-                     PM1_CNT_SLP_EN | PM1_CNT_SLP_TYP(SLP_TYP_S5));
-            return;
-        }
+    uint32_t pm = pci_find(PIIX4_PM_ID);
+    if (pm == PCI_NO_FUNCTION)
+        return;
+    uint32_t base = pci_cfg_read(pm + PIIX4_PMBA, 4) & PIIX4_PMBA_MASK;
+    uint32_t misc = pci_cfg_read(pm + PIIX4_PMREGMISC, 4);
+    if (base == 0 || !(misc & PIIX4_PMIOSE)) {
+        if (base == 0)
+            base = PIIX4_PMBA_DEFAULT;
+        pci_cfg_write(pm + PIIX4_PMBA, 4, base | 1);
+        pci_cfg_write(pm + PIIX4_PMREGMISC, 4, misc | PIIX4_PMIOSE);
     }
+    port_out((uint16_t)(base + PM1_CNT), 2, PM1_CNT_SLP_EN | PM1_CNT_SLP_TYP(SLP_TYP_S5));
 }
 
 void halt_reset_cf9(void)

@@ -67,4 +67,9 @@
 #define MSR_EFER          0xC0000080
 #define EFER_LME          0x00000100
 
+/* Exception vectors that push an error code, one bit each: 8, 10-14, 17, 21, 29 and 30
+ * (AMD APM vol. 2, "Exception and Interrupt Vectors"). The 32- and 64-bit stubs push a
+ * 0 for the others so that every frame is the same. */
+#define ERROR_CODE_VECTORS 0x60227D00
+
 #endif

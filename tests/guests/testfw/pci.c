@@ -9,7 +9,6 @@
 #define PCI_CONFIG_ADDRESS 0xCF8
 #define PCI_CONFIG_DATA    0xCFC
 #define PCI_ENABLE         0x80000000u
-#define PCI_NO_FUNCTION    0xFFFFFFFFu
 
 uint32_t pci_cfg_read(uint32_t address, unsigned bytes)
 {
