@@ -25,51 +25,51 @@ GITREV      := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown
 
 # ---- sources, grouped by layer (SPEC section 2) ------------------------------------
 ARCH_SRCS := \
-	arch/x86_64/boot.S \
-	arch/x86_64/traps.S \
-	arch/x86_64/relocate.S \
-	arch/x86_64/gdt.c \
-	arch/x86_64/idt.c \
-	arch/x86_64/trap.c \
-	arch/x86_64/trap_dump.c \
+	arch/x86_64/boot/entry.S \
+	arch/x86_64/cpu/traps.S \
+	arch/x86_64/boot/relocate.S \
+	arch/x86_64/cpu/gdt.c \
+	arch/x86_64/cpu/idt.c \
+	arch/x86_64/cpu/trap.c \
+	arch/x86_64/cpu/trap_dump.c \
 	arch/x86_64/paging.c \
-	arch/x86_64/tsc.c \
-	arch/x86_64/tsc_calc.c \
-	arch/x86_64/insn_decode.c \
-	arch/x86_64/insn_mmio.c \
-	arch/x86_64/guest_walk.c \
-	arch/x86_64/svm.c \
-	arch/x86_64/svm_run.S
+	arch/x86_64/cpu/tsc.c \
+	arch/x86_64/cpu/tsc_calc.c \
+	arch/x86_64/decode/insn_decode.c \
+	arch/x86_64/decode/insn_mmio.c \
+	arch/x86_64/decode/guest_walk.c \
+	arch/x86_64/svm/svm.c \
+	arch/x86_64/svm/svm_run.S
 
 KERNEL_SRCS := \
 	kernel/main.c \
-	kernel/console.c \
-	kernel/log.c \
-	kernel/log_format.c \
-	kernel/log_ring.c \
-	kernel/panic.c \
-	kernel/cmdline.c \
-	kernel/multiboot_parse.c \
-	kernel/machine.c \
-	kernel/test_hooks.c \
-	kernel/syscalls.c \
-	kernel/poll.c \
-	kernel/inspect.c \
-	kernel/inspect_nodes.c \
-	kernel/diag.c \
-	kernel/diag_proto.c \
-	kernel/partition.c \
-	kernel/partition_inspect.c \
-	kernel/vtl0_devices.c \
-	kernel/vtl0_bridge.c \
-	kernel/bench_exits.c \
-	kernel/vtl0_io.c \
-	kernel/vtl0_pci.c \
-	kernel/vtl0_cpu.c \
-	kernel/vtl0_irq.c \
-	kernel/vtl0_mem.c \
-	kernel/vtl0_display.c \
-	kernel/screenshot.c
+	kernel/core/console.c \
+	kernel/core/log.c \
+	kernel/core/log_format.c \
+	kernel/core/log_ring.c \
+	kernel/core/panic.c \
+	kernel/core/cmdline.c \
+	kernel/boot/multiboot_parse.c \
+	kernel/core/machine.c \
+	kernel/core/test_hooks.c \
+	kernel/core/syscalls.c \
+	kernel/host/poll.c \
+	kernel/core/inspect.c \
+	kernel/host/inspect_nodes.c \
+	kernel/host/diag.c \
+	kernel/host/diag_proto.c \
+	kernel/vtl0/partition.c \
+	kernel/vtl0/partition_inspect.c \
+	kernel/vtl0/devices.c \
+	kernel/vtl0/emuplat/bridge.c \
+	kernel/vtl0/bench_exits.c \
+	kernel/vtl0/ports.c \
+	kernel/vtl0/pci.c \
+	kernel/vtl0/cpu.c \
+	kernel/vtl0/interrupts.c \
+	kernel/vtl0/memory.c \
+	kernel/vtl0/emuplat/display.c \
+	kernel/host/screenshot.c
 
 MM_SRCS := \
 	mm/memmap.c \
@@ -78,17 +78,17 @@ MM_SRCS := \
 	mm/gpa_map.c
 
 DRIVER_SRCS := \
-	drivers/uart16550.c \
-	drivers/testdev.c \
-	drivers/testdev_format.c \
-	drivers/pam.c \
-	drivers/pam_get.c \
-	drivers/i440bx.c \
-	drivers/fwcfg_view.c \
-	drivers/cmos_view.c \
-	drivers/pci_proxy.c \
-	drivers/framebuffer.c \
-	drivers/bochs_display.c
+	drivers/hw/uart16550.c \
+	drivers/vdev/testdev/testdev.c \
+	drivers/vdev/testdev/testdev_format.c \
+	drivers/vdev/chipset/pam.c \
+	drivers/vdev/chipset/pam_get.c \
+	drivers/vdev/chipset/i440bx.c \
+	drivers/vdev/chipset/fwcfg_view.c \
+	drivers/vdev/chipset/cmos_view.c \
+	drivers/vdev/chipset/pci_proxy.c \
+	drivers/vdev/display/framebuffer.c \
+	drivers/vdev/display/bochs_display.c
 
 # The Guest Emulation Transport (docs/get.md): wire format, framing, client, DPS, glue.
 GET_SRCS := \
@@ -96,9 +96,9 @@ GET_SRCS := \
 	get/frame.c \
 	get/transport_uart.c \
 	get/client.c \
-	get/json.c \
+	kernel/lib/json.c \
 	get/dps.c \
-	get/get.c
+	kernel/host/get_instance.c
 
 KERNEL_ALL_SRCS := $(ARCH_SRCS) $(KERNEL_SRCS) $(MM_SRCS) $(DRIVER_SRCS) $(GET_SRCS)
 KERNEL_OBJS := $(patsubst %,$(BUILD)/kernel/%.o,$(KERNEL_ALL_SRCS))
@@ -107,39 +107,39 @@ KERNEL_OBJS := $(patsubst %,$(BUILD)/kernel/%.o,$(KERNEL_ALL_SRCS))
 UNIT_TESTS := memmap pmm cmdline log_format log_ring paging trap_dump uart16550 multiboot_parse tsc_calc testdev
 unit_memmap_SRCS          := mm/memmap.c
 unit_pmm_SRCS             := mm/pmm.c
-unit_cmdline_SRCS         := kernel/cmdline.c kernel/log_format.c
-unit_log_format_SRCS      := kernel/log_format.c
-unit_log_ring_SRCS        := kernel/log_ring.c
+unit_cmdline_SRCS         := kernel/core/cmdline.c kernel/core/log_format.c
+unit_log_format_SRCS      := kernel/core/log_format.c
+unit_log_ring_SRCS        := kernel/core/log_ring.c
 unit_paging_SRCS          := arch/x86_64/paging.c
-unit_trap_dump_SRCS       := arch/x86_64/trap_dump.c
-unit_uart16550_SRCS       := drivers/uart16550.c
-unit_multiboot_parse_SRCS := kernel/multiboot_parse.c
-unit_tsc_calc_SRCS        := arch/x86_64/tsc_calc.c
-unit_testdev_SRCS         := drivers/testdev.c drivers/testdev_format.c
+unit_trap_dump_SRCS       := arch/x86_64/cpu/trap_dump.c
+unit_uart16550_SRCS       := drivers/hw/uart16550.c
+unit_multiboot_parse_SRCS := kernel/boot/multiboot_parse.c
+unit_tsc_calc_SRCS        := arch/x86_64/cpu/tsc_calc.c
+unit_testdev_SRCS         := drivers/vdev/testdev/testdev.c drivers/vdev/testdev/testdev_format.c
 UNIT_TESTS += get_protocol get_frame get_client get_json inspect diag_proto
 unit_get_protocol_SRCS    := get/codec.c
-unit_get_frame_SRCS       := get/frame.c get/transport_uart.c drivers/uart16550.c
-unit_get_client_SRCS      := get/client.c get/codec.c get/dps.c get/json.c
-unit_get_json_SRCS        := get/json.c get/dps.c
-unit_inspect_SRCS         := kernel/inspect.c get/json.c
-unit_diag_proto_SRCS      := kernel/diag_proto.c
+unit_get_frame_SRCS       := get/frame.c get/transport_uart.c drivers/hw/uart16550.c
+unit_get_client_SRCS      := get/client.c get/codec.c get/dps.c kernel/lib/json.c
+unit_get_json_SRCS        := kernel/lib/json.c get/dps.c
+unit_inspect_SRCS         := kernel/core/inspect.c kernel/lib/json.c
+unit_diag_proto_SRCS      := kernel/host/diag_proto.c
 UNIT_TESTS += gpa_map pam fwcfg_view cmos_view pci_proxy
 unit_gpa_map_SRCS         := mm/gpa_map.c arch/x86_64/paging.c
-unit_pam_SRCS             := drivers/pam.c
-unit_fwcfg_view_SRCS      := drivers/fwcfg_view.c
-unit_cmos_view_SRCS       := drivers/cmos_view.c
-unit_pci_proxy_SRCS       := drivers/pci_proxy.c
+unit_pam_SRCS             := drivers/vdev/chipset/pam.c
+unit_fwcfg_view_SRCS      := drivers/vdev/chipset/fwcfg_view.c
+unit_cmos_view_SRCS       := drivers/vdev/chipset/cmos_view.c
+unit_pci_proxy_SRCS       := drivers/vdev/chipset/pci_proxy.c
 UNIT_TESTS += i440bx pam_get
-unit_i440bx_SRCS          := drivers/i440bx.c drivers/pam.c
-unit_pam_get_SRCS         := drivers/pam_get.c
+unit_i440bx_SRCS          := drivers/vdev/chipset/i440bx.c drivers/vdev/chipset/pam.c
+unit_pam_get_SRCS         := drivers/vdev/chipset/pam_get.c
 UNIT_TESTS += insn_decode insn_mmio guest_walk
-unit_insn_decode_SRCS     := arch/x86_64/insn_decode.c
-unit_insn_mmio_SRCS       := arch/x86_64/insn_mmio.c arch/x86_64/insn_decode.c
-unit_guest_walk_SRCS      := arch/x86_64/guest_walk.c arch/x86_64/insn_decode.c arch/x86_64/paging.c
+unit_insn_decode_SRCS     := arch/x86_64/decode/insn_decode.c
+unit_insn_mmio_SRCS       := arch/x86_64/decode/insn_mmio.c arch/x86_64/decode/insn_decode.c
+unit_guest_walk_SRCS      := arch/x86_64/decode/guest_walk.c arch/x86_64/decode/insn_decode.c arch/x86_64/paging.c
 UNIT_TESTS += framebuffer bochs_display screenshot
-unit_framebuffer_SRCS     := drivers/framebuffer.c
-unit_bochs_display_SRCS   := drivers/bochs_display.c
-unit_screenshot_SRCS      := kernel/screenshot.c drivers/framebuffer.c
+unit_framebuffer_SRCS     := drivers/vdev/display/framebuffer.c
+unit_bochs_display_SRCS   := drivers/vdev/display/bochs_display.c
+unit_screenshot_SRCS      := kernel/host/screenshot.c drivers/vdev/display/framebuffer.c
 UNIT_BINS := $(patsubst %,$(BUILD)/unit/test_%,$(UNIT_TESTS))
 
 # ---- flags ---------------------------------------------------------------------------
@@ -222,8 +222,8 @@ FW_COMMON_SRCS := \
 	$(FW_DIR)/tick.S \
 	$(FW_DIR)/pci.c \
 	$(FW_DIR)/draw.c \
-	drivers/testdev.c \
-	drivers/testdev_format.c
+	drivers/vdev/testdev/testdev.c \
+	drivers/vdev/testdev/testdev_format.c
 FW16_SRCS := $(FW_DIR)/entry16.S $(FW_DIR)/probe_real.c $(FW_DIR)/flat16.S $(FW_COMMON_SRCS) \
 	$(FW_DIR)/slots.S
 FW32_SRCS := $(FW_DIR)/entry32.S $(FW_DIR)/probe_flat.c $(FW_DIR)/paging.c $(FW_COMMON_SRCS)
@@ -278,9 +278,9 @@ $(TESTFW): $(FW_BUILD)/fw16.bin
 # `make fuzz` runs each target for FUZZ_SECONDS (CI: 60) from tests/fuzz/corpus/NAME;
 # `make test` runs them too, through tools/run-tests.
 FUZZ_TARGETS := get_decoder frame insn_decode
-fuzz_get_decoder_SRCS := get/codec.c get/client.c get/dps.c get/json.c
+fuzz_get_decoder_SRCS := get/codec.c get/client.c get/dps.c kernel/lib/json.c
 fuzz_frame_SRCS       := get/frame.c
-fuzz_insn_decode_SRCS := arch/x86_64/insn_decode.c arch/x86_64/insn_mmio.c
+fuzz_insn_decode_SRCS := arch/x86_64/decode/insn_decode.c arch/x86_64/decode/insn_mmio.c
 FUZZ_BINS    := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_TARGETS))
 FUZZ_SECONDS ?= $(if $(CI),60,15)
 FUZZCFLAGS   := -std=gnu11 -O1 -g $(WARNINGS) -Wno-missing-prototypes \

@@ -3,7 +3,7 @@
 
 #include <errno.h>
 
-#include "get/json.h"
+#include "kernel/lib/json.h"
 
 /* Finds an optional field: 1 with *v if present, 0 if absent or null (serde's default),
  * -EINVAL otherwise. */

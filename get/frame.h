@@ -19,7 +19,7 @@
 #include <stdint.h>
 #include <stddef.h>
 
-#include "kernel/compiler.h"
+#include "kernel/lib/compiler.h"
 
 #define FRAME_SYNC       0x7A4Du
 #define FRAME_HDR_SIZE   8u

@@ -14,7 +14,7 @@
 #include <stdint.h>
 #include <stddef.h>
 
-#include "kernel/compiler.h"
+#include "kernel/lib/compiler.h"
 
 #define GET_MAKE_VERSION(major, minor) (((uint32_t)(major) << 16) | (uint32_t)(minor))
 #define GET_VERSION_RS5         GET_MAKE_VERSION(1, 0)

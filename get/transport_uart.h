@@ -5,7 +5,7 @@
 #ifndef MEZZ_GET_TRANSPORT_UART_H
 #define MEZZ_GET_TRANSPORT_UART_H
 
-#include "drivers/uart16550.h"
+#include "drivers/hw/uart16550.h"
 #include "get/frame.h"
 #include "get/transport.h"
 

@@ -4,8 +4,8 @@
 #include <errno.h>
 #include <string.h>
 
-#include "kernel/compiler.h"
-#include "kernel/sort_u64.h"
+#include "kernel/lib/compiler.h"
+#include "kernel/lib/sort_u64.h"
 
 const uint64_t gpa_legacy_cuts[GPA_LEGACY_REGIONS] = {
     0x0, 0xA0000, 0xC0000, 0xC4000, 0xC8000, 0xCC000, 0xD0000, 0xD4000,

@@ -4,7 +4,7 @@
 #include <errno.h>
 #include <stdbool.h>
 
-#include "kernel/sort_u64.h"
+#include "kernel/lib/sort_u64.h"
 
 const char *mem_type_name(uint32_t type)
 {

@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <stddef.h>
 
-#include "kernel/compiler.h"
+#include "kernel/lib/compiler.h"
 
 /* Range types use the e820 numbering, which multiboot1 also uses. */
 #define MEM_USABLE   1u

@@ -3,7 +3,7 @@
 
 #include <errno.h>
 
-#include "kernel/compiler.h"
+#include "kernel/lib/compiler.h"
 
 static bool bit_get(const struct pmm *pmm, uint64_t page)
 {

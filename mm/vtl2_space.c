@@ -4,7 +4,7 @@
 #include <errno.h>
 
 #include "arch/x86_64/layout.h"
-#include "kernel/compiler.h"
+#include "kernel/lib/compiler.h"
 
 extern char __kernel_phys_start[], __kernel_phys_end[];
 extern char __image_vma_start[];

@@ -4,7 +4,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "kernel/compiler.h"
+#include "kernel/lib/compiler.h"
 
 static unsigned index_at(uint64_t va, int level)
 {

@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "arch/x86_64/insn_decode.h"
-#include "arch/x86_64/insn_mmio.h"
+#include "arch/x86_64/decode/insn_decode.h"
+#include "arch/x86_64/decode/insn_mmio.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -17,7 +17,7 @@ from typing import Any, Dict, Tuple, Union
 
 from .errors import HarnessError
 
-CHUNK = struct.Struct("<HHHHHHII")     # kernel/screenshot.h struct screenshot_chunk
+CHUNK = struct.Struct("<HHHHHHII")     # kernel/host/screenshot.h struct screenshot_chunk
 REQUEST = struct.Struct("<HH")         # struct screenshot_request
 REQ_NEW = 0x0001
 F_LIVE = 0x0001

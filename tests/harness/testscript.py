@@ -56,7 +56,7 @@ DISPI_MMIO = 0x500          # DISPI registers in BAR2
 PATTERN_TILE = 32
 PATTERN_GRID = 0x00FFFFFF
 
-# Modes: TESTDEV_MODE_* in drivers/testdev.h; the names are those of MODE lines.
+# Modes: TESTDEV_MODE_* in drivers/vdev/testdev/testdev.h; the names are those of MODE lines.
 MODES = {"real": 0, "protected": 1, "long": 2}
 MODE_ALIASES = {"prot": "protected", "pm": "protected", "lm": "long", "rm": "real"}
 

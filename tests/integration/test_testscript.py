@@ -15,7 +15,7 @@ from harness.testdev import (TestdevError, parse_testdev_events, parse_testdev_l
 from harness.testscript import Script, default_script
 
 SCRIPT_H = REPO_ROOT / "tests" / "guests" / "testfw" / "script.h"
-TESTDEV_H = REPO_ROOT / "drivers" / "testdev.h"
+TESTDEV_H = REPO_ROOT / "drivers" / "vdev" / "testdev" / "testdev.h"
 
 
 def c_defines(path, prefix):

@@ -3,7 +3,7 @@
 Each test boots Mezzanine with build/guests/testfw.bin as VTL0 and a script as the
 multiboot module "testscript", then reads the firmware's reports from the console
 (docs/testdev.md). They are skipped until the kernel dispatches VTL0's ports to the test
-device (drivers/testdev.c linked into build/kernel.elf).
+device (drivers/vdev/testdev/testdev.c linked into build/kernel.elf).
 """
 
 import re

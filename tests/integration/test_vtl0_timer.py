@@ -2,7 +2,7 @@
 
 VTL0 owns the PIC and PIT (QEMU's own, its ports pass through). A tick that arrives
 while VTL0 runs is an INTR exit; Mezzanine takes the vector through its window IDT and
-injects it into VTL0 (kernel/vtl0_irq.c). The test firmware's TIMER_IRQ operation
+injects it into VTL0 (kernel/vtl0/interrupts.c). The test firmware's TIMER_IRQ operation
 programs the PICs and PIT channel 0 at 1 kHz, waits with `sti; hlt` HALTS times and
 counts the ticks its handler sees (docs/testdev.md); test_testfw_native_devices.py shows
 the same operation on QEMU alone.

@@ -16,7 +16,7 @@
 
 #include <cmocka.h>
 
-#include "drivers/bochs_display.h"
+#include "drivers/vdev/display/bochs_display.h"
 
 #define VRAM (8u << 20)
 #define ROM_LEN 28672u          /* vgabios-bochs-display.bin's size */

@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "kernel/cmdline.h"
+#include "kernel/core/cmdline.h"
 
 /* ---- a warn callback that records what it was told -------------------------------- */
 

@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "drivers/cmos_view.h"
+#include "drivers/vdev/chipset/cmos_view.h"
 
 /* ---- a fake RTC: 128 bytes of CMOS and an access log ------------------------------- */
 

@@ -1,4 +1,4 @@
-/* Unit tests for kernel/diag_proto.c. */
+/* Unit tests for kernel/host/diag_proto.c. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "kernel/diag_proto.h"
+#include "kernel/host/diag_proto.h"
 
 static void test_parse_request(void **state)
 {

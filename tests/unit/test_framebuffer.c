@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "drivers/framebuffer.h"
+#include "drivers/vdev/display/framebuffer.h"
 
 #define SMALL_VRAM 0x10000u     /* 64 KiB: small enough to sweep */
 

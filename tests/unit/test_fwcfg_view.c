@@ -16,7 +16,7 @@
 
 #include <cmocka.h>
 
-#include "drivers/fwcfg_view.h"
+#include "drivers/vdev/chipset/fwcfg_view.h"
 
 /* ---- the fake device --------------------------------------------------------------- */
 

@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "drivers/uart16550.h"
+#include "drivers/hw/uart16550.h"
 #include "get/frame.h"
 #include "get/transport_uart.h"
 

@@ -1,4 +1,4 @@
-/* Unit tests for get/json.c (the small JSON reader) and get/dps.c. */
+/* Unit tests for kernel/lib/json.c (the small JSON reader) and get/dps.c. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,7 +10,7 @@
 #include <cmocka.h>
 
 #include "get/dps.h"
-#include "get/json.h"
+#include "kernel/lib/json.h"
 
 #define V(s) json_validate(s, strlen(s))
 

@@ -17,7 +17,7 @@
 
 #include "tests/unit/fake_pt.h"
 
-/* An empty NPT the way kernel/partition.c makes one: table entries P|W|U. */
+/* An empty NPT the way kernel/vtl0/partition.c makes one: table entries P|W|U. */
 static void fresh_npt(struct page_table *pt, unsigned limit)
 {
     fresh_pt(pt, PTE_W | PTE_U, limit);
@@ -35,7 +35,7 @@ static void fresh_npt(struct page_table *pt, unsigned limit)
 static struct gpa_map map;
 
 /*
- * What kernel/partition.c sets up for a 256 KiB firmware and 64 MiB above 4 GiB: the
+ * What kernel/vtl0/partition.c sets up for a 256 KiB firmware and 64 MiB above 4 GiB: the
  * image's alias below 4 GiB and its last 128 KiB below 1 MiB (backed by the top of the
  * first RAM block), the RAM above 4 GiB, the local APIC and I/O APIC pages, the VGA
  * window unmapped.

@@ -12,9 +12,9 @@
 
 #include <cmocka.h>
 
-#include "arch/x86_64/guest_walk.h"
-#include "arch/x86_64/insn_decode.h"
-#include "kernel/compiler.h"
+#include "arch/x86_64/decode/guest_walk.h"
+#include "arch/x86_64/decode/insn_decode.h"
+#include "kernel/lib/compiler.h"
 
 /* ---- fake guest-physical memory --------------------------------------------------- */
 

@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "drivers/i440bx.h"
+#include "drivers/vdev/chipset/i440bx.h"
 
 #define MMIO GPA_STATE_MMIO
 #define WP   GPA_STATE_WRITE_PROTECTED

@@ -14,8 +14,8 @@
 
 #include <cmocka.h>
 
-#include "arch/x86_64/insn_decode.h"
-#include "kernel/compiler.h"
+#include "arch/x86_64/decode/insn_decode.h"
+#include "kernel/lib/compiler.h"
 
 #include "tests/unit/parse_hex.h"
 

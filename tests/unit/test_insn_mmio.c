@@ -12,9 +12,9 @@
 
 #include <cmocka.h>
 
-#include "arch/x86_64/insn_decode.h"
-#include "arch/x86_64/insn_mmio.h"
-#include "kernel/compiler.h"
+#include "arch/x86_64/decode/insn_decode.h"
+#include "arch/x86_64/decode/insn_mmio.h"
+#include "kernel/lib/compiler.h"
 
 #include "tests/unit/parse_hex.h"
 

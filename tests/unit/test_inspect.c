@@ -1,4 +1,4 @@
-/* Unit tests for kernel/inspect.c: the JSON writer, path selection, truncation, registry. */
+/* Unit tests for kernel/core/inspect.c: the JSON writer, path selection, truncation, registry. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,8 +10,8 @@
 
 #include <cmocka.h>
 
-#include "get/json.h"
-#include "kernel/inspect.h"
+#include "kernel/lib/json.h"
+#include "kernel/core/inspect.h"
 
 static void node_a(struct inspect_writer *w, void *ctx)
 {

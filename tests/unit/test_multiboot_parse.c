@@ -10,8 +10,8 @@
 
 #include <cmocka.h>
 
-#include "arch/x86_64/multiboot.h"
-#include "kernel/multiboot_parse.h"
+#include "arch/x86_64/boot/multiboot.h"
+#include "kernel/boot/multiboot_parse.h"
 
 /*
  * Fake physical memory: MEM_SIZE bytes at physical MEM_BASE. Reads outside it fail with

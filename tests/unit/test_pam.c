@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "drivers/pam.h"
+#include "drivers/vdev/chipset/pam.h"
 
 #define MMIO GPA_STATE_MMIO
 #define WP   GPA_STATE_WRITE_PROTECTED

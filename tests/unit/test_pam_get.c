@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "drivers/pam_get.h"
+#include "drivers/vdev/chipset/pam_get.h"
 
 #define MMIO GPA_STATE_MMIO
 #define WP   GPA_STATE_WRITE_PROTECTED

@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "drivers/pci_proxy.h"
+#include "drivers/vdev/chipset/pci_proxy.h"
 
 /* ---- the fake bus ------------------------------------------------------------------ */
 

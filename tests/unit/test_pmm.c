@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "kernel/compiler.h"
+#include "kernel/lib/compiler.h"
 #include "mm/pmm.h"
 
 /* A 4 MiB window at 1 MiB: [0x100000, 0x500000), 1024 pages, not 2 MiB aligned. */

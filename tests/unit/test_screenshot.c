@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "kernel/screenshot.h"
+#include "kernel/host/screenshot.h"
 
 /* Decodes one line of `width` pixels from data; returns the bytes consumed (fails the
  * test on any malformed token). */

@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "drivers/testdev.h"
+#include "drivers/vdev/testdev/testdev.h"
 
 /* ---- a recording event sink ---------------------------------------------------------- */
 

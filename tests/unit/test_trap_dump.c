@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "arch/x86_64/trap_dump.h"
+#include "arch/x86_64/cpu/trap_dump.h"
 
 /* ---- a sink that keeps every line ---------------------------------------------------- */
 

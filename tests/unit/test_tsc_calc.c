@@ -6,7 +6,7 @@
 
 #include <cmocka.h>
 
-#include "arch/x86_64/tsc.h"
+#include "arch/x86_64/cpu/tsc.h"
 
 static void test_pit_hz(void **state)
 {

@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "drivers/uart16550.h"
+#include "drivers/hw/uart16550.h"
 
 /*
  * The fake models what the driver can observe of a PC16550D: offsets 0 and 1 are the

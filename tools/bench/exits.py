@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Exit cost: Mezzanine's full exit path against a bare VMRUN round trip, in one run.
 
-Boots Mezzanine with mezz.bench=exits (kernel/bench_exits.c): a built-in VTL0 loops on an
+Boots Mezzanine with mezz.bench=exits (kernel/vtl0/bench_exits.c): a built-in VTL0 loops on an
 intercepted OUT; alternating short rounds run it through a bare loop whose handler only
 sets RIP to the next instruction, and through Mezzanine's full exit path. Prints the
 medians and the median of the per-round ratios (full / bare). Target (issue 3): the full

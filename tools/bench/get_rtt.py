@@ -2,7 +2,7 @@
 """GET round trips, measured by Mezzanine (TSC) in one run, over the real COM2 transport.
 
 Boots Mezzanine under QEMU with its host (the GED), then asks it over diag to run
-`get bench N BYTES` (get/get.c): N raw transport echoes (our EXT_ECHO extension,
+`get bench N BYTES` (kernel/host/get_instance.c): N raw transport echoes (our EXT_ECHO extension,
 answered by the GED at the frame level, unparsed), N TIME requests through the GET client
 (queue, id check, codec), then SAVE of a BYTES blob in 8192-byte chunks and RESTORE of
 it. Prints latency median and p99, small-request throughput, and blob MB/s.

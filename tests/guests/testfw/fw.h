@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "drivers/testdev.h"
+#include "drivers/vdev/testdev/testdev.h"
 #include "tests/guests/testfw/layout.h"
 
 #if FW_BITS == 16

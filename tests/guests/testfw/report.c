@@ -1,7 +1,7 @@
 /*
  * Reports: the argument words, LOG text and command of one event (docs/testdev.md,
  * "Ports"). With the test device present they go to its ports. Without it the firmware
- * runs the device model itself (drivers/testdev.c, the same code Mezzanine runs) and
+ * runs the device model itself (drivers/vdev/testdev/testdev.c, the same code Mezzanine runs) and
  * prints each event's line on QEMU's debug console, port 0x402, so a run without
  * Mezzanine produces the very lines Mezzanine would log.
  */

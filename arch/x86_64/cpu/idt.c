@@ -1,0 +1,65 @@
+/* IDT setup; see idt.h. */
+#include "arch/x86_64/cpu/idt.h"
+
+#include "arch/x86_64/cpu/gdt.h"
+#include "arch/x86_64/cpu/trap_dump.h"
+
+extern const char trap_stubs[];
+extern const char irq_window_stubs[];
+
+struct idt_pointer {
+    uint16_t limit;
+    uint64_t base;
+} PACKED;
+STATIC_ASSERT_SIZE(struct idt_pointer, 10);
+
+static struct idt_gate idt[256];
+static struct idt_gate window_idt[256];
+
+static uint8_t ist_for_vector(unsigned vector)
+{
+    switch (vector) {
+    case X86_VEC_DF:  return IST_DOUBLE_FAULT;   /* must work even on a blown stack */
+    case X86_VEC_NMI: return IST_NMI;
+    case X86_VEC_MC:  return IST_MACHINE_CHECK;
+    default:          return 0;
+    }
+}
+
+static struct idt_gate make_gate(const char *stubs, unsigned v, uint8_t ist)
+{
+    uint64_t handler = (uint64_t)(uintptr_t)(stubs + v * IDT_STUB_SIZE);
+    return (struct idt_gate){
+        .offset_low = (uint16_t)handler,
+        .selector = GDT_SEL_KERNEL_CODE,
+        .ist = ist,
+        .type_attr = IDT_TYPE_INTERRUPT_GATE,
+        .offset_mid = (uint16_t)(handler >> 16),
+        .offset_high = (uint32_t)(handler >> 32),
+    };
+}
+
+void idt_init(void)
+{
+    for (unsigned v = 0; v < 256; v++) {
+        idt[v] = make_gate(trap_stubs, v, ist_for_vector(v));
+        window_idt[v] = make_gate(irq_window_stubs, v, 0);
+    }
+    struct idt_pointer ptr = { .limit = sizeof(idt) - 1, .base = (uint64_t)(uintptr_t)idt };
+    __asm__ volatile("lidt %0" : : "m"(ptr) : "memory");
+}
+
+void idt_interrupt_window(void)
+{
+    struct idt_pointer window = { .limit = sizeof(window_idt) - 1, .base = (uint64_t)(uintptr_t)window_idt };
+    struct idt_pointer main = { .limit = sizeof(idt) - 1, .base = (uint64_t)(uintptr_t)idt };
+    /* sti's one-instruction shadow ends after the nop: pending interrupts are taken
+     * there, through window_idt, and cli closes the window again. */
+    __asm__ volatile("lidt %0\n\tsti\n\tnop\n\tcli\n\tlidt %1" : : "m"(window), "m"(main) : "memory");
+}
+
+void idt_load_empty(void)
+{
+    struct idt_pointer ptr = { .limit = 0, .base = 0 };
+    __asm__ volatile("lidt %0" : : "m"(ptr) : "memory");
+}

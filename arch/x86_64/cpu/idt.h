@@ -1,0 +1,32 @@
+/* VTL2's IDT: every vector goes to a stub in traps.S, then to trap_handle(). */
+#ifndef MEZZ_ARCH_IDT_H
+#define MEZZ_ARCH_IDT_H
+
+#include <stdint.h>
+
+#include "kernel/lib/compiler.h"
+
+struct idt_gate {
+    uint16_t offset_low;    /* +0x0 */
+    uint16_t selector;      /* +0x2 */
+    uint8_t ist;            /* +0x4 bits 2:0 */
+    uint8_t type_attr;      /* +0x5 P | DPL | type */
+    uint16_t offset_mid;    /* +0x6 */
+    uint32_t offset_high;   /* +0x8 */
+    uint32_t reserved;      /* +0xc */
+} PACKED;
+STATIC_ASSERT_SIZE(struct idt_gate, 16);
+
+#define IDT_TYPE_INTERRUPT_GATE 0x8E   /* present, DPL 0, 64-bit interrupt gate */
+#define IDT_STUB_SIZE 16               /* traps.S aligns each stub to 16 bytes */
+
+void idt_init(void);
+
+/* Lets pending external interrupts in for one instruction, through an IDT whose every
+ * vector calls irq_window_record(vector) (kernel/vtl0/interrupts.c), then closes again. */
+void idt_interrupt_window(void);
+
+/* Loads an IDT with limit 0: the next exception cannot be delivered (triple fault). */
+void idt_load_empty(void);
+
+#endif

@@ -1,0 +1,116 @@
+/*
+ * OpenHCL's GET-backed AdjustGpaRange (reference/openvmm-facts.md 2.4, whole behaviour):
+ * each PAM range owns one GET slot (base_slot + table index); a range's state maps to a
+ * desired {gpa range, offset into VTL0 RAM, ROM flag} or to nothing; unchanged desires
+ * make no GET call; a changed one resets the old slot first, then creates the new range;
+ * a failed create leaves the slot empty. Pure: the GET and the GPA map are ops.
+ */
+#ifndef MEZZ_DRIVERS_PAM_GET_H
+#define MEZZ_DRIVERS_PAM_GET_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "drivers/vdev/chipset/pam.h"
+#include "kernel/lib/compiler.h"
+
+/* OpenHCL's BIOS_MEMORY_RANGE_BOUNDS kinds. */
+enum pam_bios_kind {
+    PAM_KIND_NONE = 0,
+    PAM_KIND_SYSTEM_BIOS,
+    PAM_KIND_VGA_BIOS,
+    PAM_KIND_VGA_BIOS_TSR,      /* "our VGA BIOS assumes it's writable" */
+};
+
+struct pam_bios_bound {
+    uint64_t start, size;
+    uint64_t leave_writable;    /* bytes at the top that stay RAM when write-protected */
+    uint8_t kind;               /* enum pam_bios_kind */
+};
+
+/* The 13-entry table, in PAM table order (F0000 first). */
+extern const struct pam_bios_bound pam_bios_bounds[PAM_RANGE_COUNT];
+
+/* One slot's mapping as created on the host: HandleMetadata. */
+struct pam_handle {
+    bool valid;
+    uint64_t gpa, len, gpa_offset;
+    bool rom;
+};
+
+/* The host's CREATE_RAM_GPA_RANGE status for success (GET protocol). */
+#define PAM_GET_STATUS_SUCCESS 0u
+
+struct pam_get_ops {
+    /* CREATE_RAM_GPA_RANGE: 0 with the host's status, or a negative errno (no answer). */
+    int (*create)(void *ctx, uint32_t slot, uint64_t gpa, uint64_t len, uint64_t gpa_offset,
+                  bool rom, uint32_t *status);
+    /* RESET_RAM_GPA_RANGE: 0 or a negative errno. */
+    int (*reset)(void *ctx, uint32_t slot);
+    /* The slot's mapping is now h (h->valid false: nothing): apply it to the GPA map. */
+    void (*applied)(void *ctx, unsigned index, uint32_t slot, const struct pam_handle *h);
+    void (*warn)(void *ctx, const char *what, unsigned index, long value);
+    void *ctx;
+};
+
+struct pam_get_stats {
+    uint64_t creates, create_failures, create_timeouts;
+    uint64_t resets, reset_failures;
+    uint64_t skipped;           /* adjust calls that needed no GET call */
+    uint64_t write_only;        /* WriteOnly seen (treated as Writable) */
+    uint64_t bad_ranges;        /* adjust for a range not in the table */
+    uint32_t last_status;       /* the host's last non-success status */
+};
+
+struct pam_get {
+    /* static config */
+    uint32_t base_slot;
+    uint64_t rom_bios_offset;
+    /* runtime glue */
+    struct pam_get_ops ops;
+    /* plain state */
+    struct pam_handle slots[PAM_RANGE_COUNT];
+    struct pam_get_stats stats;
+};
+
+void pam_get_init(struct pam_get *pg, uint32_t base_slot, uint64_t rom_bios_offset,
+                  const struct pam_get_ops *ops);
+
+/* What a range in `state` should look like (rules table of reference 2.4). Pure. */
+struct pam_handle pam_get_desired(const struct pam_bios_bound *bound, enum gpa_state state,
+                                  uint64_t rom_bios_offset);
+
+/* AdjustGpaRange::adjust_gpa_range. The VGA window A0000-BFFFF makes no call ("the host
+ * already sets VGA to be MMIO"); a range outside the table is counted and ignored. */
+void pam_get_adjust(struct pam_get *pg, const struct pam_range *range, enum gpa_state state);
+
+/* Saved state: base slot and the 13 handles; restoring makes no GET call. */
+#define PAM_GET_SAVED_VERSION 1
+struct pam_get_saved_handle {
+    uint8_t valid;              /* +0x00 */
+    uint8_t rom;                /* +0x01 */
+    uint16_t reserved;          /* +0x02 */
+    uint32_t remote_handle;     /* +0x04 the slot */
+    uint64_t gpa;               /* +0x08 */
+    uint64_t len;               /* +0x10 */
+    uint64_t gpa_offset;        /* +0x18 */
+} PACKED;
+STATIC_ASSERT_SIZE(struct pam_get_saved_handle, 0x20);
+
+struct pam_get_saved {
+    uint32_t version;           /* +0x00 */
+    uint32_t base_slot;         /* +0x04 */
+    struct pam_get_saved_handle handles[PAM_RANGE_COUNT];   /* +0x08 */
+} PACKED;
+STATIC_ASSERT_SIZE(struct pam_get_saved, 8 + 0x20 * PAM_RANGE_COUNT);
+STATIC_ASSERT_OFFSET(struct pam_get_saved, handles, 0x08);
+
+void pam_get_save(const struct pam_get *pg, struct pam_get_saved *out);
+/* Validates the whole blob first (version, each handle's slot = base_slot + index and
+ * range = the table's, or invalid); then takes it and calls applied() for each valid
+ * handle (the GPA map needs them) but never the GET. Returns 0 or -EINVAL. */
+int pam_get_restore(struct pam_get *pg, const struct pam_get_saved *in);
+
+const char *pam_bios_kind_name(enum pam_bios_kind kind);
+
+#endif

@@ -1,0 +1,517 @@
+/* The GET in the kernel: COM2 glue, client instance, inspect node; see get.h. */
+#include "kernel/host/get_instance.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "arch/x86_64/cpu/cpu.h"
+#include "drivers/hw/uart16550.h"
+#include "get/client.h"
+#include "get/codec.h"
+#include "get/transport_uart.h"
+#include "kernel/core/console.h"
+#include "kernel/core/inspect.h"
+#include "kernel/lib/log.h"
+#include "kernel/lib/sort_u64.h"
+
+#define DPS_BUF_SIZE   16384u
+#define BENCH_MAX_N    1000u
+#define BENCH_BLOB_MAX (256u * 1024u)
+#define NOTIFY_FLUSH_US 1000000u
+
+static struct uart com2;
+static struct uart_transport transport;
+static struct get_client client;
+static bool up;                 /* get_start ran and COM2 exists */
+static struct dps dps;
+static bool dps_valid;
+static uint64_t dps_errors, dps_reads, start_errors;
+static int last_start_error;
+static char dps_buf[DPS_BUF_SIZE];
+static inspect_fn slot_table_fn;
+static void *slot_table_ctx;
+
+void get_set_slot_table_inspect(inspect_fn fn, void *ctx)
+{
+    slot_table_fn = fn;
+    slot_table_ctx = ctx;
+}
+
+static uint64_t now_us(void *ctx)
+{
+    (void)ctx;
+    return log_uptime_us();
+}
+
+static void idle(void *ctx)
+{
+    (void)ctx;
+    __asm__ volatile("pause");
+}
+
+static void client_log(void *ctx, bool error, const char *text)
+{
+    (void)ctx;
+    log_msg(error ? LOG_ERROR : LOG_WARN, "get", "%s", text);
+}
+
+bool get_is_up(void)
+{
+    return up && client.state == GET_CHAN_UP;
+}
+
+static const char *state_name(void)
+{
+    if (!up)
+        return "absent";
+    return client.state == GET_CHAN_UP ? "up" : "down";
+}
+
+/* ---- inspect ------------------------------------------------------------------------ */
+
+static void inspect_get(struct inspect_writer *w, void *ctx)
+{
+    (void)ctx;
+    const struct get_client_stats *s = &client.stats;
+    inspect_str(w, "state", state_name());
+    inspect_hex(w, "version", client.version);
+    inspect_i64(w, "last_error", s->last_error);
+    inspect_begin(w, "counters");
+    inspect_u64(w, "requests", s->requests);
+    inspect_u64(w, "responses", s->responses);
+    inspect_u64(w, "notifications_sent", s->notifications_sent);
+    inspect_u64(w, "notes_received", s->notes_received);
+    inspect_u64(w, "timeouts", s->timeouts);
+    inspect_u64(w, "fatal_errors", s->fatal_errors);
+    inspect_u64(w, "reconnects", s->reconnects);
+    inspect_u64(w, "negotiations", s->negotiations);
+    inspect_u64(w, "negotiation_failures", s->negotiation_failures);
+    inspect_u64(w, "unexpected_responses", s->unexpected_responses);
+    inspect_u64(w, "stale_drained", s->stale_drained);
+    inspect_u64(w, "id_mismatch", s->id_mismatch);
+    inspect_u64(w, "wrong_direction", s->wrong_direction);
+    inspect_u64(w, "decode_errors", s->decode_errors);
+    inspect_u64(w, "err_length", s->err_length);
+    inspect_u64(w, "err_version", s->err_version);
+    inspect_u64(w, "err_type", s->err_type);
+    inspect_u64(w, "err_id", s->err_id);
+    inspect_u64(w, "err_bool", s->err_bool);
+    inspect_u64(w, "err_value", s->err_value);
+    inspect_u64(w, "notes_overflow", s->notes_overflow);
+    inspect_u64(w, "notes_unsupported", s->notes_unsupported);
+    inspect_u64(w, "send_errors", s->send_errors);
+    inspect_u64(w, "oversize_data", s->oversize_data);
+    inspect_u64(w, "dps_reads", dps_reads);
+    inspect_u64(w, "dps_errors", dps_errors);
+    inspect_u64(w, "start_errors", start_errors);
+    inspect_end(w);
+    inspect_begin(w, "transport");
+    const struct frame_rx_stats *f = &transport.rx.stats;
+    inspect_str(w, "kind", "uart");
+    inspect_hex(w, "port", COM2_BASE);
+    inspect_u64(w, "rx_frames", f->frames);
+    inspect_u64(w, "rx_bytes", f->bytes);
+    inspect_u64(w, "sync_skipped", f->sync_skipped);
+    inspect_u64(w, "bad_length", f->bad_length);
+    inspect_u64(w, "bad_crc", f->bad_crc);
+    inspect_u64(w, "stalled", f->stalled);
+    inspect_u64(w, "rx_resets", f->resets);
+    inspect_u64(w, "tx_frames", transport.tx_frames);
+    inspect_u64(w, "tx_bytes", transport.tx_bytes);
+    inspect_u64(w, "tx_errors", transport.tx_errors);
+    inspect_u64(w, "uart_tx_dropped", com2.tx_dropped);
+    inspect_end(w);
+    inspect_begin(w, "queues");
+    inspect_u64(w, "primary", get_client_queue_depth(&client, 0));
+    inspect_u64(w, "secondary", get_client_queue_depth(&client, 1));
+    inspect_end(w);
+    inspect_begin(w, "notes_pending");
+    for (uint16_t id = 1; id <= GET_GNOTE_MAX; id++) {
+        const struct get_msg_desc *d = get_msg_find(GET_TYPE_GUEST_NOTIFICATION, id);
+        if (d)
+            inspect_u64(w, d->name, get_client_notes_pending(&client, id));
+    }
+    inspect_end(w);
+    inspect_begin(w, "dps");
+    inspect_bool(w, "valid", dps_valid);
+    inspect_bool(w, "is_servicing_scenario", dps.is_servicing_scenario);
+    inspect_bool(w, "firmware_mode_is_pcat", dps.firmware_mode_is_pcat);
+    inspect_bool(w, "legacy_memory_map", dps.legacy_memory_map);
+    inspect_hex(w, "generation_id_low", dps.generation_id_low);
+    inspect_hex(w, "generation_id_high", dps.generation_id_high);
+    inspect_end(w);
+    /* RAM GPA range slots as Mezzanine sees them: the GET-backed PAM fills this. */
+    inspect_begin(w, "slot_table");
+    if (slot_table_fn)
+        slot_table_fn(w, slot_table_ctx);
+    inspect_end(w);
+}
+
+/* ---- start ------------------------------------------------------------------------- */
+
+static void count_start_error(int err)
+{
+    start_errors++;
+    last_start_error = err;
+}
+
+int get_read_dps(struct dps *out)
+{
+    struct get_req r;
+    get_req_dps(&r, (uint8_t *)dps_buf, sizeof(dps_buf));
+    dps_reads++;
+    int err = get_client_call(&client, &r);
+    if (!err)
+        err = dps_parse(dps_buf, r.data_len, out);
+    if (err) {
+        dps_errors++;
+        log_error("get", "device platform settings: error %d", err);
+    }
+    return err;
+}
+
+int get_start(void)
+{
+    static const struct get_client_ops cops = { .now_us = now_us, .idle = idle,
+                                                .log = client_log, .ctx = NULL };
+    static bool registered;
+    if (!registered) {
+        registered = true;
+        int err = inspect_register("get", inspect_get, NULL);
+        if (err)
+            log_warn("get", "inspect node not registered (%d)", err);
+    }
+    if (!up) {
+        int err = com_port_init(&com2, COM2_BASE);
+        if (err) {
+            count_start_error(err);
+            log_error("get", "COM2 (0x%x) unusable (%d): no GET", COM2_BASE, err);
+            return err;
+        }
+        uart_transport_init(&transport, &com2, GET_MAX_MESSAGE_SIZE);
+        get_client_init(&client, uart_transport_iface(&transport), &cops);
+        up = true;
+    }
+    int err = get_client_negotiate(&client);
+    if (err) {
+        count_start_error(err);
+        return err;
+    }
+    log_info("get", "version 0x%08x negotiated", client.version);
+    err = get_read_dps(&dps);
+    if (err) {
+        count_start_error(err);
+        return err;
+    }
+    dps_valid = true;
+    log_info("get", "device platform settings: servicing %s, pcat %s, legacy memory map %s",
+             dps.is_servicing_scenario ? "yes" : "no", dps.firmware_mode_is_pcat ? "yes" : "no",
+             dps.legacy_memory_map ? "yes" : "no");
+    return 0;
+}
+
+void get_poll(void)
+{
+    if (up)
+        get_client_poll(&client);
+}
+
+/* ---- notifications ----------------------------------------------------------------- */
+
+static void notify_now(const void *msg, size_t len, const char *what)
+{
+    if (!up)
+        return;
+    int err = get_client_notify_now(&client, msg, len);
+    if (err)
+        log_error("get", "%s not sent (%d)", what, err);
+}
+
+/* Queues behind the request in flight, then waits (bounded) until it is written. */
+static void notify_queued(const void *msg, size_t len, const char *what)
+{
+    if (!up)
+        return;
+    int err = get_client_notify_queued(&client, msg, len);
+    if (err) {
+        log_error("get", "%s not queued (%d)", what, err);
+        return;
+    }
+    uint64_t deadline = log_uptime_us() + NOTIFY_FLUSH_US;
+    while (get_client_queue_depth(&client, 0) && log_uptime_us() < deadline) {
+        get_client_poll(&client);
+        __asm__ volatile("pause");
+    }
+}
+
+void get_notify_power_off(bool hibernate)
+{
+    uint8_t m[8];
+    notify_queued(m, get_encode_power_off(m, hibernate), "POWER_OFF");
+}
+
+void get_notify_reset(void)
+{
+    uint8_t m[4];
+    notify_queued(m, get_encode_header_only(m, GET_TYPE_HOST_NOTIFICATION, GET_HNOTE_RESET), "RESET");
+}
+
+static void reg_u64(struct get_register_state *r, uint32_t name, uint64_t v)
+{
+    r->name = name;
+    memset(r->value, 0, sizeof(r->value));
+    memcpy(r->value, &v, sizeof(v));
+}
+
+/* HvX64SegmentRegister: base u64, limit u32, selector u16, attributes u16. */
+static void reg_seg(struct get_register_state *r, uint32_t name, const struct guest_segment *s)
+{
+    r->name = name;
+    memcpy(r->value, &s->base, 8);
+    memcpy(r->value + 8, &s->limit, 4);
+    memcpy(r->value + 12, &s->selector, 2);
+    memcpy(r->value + 14, &s->attrib, 2);
+}
+
+void get_notify_triple_fault(const struct guest_gprs *gprs, const struct guest_cpu_state *cpu)
+{
+    static struct get_register_state regs[GPR_COUNT + 14];
+    static uint8_t msg[sizeof(struct get_triple_fault_notification) + sizeof(regs)];
+    unsigned n = 0;
+    for (unsigned i = 0; i < GPR_COUNT; i++)
+        reg_u64(&regs[n++], HV_X64_REG_RAX + i, gprs->gpr[i]);
+    reg_u64(&regs[n++], HV_X64_REG_RIP, cpu->rip);
+    reg_u64(&regs[n++], HV_X64_REG_RFLAGS, cpu->rflags);
+    reg_u64(&regs[n++], HV_X64_REG_CR0, cpu->cr0);
+    reg_u64(&regs[n++], HV_X64_REG_CR2, cpu->cr2);
+    reg_u64(&regs[n++], HV_X64_REG_CR3, cpu->cr3);
+    reg_u64(&regs[n++], HV_X64_REG_CR4, cpu->cr4);
+    reg_u64(&regs[n++], HV_X64_REG_EFER, cpu->efer);
+    reg_seg(&regs[n++], HV_X64_REG_ES, &cpu->es);
+    reg_seg(&regs[n++], HV_X64_REG_CS, &cpu->cs);
+    reg_seg(&regs[n++], HV_X64_REG_SS, &cpu->ss);
+    reg_seg(&regs[n++], HV_X64_REG_DS, &cpu->ds);
+    reg_seg(&regs[n++], HV_X64_REG_FS, &cpu->fs);
+    reg_seg(&regs[n++], HV_X64_REG_GS, &cpu->gs);
+    size_t len = get_encode_triple_fault(msg, 0, GET_TRIPLE_FAULT_UNRECOVERABLE_EXCEPTION, regs, n);
+    notify_now(msg, len, "TRIPLE_FAULT");
+}
+
+void get_notify_start_vtl0_completed(void)
+{
+    uint8_t m[sizeof(struct get_start_vtl0_completed_notification)];
+    notify_now(m, get_encode_start_vtl0_completed(m, sizeof(m), GET_START_VTL0_OK, NULL),
+               "START_VTL0_COMPLETED");
+}
+
+void get_notify_event_log(uint32_t event_log_id)
+{
+    uint8_t m[8];
+    notify_now(m, get_encode_event_log(m, event_log_id), "EVENT_LOG");
+}
+
+void get_notify_vtl_crash(uint32_t vp_index, uint8_t last_vtl, uint64_t control,
+                          const uint64_t parameters[5])
+{
+    uint8_t m[sizeof(struct get_vtl_crash_notification)];
+    notify_now(m, get_encode_vtl_crash(m, vp_index, last_vtl, control, parameters), "VTL_CRASH");
+}
+
+void get_notify_restore_completed(bool success)
+{
+    uint8_t m[8];
+    notify_now(m, get_encode_restore_completed(m, success ? GET_SAVE_RESTORE_SUCCESS
+                                                          : GET_SAVE_RESTORE_FAILURE),
+               "RESTORE_COMPLETED");
+}
+
+/* ---- requests ---------------------------------------------------------------------- */
+
+static int call(struct get_req *r, uint64_t timeout_us)
+{
+    if (!up)
+        return -ENOTCONN;
+    if (timeout_us)
+        r->timeout_us = timeout_us;
+    return get_client_call(&client, r);
+}
+
+int get_create_ram_gpa_range(uint32_t slot, uint64_t gpa_start, uint64_t len,
+                             uint64_t gpa_offset, uint64_t flags, uint64_t timeout_us,
+                             uint32_t *status)
+{
+    uint8_t m[sizeof(struct get_create_gpa_range_request)];
+    struct get_create_gpa_range_response resp;
+    struct get_req r;
+    get_req_fixed(&r, m, get_encode_create_gpa_range(m, slot, gpa_start, len, gpa_offset, flags),
+                  &resp, sizeof(resp));
+    int err = call(&r, timeout_us);
+    if (!err)
+        *status = resp.status;
+    return err;
+}
+
+int get_reset_ram_gpa_range(uint32_t slot, uint64_t timeout_us)
+{
+    uint8_t m[sizeof(struct get_reset_gpa_range_request)];
+    struct get_reset_gpa_range_response resp;
+    struct get_req r;
+    get_req_fixed(&r, m, get_encode_reset_gpa_range(m, slot), &resp, sizeof(resp));
+    return call(&r, timeout_us);
+}
+
+int get_save_state(const void *blob, size_t len, uint64_t timeout_us)
+{
+    struct get_req r;
+    get_req_save(&r, blob, len);
+    return call(&r, timeout_us);
+}
+
+int get_restore_state(void *buf, size_t cap, size_t *len, uint64_t timeout_us)
+{
+    struct get_req r;
+    get_req_restore(&r, buf, cap);
+    int err = call(&r, timeout_us);
+    *len = r.data_len;
+    return err;
+}
+
+int get_read_time(int64_t *utc)
+{
+    uint8_t m[4];
+    struct get_time_response resp;
+    struct get_req r;
+    get_req_fixed(&r, m, get_encode_header_only(m, GET_TYPE_HOST_REQUEST, GET_REQ_TIME), &resp,
+                  sizeof(resp));
+    int err = call(&r, 0);
+    if (!err)
+        *utc = resp.utc;
+    return err;
+}
+
+int get_map_framebuffer(uint64_t gpa, uint32_t *status)
+{
+    uint8_t m[sizeof(struct get_map_framebuffer_request)];
+    struct get_map_framebuffer_response resp;
+    struct get_req r;
+    get_req_fixed(&r, m, get_encode_map_framebuffer(m, gpa), &resp, sizeof(resp));
+    int err = call(&r, 0);
+    if (!err)
+        *status = resp.status;
+    return err;
+}
+
+int get_unmap_framebuffer(uint32_t *status)
+{
+    uint8_t m[4];
+    struct get_unmap_framebuffer_response resp;
+    struct get_req r;
+    get_req_fixed(&r, m, get_encode_header_only(m, GET_TYPE_HOST_REQUEST, GET_REQ_UNMAP_FRAMEBUFFER),
+                  &resp, sizeof(resp));
+    int err = call(&r, 0);
+    if (!err)
+        *status = resp.status;
+    return err;
+}
+
+size_t get_take_guest_notification(uint16_t id, void *out, size_t cap)
+{
+    return up ? get_client_take_note(&client, id, out, cap) : 0;
+}
+
+/* ---- benchmark ---------------------------------------------------------------------- */
+
+static uint64_t samples[BENCH_MAX_N];
+static uint8_t bench_blob[BENCH_BLOB_MAX];
+static uint8_t bench_back[BENCH_BLOB_MAX];
+
+static uint64_t tsc_ns(uint64_t ticks)
+{
+    uint64_t mhz = log_tsc_hz() / 1000000u;
+    return mhz ? ticks * 1000u / mhz : 0;
+}
+
+/* Median and p99 of samples[0, n) in ns, plus the total. */
+static void stats(unsigned n, uint64_t *median, uint64_t *p99, uint64_t *total)
+{
+    *total = 0;
+    for (unsigned i = 0; i < n; i++)
+        *total += samples[i];
+    sort_u64(samples, n);
+    *median = samples[n / 2];
+    *p99 = samples[(n * 99) / 100 < n ? (n * 99) / 100 : n - 1];
+}
+
+/* The raw transport: an EXT_ECHO message straight through the transport, bypassing the
+ * client's queues; the host answers it without parsing. */
+static int raw_echo(void)
+{
+    uint8_t m[4 + 16];
+    get_encode_header_only(m, GET_TYPE_HOST_REQUEST, GET_REQ_EXT_ECHO);
+    memset(m + 4, 0x5A, 16);
+    struct get_transport *t = &client.t;
+    int err = t->ops->send(t->ctx, m, sizeof(m));
+    if (err)
+        return err;
+    uint64_t deadline = log_uptime_us() + GET_DEFAULT_TIMEOUT_US;
+    for (;;) {
+        const uint8_t *in;
+        size_t n = t->ops->recv(t->ctx, &in, log_uptime_us());
+        if (n == sizeof(m) && in[1] == GET_TYPE_HOST_RESPONSE && in[2] == (GET_REQ_EXT_ECHO & 0xFF) &&
+            in[3] == (GET_REQ_EXT_ECHO >> 8))
+            return 0;
+        if (log_uptime_us() > deadline)
+            return -ETIMEDOUT;
+    }
+}
+
+int get_bench(unsigned n, size_t blob_bytes, char *out, size_t cap)
+{
+    if (!get_is_up())
+        return -ENOTCONN;
+    if (n == 0 || n > BENCH_MAX_N || blob_bytes > BENCH_BLOB_MAX)
+        return -EINVAL;
+    uint64_t echo_med, echo_p99, echo_total, req_med, req_p99, req_total;
+    for (unsigned i = 0; i < n; i++) {
+        uint64_t t0 = rdtsc();
+        int err = raw_echo();
+        if (err)
+            return err;
+        samples[i] = tsc_ns(rdtsc() - t0);
+    }
+    stats(n, &echo_med, &echo_p99, &echo_total);
+    for (unsigned i = 0; i < n; i++) {
+        int64_t utc;
+        uint64_t t0 = rdtsc();
+        int err = get_read_time(&utc);
+        if (err)
+            return err;
+        samples[i] = tsc_ns(rdtsc() - t0);
+    }
+    stats(n, &req_med, &req_p99, &req_total);
+    for (size_t i = 0; i < blob_bytes; i++)
+        bench_blob[i] = (uint8_t)(i * 31 + 7);
+    uint64_t t0 = rdtsc();
+    int err = get_save_state(bench_blob, blob_bytes, 30000000u);
+    uint64_t save_ns = tsc_ns(rdtsc() - t0);
+    if (err)
+        return err;
+    size_t back = 0;
+    t0 = rdtsc();
+    err = get_restore_state(bench_back, sizeof(bench_back), &back, 30000000u);
+    uint64_t restore_ns = tsc_ns(rdtsc() - t0);
+    if (err)
+        return err;
+    bool same = back == blob_bytes && memcmp(bench_blob, bench_back, back) == 0;
+    int len = snprintf(out, cap,
+        "{\"n\":%u,\"echo_median_ns\":%llu,\"echo_p99_ns\":%llu,\"echo_total_ns\":%llu,"
+        "\"request_median_ns\":%llu,\"request_p99_ns\":%llu,\"request_total_ns\":%llu,"
+        "\"blob_bytes\":%llu,\"save_ns\":%llu,\"restore_ns\":%llu,\"restore_matches\":%s}",
+        n, (unsigned long long)echo_med, (unsigned long long)echo_p99,
+        (unsigned long long)echo_total, (unsigned long long)req_med,
+        (unsigned long long)req_p99, (unsigned long long)req_total,
+        (unsigned long long)blob_bytes, (unsigned long long)save_ns,
+        (unsigned long long)restore_ns, same ? "true" : "false");
+    return len < 0 || (size_t)len >= cap ? -ENOSPC : len;
+}

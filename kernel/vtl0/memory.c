@@ -1,0 +1,201 @@
+/*
+ * VTL0 memory as VTL0 sees it: reads and writes through the GPA map, instruction fetch
+ * through VTL0's own paging, and the nested page fault path. A #NPF is an access the
+ * NPT does not allow: a GPA nothing maps, or a write to a read-only mapping. Mezzanine
+ * decodes the instruction itself (no decode assists under TCG) and emulates it: reads of
+ * unmapped GPA give all-ones, writes there and to ROM are dropped, each counted.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "arch/x86_64/decode/guest_walk.h"
+#include "arch/x86_64/decode/insn_decode.h"
+#include "arch/x86_64/decode/insn_mmio.h"
+#include "kernel/lib/log.h"
+#include "kernel/vtl0/partition_priv.h"
+#include "mm/vtl2_space.h"
+
+#define MMIO_LOG_LIMIT 32
+
+static int access_gpa(struct partition *p, uint64_t gpa, void *buf, size_t n, bool write)
+{
+    uint8_t *bytes = buf;
+    while (n > 0) {
+        struct gpa_extent e;
+        size_t chunk = PAGE_4K - (gpa & (PAGE_4K - 1));
+        if (chunk > n)
+            chunk = n;
+        if (!gpa_map_lookup(&p->gpa, gpa, &e) || e.kind == GPA_KIND_PASSTHROUGH)
+            return -EFAULT;
+        if (write && !e.writable)
+            return -EPERM;
+        uint8_t *host = phys_to_virt(e.backing + (gpa & (PAGE_4K - 1)));
+        if (write)
+            memcpy(host, bytes, chunk);
+        else
+            memcpy(bytes, host, chunk);
+        gpa += chunk;
+        bytes += chunk;
+        n -= chunk;
+    }
+    return 0;
+}
+
+int vtl0_read_gpa(struct partition *p, uint64_t gpa, void *buf, size_t n)
+{
+    return access_gpa(p, gpa, buf, n, false);
+}
+
+int vtl0_write_gpa(struct partition *p, uint64_t gpa, const void *buf, size_t n)
+{
+    return access_gpa(p, gpa, (void *)buf, n, true);
+}
+
+int vtl0_walk_read(void *ctx, uint64_t gpa, void *buf, size_t n)
+{
+    return vtl0_read_gpa(ctx, gpa, buf, n);
+}
+
+int vtl0_decode_insn(struct partition *p, struct guest_cpu_state *cpu, struct insn_bytes *bytes,
+                     struct insn *insn)
+{
+    partition_cpu_state(p, cpu);
+    int err = guest_fetch_insn(cpu, vtl0_walk_read, p, bytes->bytes, &bytes->len);
+    return err ? err : insn_decode(bytes->bytes, bytes->len, cpu_mode_of(cpu), insn);
+}
+
+static void set_next_rip(struct partition *p, enum cpu_mode mode, unsigned length)
+{
+    uint64_t next = p->vmcb->save.rip + length;
+    if (mode == CPU_MODE_REAL16 || mode == CPU_MODE_PROT16)
+        next &= 0xFFFF;
+    else if (mode == CPU_MODE_PROT32)
+        next &= 0xFFFFFFFFull;
+    p->vmcb->save.rip = next;
+}
+
+int vtl0_advance_rip(struct partition *p)
+{
+    struct guest_cpu_state cpu;
+    struct insn_bytes bytes;
+    struct insn insn;
+    int err = vtl0_decode_insn(p, &cpu, &bytes, &insn);
+    if (err) {
+        vtl0_report_error(p, "cannot decode the instruction to step over it");
+        return err;
+    }
+    set_next_rip(p, cpu_mode_of(&cpu), insn.length);
+    return 0;
+}
+
+/* ---- MMIO -------------------------------------------------------------------------- */
+
+int vtl0_mmio_add(struct partition *p, const struct vtl0_mmio_device *dev)
+{
+    for (int i = 0; i < VTL0_MAX_MMIO_DEVICES; i++) {
+        if (p->mmio_devices[i].read == NULL) {
+            p->mmio_devices[i] = *dev;
+            return i;
+        }
+    }
+    return -ENOSPC;
+}
+
+void vtl0_mmio_move(struct partition *p, int id, bool active, uint64_t gpa)
+{
+    if (id < 0 || id >= VTL0_MAX_MMIO_DEVICES || p->mmio_devices[id].read == NULL)
+        return;
+    p->mmio_devices[id].active = active;
+    p->mmio_devices[id].gpa = gpa;
+}
+
+/* The device that decodes [gpa, gpa + size), if any (first match wins). */
+static struct vtl0_mmio_device *mmio_device_at(struct partition *p, uint64_t gpa, unsigned size)
+{
+    for (int i = 0; i < VTL0_MAX_MMIO_DEVICES; i++) {
+        struct vtl0_mmio_device *d = &p->mmio_devices[i];
+        if (d->active && d->read != NULL && gpa >= d->gpa && gpa - d->gpa + size <= d->size)
+            return d;
+    }
+    return NULL;
+}
+
+static int mmio_read(void *ctx, uint64_t gpa, unsigned size, uint64_t *val)
+{
+    struct partition *p = ctx;
+    struct vtl0_mmio_device *d = mmio_device_at(p, gpa, size);
+    if (d != NULL) {
+        *val = d->read(d->ctx, gpa - d->gpa, size);
+        return 0;
+    }
+    uint64_t v = 0;
+    if (vtl0_read_gpa(p, gpa, &v, size) == 0) {
+        *val = v;   /* a read-modify-write of ROM reads the ROM */
+        return 0;
+    }
+    p->stats.unmapped_reads++;
+    *val = size == 8 ? ~0ull : (1ull << (8 * size)) - 1;
+    return 0;
+}
+
+static int mmio_write(void *ctx, uint64_t gpa, unsigned size, uint64_t val)
+{
+    struct partition *p = ctx;
+    struct gpa_extent e;
+    struct vtl0_mmio_device *d = mmio_device_at(p, gpa, size);
+    if (d != NULL) {
+        d->write(d->ctx, gpa - d->gpa, size, val);
+        return 0;
+    }
+    if (gpa_map_lookup(&p->gpa, gpa, &e) && !e.writable)
+        p->stats.rom_writes_dropped++;
+    else
+        p->stats.unmapped_writes++;
+    return 0;
+}
+
+enum exit_action vtl0_handle_npf(struct partition *p)
+{
+    const struct vmcb_control *c = &p->vmcb->control;
+    uint64_t gpa = c->exit_info2;
+    uint64_t info = c->exit_info1;
+    struct guest_cpu_state cpu;
+    struct insn_bytes bytes;
+    struct insn insn;
+    struct mmio_access access;
+
+    if (info & NPF_GUEST_PT_WALK) {
+        vtl0_report_error(p, "VTL0's page tables lie outside its RAM");
+        return EXIT_STOP;
+    }
+    if (info & NPF_FETCH) {
+        vtl0_report_error(p, "VTL0 executes from a GPA that is not RAM or ROM");
+        return EXIT_STOP;
+    }
+    int err = vtl0_decode_insn(p, &cpu, &bytes, &insn);
+    if (!err)
+        err = insn_mmio_info(&insn, &access);
+    if (err) {
+        p->stats.mmio_unsupported++;
+        log_error("vtl0", "MMIO at 0x%llx: instruction %02x %02x %02x %02x not decoded (error %d)",
+                  (unsigned long long)gpa, bytes.bytes[0], bytes.bytes[1], bytes.bytes[2],
+                  bytes.bytes[3], err);
+        vtl0_report_error(p, "unsupported MMIO instruction");
+        return EXIT_STOP;
+    }
+    const struct mmio_ops ops = { mmio_read, mmio_write, p };
+    uint64_t rflags = p->vmcb->save.rflags;
+    int done = mmio_emulate(&insn, &access, &p->gprs, &rflags, gpa, &ops);
+    if (done < 0) {
+        p->stats.mmio_unsupported++;
+        vtl0_report_error(p, "MMIO access straddles a page");
+        return EXIT_STOP;
+    }
+    p->vmcb->save.rflags = rflags;
+    if (p->stats.unmapped_reads + p->stats.unmapped_writes + p->stats.rom_writes_dropped <= MMIO_LOG_LIMIT)
+        log_debug("vtl0", "MMIO %s at 0x%llx, rip 0x%llx", (info & NPF_WRITE) ? "write" : "read",
+                  (unsigned long long)gpa, (unsigned long long)p->vmcb->save.rip);
+    if (done == MMIO_EMUL_DONE)
+        set_next_rip(p, cpu_mode_of(&cpu), insn.length);
+    return EXIT_RESUME;
+}

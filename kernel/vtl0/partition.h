@@ -1,0 +1,204 @@
+/*
+ * The VTL0 partition: one vCPU run under AMD SVM with nested paging, its GPA map, the
+ * devices it reaches through Mezzanine, and the run loop (SPEC section 5).
+ */
+#ifndef MEZZ_KERNEL_PARTITION_H
+#define MEZZ_KERNEL_PARTITION_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "arch/x86_64/svm/guest_regs.h"
+#include "arch/x86_64/paging.h"
+#include "arch/x86_64/svm/vmcb.h"
+#include "drivers/vdev/chipset/cmos_view.h"
+#include "drivers/vdev/chipset/fwcfg_view.h"
+#include "drivers/vdev/chipset/pam.h"
+#include "drivers/vdev/chipset/pci_proxy.h"
+#include "drivers/vdev/testdev/testdev.h"
+#include "kernel/vtl0/emuplat/bridge.h"
+#include "mm/gpa_map.h"
+#include "mm/pmm.h"
+
+#define VTL0_FIRMWARE_MAX   KiB(256)
+#define VTL0_FIRMWARE_MIN   KiB(64)
+#define VTL0_LAPIC_BASE     0xFEE00000ull
+#define VTL0_IOAPIC_BASE    0xFEC00000ull
+#define VTL0_IRQ_QUEUE      16
+#define VTL0_DEBUGCON_LINE  160
+#define VTL0_MAX_PCI_FUNCTIONS 4
+#define VTL0_MAX_MMIO_DEVICES  4
+#define VTL0_MAX_PORT_DEVICES  4
+#define VTL0_MAX_RESET_HOOKS   4
+
+/*
+ * Seams for emulated devices (display, i440BX): every callback gets its device's ctx.
+ * PCI config accesses are at byte `offset` (0-255) of the function, size 1, 2 or 4;
+ * MMIO accesses are at `offset` into the registered range; port accesses at the port.
+ * Callbacks never fail: what they do not decode they drop (writes) or read as all-ones,
+ * counting it themselves.
+ */
+struct vtl0_pci_function {
+    uint32_t bdf;                         /* PCI_BDF(bus, dev, fn) */
+    uint32_t (*read)(void *ctx, unsigned offset, unsigned size);
+    void (*write)(void *ctx, unsigned offset, unsigned size, uint32_t value);
+    void *ctx;
+};
+
+struct vtl0_mmio_device {
+    bool active;
+    uint64_t gpa, size;                   /* may move: vtl0_mmio_move() */
+    uint64_t (*read)(void *ctx, uint64_t offset, unsigned size);
+    void (*write)(void *ctx, uint64_t offset, unsigned size, uint64_t value);
+    void *ctx;
+};
+
+struct vtl0_port_device {
+    uint16_t first, count;
+    void (*io)(void *ctx, uint16_t port, unsigned size, bool is_write, uint32_t *value);
+    void *ctx;
+};
+
+struct vtl0_reset_hook {
+    void (*reset)(void *ctx);             /* VTL0 reset: the device back to power-on */
+    void *ctx;
+};
+
+/* Why VTL0 stopped running. */
+enum vtl0_halt {
+    VTL0_HALT_NONE = 0,
+    VTL0_HALT_POWER_OFF,
+    VTL0_HALT_RESET,
+    VTL0_HALT_TRIPLE_FAULT,
+    VTL0_HALT_ERROR,        /* an exit Mezzanine cannot handle: VTL0 stopped, dumped */
+};
+
+enum vtl0_run_state {
+    VTL0_RUNNING = 0,
+    VTL0_STOPPED,           /* triple fault, unhandled exit, or halted with IF = 0 */
+};
+
+/* Exit counters, by kind (inspect "partition/exits"). */
+enum exit_kind {
+    EXIT_KIND_IOIO, EXIT_KIND_NPF, EXIT_KIND_HLT, EXIT_KIND_CPUID, EXIT_KIND_MSR,
+    EXIT_KIND_INTR, EXIT_KIND_NMI, EXIT_KIND_VINTR, EXIT_KIND_SHUTDOWN, EXIT_KIND_INVALID,
+    EXIT_KIND_OTHER, EXIT_KIND_COUNT,
+};
+
+struct partition_stats {
+    uint64_t exits[EXIT_KIND_COUNT];
+    uint64_t rom_writes_dropped;     /* writes to read-only GPA (ROM, write-protected RAM) */
+    uint64_t unmapped_reads;         /* reads of GPA nothing maps: all-ones */
+    uint64_t unmapped_writes;        /* writes to GPA nothing maps: dropped */
+    uint64_t mmio_unsupported;       /* MMIO instructions Mezzanine does not decode */
+    uint64_t io_dropped;             /* port accesses refused (Mezzanine-only ports, DMA) */
+    uint64_t io_string;              /* INS/OUTS emulated */
+    uint64_t cpuid_filtered;
+    uint64_t msr_unknown;            /* accesses to MSRs VTL0 does not get: #GP injected */
+    uint64_t interrupts_injected;
+    uint64_t nmis_injected;
+    uint64_t exceptions_injected;
+    uint64_t resets;
+};
+
+struct partition {
+    /* static config */
+    uint64_t low_ram_end;            /* end of VTL0's first RAM block (= VTL2 base) */
+    uint64_t rom_bios_offset;        /* low_ram_end - 1 MiB */
+    uint64_t ram_above_4g;
+    uint64_t firmware_size;
+    const uint8_t *firmware;         /* pristine copy in VTL2 memory */
+    const uint8_t *test_script;
+    size_t test_script_len;
+
+    /* runtime glue (never saved) */
+    struct pmm *pmm;
+    struct vmcb *vmcb;
+    uint64_t vmcb_pa;
+    uint8_t *iopm, *msrpm;
+    uint64_t iopm_pa, msrpm_pa;
+    struct page_table npt;
+    uint64_t npt_generation;         /* gpa.generation the NPT was built from */
+    uint16_t pm_base;                /* PIIX4 PM I/O base VTL0 programmed (0 = none) */
+    uint64_t poll_interval_tsc;      /* host channels polled at most this often */
+    uint64_t last_poll_tsc;
+
+    /* plain state */
+    enum vtl0_run_state state;
+    enum vtl0_halt pending_halt;
+    struct guest_gprs gprs;
+    struct gpa_map gpa;
+    struct vtl0_bridge bridge;
+    uint8_t irq_queue[VTL0_IRQ_QUEUE];
+    unsigned irq_head, irq_count;
+    bool nmi_pending;
+    bool intr_deferred;              /* a physical interrupt waits for VTL0 to take it */
+    bool kbc_expect_output_port;
+    uint8_t port92;
+    char debugcon[VTL0_DEBUGCON_LINE];
+    unsigned debugcon_len;
+    struct pci_proxy pci;
+    struct fwcfg_view fwcfg;
+    struct cmos_view cmos;
+    struct testdev testdev;
+    struct partition_stats stats;
+
+    /* emulated devices (runtime glue) */
+    struct vtl0_pci_function pci_functions[VTL0_MAX_PCI_FUNCTIONS];
+    unsigned pci_function_count;
+    struct vtl0_mmio_device mmio_devices[VTL0_MAX_MMIO_DEVICES];
+    struct vtl0_port_device port_devices[VTL0_MAX_PORT_DEVICES];
+    unsigned port_device_count;
+    struct vtl0_reset_hook reset_hooks[VTL0_MAX_RESET_HOOKS];
+    unsigned reset_hook_count;
+};
+
+struct partition_config {
+    uint64_t low_ram_end;
+    uint64_t ram_above_4g;           /* VTL0 RAM at 4 GiB and up (identity) */
+    const uint8_t *firmware;         /* the multiboot module; copied */
+    uint64_t firmware_size;
+    const uint8_t *test_script;      /* optional; copied */
+    size_t test_script_len;
+    enum pam_backend pam_backend;
+    uint16_t bridge_device_id;       /* I440BX_DEVICE_ID (SPEC) or I440FX_DEVICE_ID */
+};
+
+/* Checks SVM, allocates the VMCB, permission maps and NPT, copies the firmware and puts
+ * VTL0 in its reset state. Returns 0 or a negative errno (logged). */
+int partition_init(struct partition *p, const struct partition_config *cfg, struct pmm *pmm);
+
+/* One round of the run loop: enter VTL0, handle the exit (or, with VTL0 stopped, serve
+ * the host channels once). */
+void partition_step(struct partition *p);
+
+/* Runs VTL0 until Mezzanine is told to stop; never returns. */
+NORETURN void partition_run(struct partition *p);
+
+/* Puts VTL0 back in its reset state: firmware re-copied, chipset state reset, VMCB at
+ * the reset vector. */
+void partition_reset(struct partition *p);
+
+/* Reads / writes VTL0 guest-physical memory the way VTL0 would see it (through the GPA
+ * map). Writes honour read-only mappings. Return 0, -EFAULT (unmapped) or -EPERM. */
+int vtl0_read_gpa(struct partition *p, uint64_t gpa, void *buf, size_t n);
+int vtl0_write_gpa(struct partition *p, uint64_t gpa, const void *buf, size_t n);
+
+/*
+ * Device registration, before partition_run (from a device's init, after partition_init).
+ * Each returns 0, -ENOSPC when its table is full, or -EEXIST for a bdf or port range
+ * already taken. vtl0_mmio_add returns the device's id (>= 0).
+ */
+int vtl0_pci_add_function(struct partition *p, const struct vtl0_pci_function *fn);
+int vtl0_mmio_add(struct partition *p, const struct vtl0_mmio_device *dev);
+/* A BAR moved: the device now answers at gpa (active) or nowhere (!active). */
+void vtl0_mmio_move(struct partition *p, int id, bool active, uint64_t gpa);
+int vtl0_port_add(struct partition *p, const struct vtl0_port_device *dev);
+int vtl0_add_reset_hook(struct partition *p, void (*reset)(void *ctx), void *ctx);
+
+/* Snapshot of VTL0's CPU state from the VMCB. */
+void partition_cpu_state(const struct partition *p, struct guest_cpu_state *out);
+
+const char *exit_kind_name(enum exit_kind kind);
+
+#endif

@@ -1,0 +1,83 @@
+/* Internals shared by the partition's files (partition.c, vtl0_*.c). */
+#ifndef MEZZ_KERNEL_PARTITION_PRIV_H
+#define MEZZ_KERNEL_PARTITION_PRIV_H
+
+#include "arch/x86_64/cpu/cpu.h"
+#include "kernel/vtl0/partition.h"
+
+struct insn;
+
+/*
+ * Exit handler contract (one for every file): return EXIT_RESUME to re-enter VTL0,
+ * EXIT_STOP to stop VTL0 (it has already been reported). A handler that advances RIP
+ * does so itself; nothing a handler does may panic Mezzanine for anything VTL0 did.
+ */
+enum exit_action {
+    EXIT_RESUME = 0,
+    EXIT_STOP = 1,
+};
+
+/* Bytes of the instruction at VTL0's CS:RIP, as far as they could be fetched. */
+struct insn_bytes {
+    uint8_t bytes[15];
+    size_t len;
+};
+
+/* A port access of size 1, 2 or 4 on the real hardware (accesses VTL0 is let through). */
+static inline uint32_t host_port_in(uint16_t port, unsigned size)
+{
+    return size == 1 ? inb(port) : size == 2 ? inw(port) : inl(port);
+}
+
+static inline void host_port_out(uint16_t port, unsigned size, uint32_t value)
+{
+    if (size == 1)
+        outb(port, (uint8_t)value);
+    else if (size == 2)
+        outw(port, (uint16_t)value);
+    else
+        outl(port, value);
+}
+
+/* vtl0_io.c */
+void vtl0_io_init(struct partition *p);
+void vtl0_io_reset(struct partition *p);
+enum exit_action vtl0_handle_ioio(struct partition *p);
+void vtl0_io_set_intercept(struct partition *p, uint16_t port, unsigned count, bool on);
+void vtl0_pm_base_changed(void *ctx, uint16_t base, bool enabled);
+
+/* vtl0_pci.c: the PCI proxy glue and the table of emulated functions. */
+void vtl0_pci_init(struct partition *p);
+void vtl0_pci_reset(struct partition *p);
+
+/* vtl0_cpu.c */
+void vtl0_msr_init(struct partition *p);
+enum exit_action vtl0_handle_cpuid(struct partition *p);
+enum exit_action vtl0_handle_msr(struct partition *p);
+
+/* vtl0_irq.c */
+void vtl0_irq_reset(struct partition *p);
+void vtl0_irq_collect(struct partition *p);      /* open the interrupt window once */
+bool vtl0_interruptible(const struct partition *p); /* IF set, no shadow, no event pending */
+void vtl0_irq_prepare_entry(struct partition *p); /* inject or request a window */
+enum exit_action vtl0_handle_hlt(struct partition *p);
+
+/* vtl0_mem.c */
+int vtl0_walk_read(void *ctx, uint64_t gpa, void *buf, size_t n);   /* read_gpa_fn; ctx = p */
+/* Fetches and decodes the instruction at VTL0's CS:RIP; *cpu is VTL0's CPU state it was
+ * decoded in, *bytes what could be fetched. Returns 0 or the fetch or decode error. */
+int vtl0_decode_insn(struct partition *p, struct guest_cpu_state *cpu, struct insn_bytes *bytes,
+                     struct insn *insn);
+enum exit_action vtl0_handle_npf(struct partition *p);
+int vtl0_advance_rip(struct partition *p);        /* past the current instruction */
+void vtl0_sync_npt(struct partition *p);
+
+/* partition_inspect.c */
+void partition_inspect_register(struct partition *p);
+
+/* partition.c */
+void vtl0_inject_exception(struct partition *p, uint8_t vector, bool has_error, uint32_t error);
+void vtl0_request_halt(struct partition *p, enum vtl0_halt halt, const char *why);
+void vtl0_report_error(struct partition *p, const char *what);
+
+#endif
