@@ -45,9 +45,7 @@
 
 #define MSR_UNKNOWN_LOG_LIMIT   16
 
-/* The shadowed MTRRs, in the order of mtrr_index(). */
-#define MTRR_SHADOW_COUNT (16 + 1 + 2 + 8 + 1)
-static uint64_t mtrr_shadow[MTRR_SHADOW_COUNT];
+_Static_assert(VTL0_MTRR_SHADOW_COUNT == 16 + 1 + 2 + 8 + 1, "mtrr_index() covers the shadow");
 
 static int mtrr_index(uint32_t msr)
 {
@@ -113,7 +111,7 @@ void vtl0_msr_init(struct partition *p)
     for (uint32_t m = 0; m <= MSR_MTRR_DEF_TYPE; m++) {
         int i = mtrr_index(m);
         if (i >= 0)
-            mtrr_shadow[i] = rdmsr(m);
+            p->mtrr_shadow[i] = rdmsr(m);
     }
 }
 
@@ -152,7 +150,7 @@ static bool msr_read(struct partition *p, uint32_t msr, uint64_t *value)
 {
     int i = mtrr_index(msr);
     if (i >= 0) {
-        *value = mtrr_shadow[i];
+        *value = p->mtrr_shadow[i];
         return true;
     }
     switch (msr) {
@@ -175,7 +173,7 @@ static bool msr_write(struct partition *p, uint32_t msr, uint64_t value)
 {
     int i = mtrr_index(msr);
     if (i >= 0) {
-        mtrr_shadow[i] = value;
+        p->mtrr_shadow[i] = value;
         return true;
     }
     switch (msr) {

@@ -15,23 +15,6 @@
 #include "arch/x86_64/cpu/idt.h"
 
 #define NMI_VECTOR 2
-#define WINDOW_SLOTS 32
-
-/* Filled by irq_window_record() while the window is open, drained right after. */
-static volatile uint8_t window_vectors[WINDOW_SLOTS];
-static volatile unsigned window_count;
-static volatile unsigned window_overflow;
-
-void irq_window_record(unsigned vector);
-
-void irq_window_record(unsigned vector)
-{
-    if (window_count < WINDOW_SLOTS)
-        window_vectors[window_count++] = (uint8_t)vector;
-    else
-        window_overflow++;
-}
-
 /* 8259A pair and 8254 channel 0 (chipset reset for VTL0): VTL0 must not inherit the
  * boot firmware's interrupt set-up, pending requests included. */
 #define PIC1_CMD 0x20
@@ -90,9 +73,8 @@ void vtl0_irq_reset(struct partition *p)
     reset_interrupt_controllers();
     reset_local_apic();
     /* Anything already latched: drain it now, not into VTL0. */
-    window_count = 0;
-    idt_interrupt_window();
-    window_count = 0;
+    struct irq_window_result drained;
+    idt_interrupt_window(&drained);
 }
 
 bool vtl0_interruptible(const struct partition *p)
@@ -114,14 +96,15 @@ static void queue_push(struct partition *p, uint8_t vector)
 
 void vtl0_irq_collect(struct partition *p)
 {
-    window_count = 0;
-    idt_interrupt_window();
-    for (unsigned i = 0; i < window_count; i++) {
-        if (window_vectors[i] == NMI_VECTOR)
+    struct irq_window_result window;
+    idt_interrupt_window(&window);
+    for (unsigned i = 0; i < window.count; i++) {
+        if (window.vectors[i] == NMI_VECTOR)
             p->nmi_pending = true;
         else
-            queue_push(p, window_vectors[i]);
+            queue_push(p, window.vectors[i]);
     }
+    p->stats.interrupts_overflowed += window.overflow;
 }
 
 void vtl0_irq_prepare_entry(struct partition *p)

@@ -30,6 +30,8 @@
 #define VTL0_MAX_MMIO_DEVICES  4
 #define VTL0_MAX_PORT_DEVICES  4
 #define VTL0_MAX_RESET_HOOKS   4
+/* The MTRRs VTL0 sees (variable pairs, fixed ranges, default type), kept by Mezzanine. */
+#define VTL0_MTRR_SHADOW_COUNT 28
 
 /*
  * Seams for emulated devices (display, i440BX): every callback gets its device's ctx.
@@ -96,6 +98,7 @@ struct partition_stats {
     uint64_t cpuid_filtered;
     uint64_t msr_unknown;            /* accesses to MSRs VTL0 does not get: #GP injected */
     uint64_t interrupts_injected;
+    uint64_t interrupts_overflowed;  /* arrived in one window past its slots: lost */
     uint64_t nmis_injected;
     uint64_t exceptions_injected;
     uint64_t resets;
@@ -120,6 +123,7 @@ struct partition {
     struct page_table npt;
     uint64_t npt_generation;         /* gpa.generation the NPT was built from */
     uint16_t pm_base;                /* PIIX4 PM I/O base VTL0 programmed (0 = none) */
+    uint8_t port_owner[0x10000];     /* which handler owns each port (ports.c) */
     uint64_t poll_interval_tsc;      /* host channels polled at most this often */
     uint64_t last_poll_tsc;
 
@@ -141,6 +145,7 @@ struct partition {
     struct fwcfg_view fwcfg;
     struct cmos_view cmos;
     struct testdev testdev;
+    uint64_t mtrr_shadow[VTL0_MTRR_SHADOW_COUNT];   /* in the order of mtrr_index() */
     struct partition_stats stats;
 
     /* emulated devices (runtime glue) */

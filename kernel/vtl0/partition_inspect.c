@@ -106,6 +106,7 @@ static void inspect_partition(struct inspect_writer *w, void *ctx)
     inspect_u64(w, "cpuid", st->cpuid_filtered);
     inspect_u64(w, "msr_refused", st->msr_unknown);
     inspect_u64(w, "interrupts_injected", st->interrupts_injected);
+    inspect_u64(w, "interrupts_overflowed", st->interrupts_overflowed);
     inspect_u64(w, "nmis_injected", st->nmis_injected);
     inspect_u64(w, "exceptions_injected", st->exceptions_injected);
     inspect_u64(w, "resets", st->resets);

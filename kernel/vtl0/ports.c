@@ -200,14 +200,14 @@ static const struct port_handler port_handlers[] = {
  * I/O exit. */
 #define PORT_OWNER_PM 0xFF
 #define PORT_OWNER_DEVICE 0xF0   /* + index into p->port_devices */
-static uint8_t port_owner[0x10000];
 _Static_assert(ARRAY_SIZE(port_handlers) < PORT_OWNER_DEVICE, "port_owner indexes fit a byte");
+_Static_assert(sizeof(((struct partition *)0)->port_owner) == 0x10000, "one owner per port");
 _Static_assert(PORT_OWNER_DEVICE + VTL0_MAX_PORT_DEVICES < PORT_OWNER_PM, "device owners fit");
 
-static void set_owner(uint16_t first, unsigned count, uint8_t owner)
+static void set_owner(struct partition *p, uint16_t first, unsigned count, uint8_t owner)
 {
     for (unsigned i = 0; i < count && first + i <= 0xFFFF; i++)
-        port_owner[first + i] = owner;
+        p->port_owner[first + i] = owner;
 }
 
 /* ---- the permission map -------------------------------------------------------------- */
@@ -231,13 +231,13 @@ void vtl0_pm_base_changed(void *ctx, uint16_t base, bool enabled)
     if (p->pm_base != 0) {
         uint16_t old = (uint16_t)(p->pm_base + PM1A_CNT_OFFSET);
         vtl0_io_set_intercept(p, old, 2, false);
-        set_owner(old, 2, 0);
+        set_owner(p, old, 2, 0);
         /* A fixed handler may share the old ports (VTL0 can put the base anywhere). */
         for (size_t i = 0; i < ARRAY_SIZE(port_handlers); i++) {
             const struct port_handler *h = &port_handlers[i];
             for (unsigned k = 0; k < 2; k++) {
                 if (old + k >= h->first && old + k < h->first + h->count) {
-                    set_owner((uint16_t)(old + k), 1, (uint8_t)(i + 1));
+                    set_owner(p, (uint16_t)(old + k), 1, (uint8_t)(i + 1));
                     vtl0_io_set_intercept(p, (uint16_t)(old + k), 1, true);
                 }
             }
@@ -247,7 +247,7 @@ void vtl0_pm_base_changed(void *ctx, uint16_t base, bool enabled)
     if (p->pm_base != 0) {
         /* Follow PM1a_CNT wherever VTL0 puts the PM I/O base (SPEC section 5). */
         vtl0_io_set_intercept(p, (uint16_t)(p->pm_base + PM1A_CNT_OFFSET), 2, true);
-        set_owner((uint16_t)(p->pm_base + PM1A_CNT_OFFSET), 2, PORT_OWNER_PM);
+        set_owner(p, (uint16_t)(p->pm_base + PM1A_CNT_OFFSET), 2, PORT_OWNER_PM);
         log_debug("vtl0", "PM1a_CNT intercepted at 0x%x", p->pm_base + PM1A_CNT_OFFSET);
     }
 }
@@ -277,7 +277,7 @@ void vtl0_io_init(struct partition *p)
 
     for (size_t i = 0; i < ARRAY_SIZE(port_handlers); i++) {
         vtl0_io_set_intercept(p, port_handlers[i].first, port_handlers[i].count, true);
-        set_owner(port_handlers[i].first, port_handlers[i].count, (uint8_t)(i + 1));
+        set_owner(p, port_handlers[i].first, port_handlers[i].count, (uint8_t)(i + 1));
     }
     cmos_view_init(&p->cmos, ram_below_4g, p->ram_above_4g, &cmos_ops);
     if (fwcfg_view_init(&p->fwcfg, ram_below_4g, p->ram_above_4g, &fwcfg_ops) != 0)
@@ -302,7 +302,7 @@ void vtl0_io_reset(struct partition *p)
 static void device_port(struct partition *p, uint16_t port, unsigned size, bool is_write,
                         uint32_t *value)
 {
-    const struct vtl0_port_device *d = &p->port_devices[port_owner[port] - PORT_OWNER_DEVICE];
+    const struct vtl0_port_device *d = &p->port_devices[p->port_owner[port] - PORT_OWNER_DEVICE];
     d->io(d->ctx, port, size, is_write, value);
 }
 
@@ -311,11 +311,11 @@ int vtl0_port_add(struct partition *p, const struct vtl0_port_device *dev)
     if (p->port_device_count == VTL0_MAX_PORT_DEVICES)
         return -ENOSPC;
     for (unsigned i = 0; i < dev->count; i++) {
-        if ((unsigned)dev->first + i > 0xFFFF || port_owner[dev->first + i] != 0)
+        if ((unsigned)dev->first + i > 0xFFFF || p->port_owner[dev->first + i] != 0)
             return -EEXIST;
     }
     p->port_devices[p->port_device_count] = *dev;
-    set_owner(dev->first, dev->count, (uint8_t)(PORT_OWNER_DEVICE + p->port_device_count));
+    set_owner(p, dev->first, dev->count, (uint8_t)(PORT_OWNER_DEVICE + p->port_device_count));
     vtl0_io_set_intercept(p, dev->first, dev->count, true);
     p->port_device_count++;
     return 0;
@@ -325,7 +325,7 @@ int vtl0_port_add(struct partition *p, const struct vtl0_port_device *dev)
 static inline __attribute__((always_inline)) port_fn
 find_handler(struct partition *p, uint16_t port, unsigned *end)
 {
-    uint8_t owner = port_owner[port];
+    uint8_t owner = p->port_owner[port];
     if (owner >= PORT_OWNER_DEVICE && owner < PORT_OWNER_DEVICE + VTL0_MAX_PORT_DEVICES) {
         /* Registered devices share one handler; device_port finds the device again. */
         const struct vtl0_port_device *d = &p->port_devices[owner - PORT_OWNER_DEVICE];

@@ -49,13 +49,33 @@ void idt_init(void)
     __asm__ volatile("lidt %0" : : "m"(ptr) : "memory");
 }
 
-void idt_interrupt_window(void)
+/* The interrupt mailbox: filled by irq_window_record() (traps.S) while a window is open,
+ * copied out and emptied right after. Written only with IF set inside the window. */
+static volatile struct irq_window_result window_mailbox;
+
+void irq_window_record(unsigned vector);
+
+void irq_window_record(unsigned vector)
+{
+    if (window_mailbox.count < IRQ_WINDOW_SLOTS)
+        window_mailbox.vectors[window_mailbox.count++] = (uint8_t)vector;
+    else
+        window_mailbox.overflow++;
+}
+
+void idt_interrupt_window(struct irq_window_result *out)
 {
     struct idt_pointer window = { .limit = sizeof(window_idt) - 1, .base = (uint64_t)(uintptr_t)window_idt };
     struct idt_pointer main = { .limit = sizeof(idt) - 1, .base = (uint64_t)(uintptr_t)idt };
+    window_mailbox.count = 0;
+    window_mailbox.overflow = 0;
     /* sti's one-instruction shadow ends after the nop: pending interrupts are taken
      * there, through window_idt, and cli closes the window again. */
     __asm__ volatile("lidt %0\n\tsti\n\tnop\n\tcli\n\tlidt %1" : : "m"(window), "m"(main) : "memory");
+    out->count = window_mailbox.count;
+    out->overflow = window_mailbox.overflow;
+    for (unsigned i = 0; i < out->count; i++)
+        out->vectors[i] = window_mailbox.vectors[i];
 }
 
 void idt_load_empty(void)

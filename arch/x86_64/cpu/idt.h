@@ -22,9 +22,20 @@ STATIC_ASSERT_SIZE(struct idt_gate, 16);
 
 void idt_init(void);
 
+/* The most vectors one interrupt window records; more are counted as overflow. */
+#define IRQ_WINDOW_SLOTS 32
+
+/* What one interrupt window let in, in arrival order. */
+struct irq_window_result {
+    uint8_t vectors[IRQ_WINDOW_SLOTS];
+    unsigned count;
+    unsigned overflow;              /* vectors that arrived after the slots were full */
+};
+
 /* Lets pending external interrupts in for one instruction, through an IDT whose every
- * vector calls irq_window_record(vector) (kernel/vtl0/interrupts.c), then closes again. */
-void idt_interrupt_window(void);
+ * vector records itself in an arch mailbox (irq_window.c), then closes again and hands
+ * the recorded vectors to the caller. */
+void idt_interrupt_window(struct irq_window_result *out);
 
 /* Loads an IDT with limit 0: the next exception cannot be delivered (triple fault). */
 void idt_load_empty(void);
