@@ -61,6 +61,7 @@ KERNEL_SRCS := \
 	kernel/vtl0/partition.c \
 	kernel/vtl0/partition_inspect.c \
 	kernel/vtl0/devices.c \
+	kernel/vtl0/device.c \
 	kernel/vtl0/emuplat/bridge.c \
 	kernel/vtl0/bench_exits.c \
 	kernel/vtl0/ports.c \

@@ -60,6 +60,13 @@ static uint64_t pmm_bitmap[PMM_BITMAP_WORDS(VTL2_MAX_SIZE / PAGE_SIZE)];
 static struct pmm pmm;
 static struct vtl2_space vtl2_space;
 
+/* The host channels and VTL0: every instance Mezzanine has, wired here and passed down. */
+static struct get_instance get;
+static struct diag diag;
+static struct host_channels host = { .get = &get, .diag = &diag };
+static struct partition partition;
+static struct vtl0_extra_devices vtl0_devices;
+
 const struct vtl2_layout *boot_vtl2_layout(void) { return &vtl2; }
 
 size_t boot_memory_map(const struct mem_range **map)
@@ -148,7 +155,6 @@ static uint64_t ram_above_4g(void)
  * returns if VTL0 cannot run (reported), so Mezzanine goes on serving its host. */
 static void start_vtl0(void)
 {
-    static struct partition partition;
     const struct boot_module *fw = boot_find_module("vtl0");
     const struct boot_module *script = boot_find_module("testscript");
 
@@ -164,6 +170,7 @@ static void start_vtl0(void)
     log_info("vtl0", "firmware image: %llu bytes at phys 0x%llx", (unsigned long long)fw->size,
              (unsigned long long)fw->phys_base);
     struct partition_config cfg = {
+        .host = &host,
         .low_ram_end = vtl2.base,
         .ram_above_4g = ram_above_4g(),
         .firmware = phys_to_virt(fw->phys_base),
@@ -178,8 +185,11 @@ static void start_vtl0(void)
         log_error("vtl0", "VTL0 not started");
         return;
     }
-    vtl0_devices_init(&partition, &vtl2);
-    get_notify_start_vtl0_completed();
+    if (vtl0_devices_init(&vtl0_devices, &partition, &vtl2) == 0) {
+        diag.screenshot = vtl0_display_screenshot;
+        diag.screenshot_ctx = &vtl0_devices.display;
+    }
+    get_notify_start_vtl0_completed(&get);
     partition_run(&partition);
 }
 
@@ -235,15 +245,16 @@ void kmain(uint32_t magic, uint32_t info_pa)
     test_hooks_run(&options);
 
     inspect_nodes_register();
-    diag_init();
-    get_start();
+    diag.get = &get;
+    diag_init(&diag);
+    get_start(&get);
     if (options.bench == BENCH_EXITS) {
-        bench_exits_run(&pmm, vtl2.base);
+        bench_exits_run(&partition, &host, &pmm, vtl2.base);
         log_info("boot", "benchmark done; VTL0 not started");
     } else {
         /* START_VTL0_COMPLETED goes out from start_vtl0(), when VTL0 really starts. */
         start_vtl0();
     }
     log_info("boot", "waiting");
-    kernel_idle();
+    kernel_idle(&host);
 }

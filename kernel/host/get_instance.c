@@ -15,27 +15,12 @@
 #include "kernel/lib/log.h"
 #include "kernel/lib/sort_u64.h"
 
-#define DPS_BUF_SIZE   16384u
-#define BENCH_MAX_N    1000u
-#define BENCH_BLOB_MAX (256u * 1024u)
 #define NOTIFY_FLUSH_US 1000000u
 
-static struct uart com2;
-static struct uart_transport transport;
-static struct get_client client;
-static bool up;                 /* get_start ran and COM2 exists */
-static struct dps dps;
-static bool dps_valid;
-static uint64_t dps_errors, dps_reads, start_errors;
-static int last_start_error;
-static char dps_buf[DPS_BUF_SIZE];
-static inspect_fn slot_table_fn;
-static void *slot_table_ctx;
-
-void get_set_slot_table_inspect(inspect_fn fn, void *ctx)
+void get_set_slot_table_inspect(struct get_instance *g, inspect_fn fn, void *ctx)
 {
-    slot_table_fn = fn;
-    slot_table_ctx = ctx;
+    g->slot_table_fn = fn;
+    g->slot_table_ctx = ctx;
 }
 
 static uint64_t now_us(void *ctx)
@@ -56,26 +41,26 @@ static void client_log(void *ctx, bool error, const char *text)
     log_msg(error ? LOG_ERROR : LOG_WARN, "get", "%s", text);
 }
 
-bool get_is_up(void)
+bool get_is_up(struct get_instance *g)
 {
-    return up && client.state == GET_CHAN_UP;
+    return g->up && g->client.state == GET_CHAN_UP;
 }
 
-static const char *state_name(void)
+static const char *state_name(struct get_instance *g)
 {
-    if (!up)
+    if (!g->up)
         return "absent";
-    return client.state == GET_CHAN_UP ? "up" : "down";
+    return g->client.state == GET_CHAN_UP ? "up" : "down";
 }
 
 /* ---- inspect ------------------------------------------------------------------------ */
 
 static void inspect_get(struct inspect_writer *w, void *ctx)
 {
-    (void)ctx;
-    const struct get_client_stats *s = &client.stats;
-    inspect_str(w, "state", state_name());
-    inspect_hex(w, "version", client.version);
+    struct get_instance *g = ctx;
+    const struct get_client_stats *s = &g->client.stats;
+    inspect_str(w, "state", state_name(g));
+    inspect_hex(w, "version", g->client.version);
     inspect_i64(w, "last_error", s->last_error);
     inspect_begin(w, "counters");
     inspect_u64(w, "requests", s->requests);
@@ -102,12 +87,12 @@ static void inspect_get(struct inspect_writer *w, void *ctx)
     inspect_u64(w, "notes_unsupported", s->notes_unsupported);
     inspect_u64(w, "send_errors", s->send_errors);
     inspect_u64(w, "oversize_data", s->oversize_data);
-    inspect_u64(w, "dps_reads", dps_reads);
-    inspect_u64(w, "dps_errors", dps_errors);
-    inspect_u64(w, "start_errors", start_errors);
+    inspect_u64(w, "dps_reads", g->dps_reads);
+    inspect_u64(w, "dps_errors", g->dps_errors);
+    inspect_u64(w, "start_errors", g->start_errors);
     inspect_end(w);
     inspect_begin(w, "transport");
-    const struct frame_rx_stats *f = &transport.rx.stats;
+    const struct frame_rx_stats *f = &g->transport.rx.stats;
     inspect_str(w, "kind", "uart");
     inspect_hex(w, "port", COM2_BASE);
     inspect_u64(w, "rx_frames", f->frames);
@@ -117,144 +102,143 @@ static void inspect_get(struct inspect_writer *w, void *ctx)
     inspect_u64(w, "bad_crc", f->bad_crc);
     inspect_u64(w, "stalled", f->stalled);
     inspect_u64(w, "rx_resets", f->resets);
-    inspect_u64(w, "tx_frames", transport.tx_frames);
-    inspect_u64(w, "tx_bytes", transport.tx_bytes);
-    inspect_u64(w, "tx_errors", transport.tx_errors);
-    inspect_u64(w, "uart_tx_dropped", com2.tx_dropped);
+    inspect_u64(w, "tx_frames", g->transport.tx_frames);
+    inspect_u64(w, "tx_bytes", g->transport.tx_bytes);
+    inspect_u64(w, "tx_errors", g->transport.tx_errors);
+    inspect_u64(w, "uart_tx_dropped", g->com2.tx_dropped);
     inspect_end(w);
     inspect_begin(w, "queues");
-    inspect_u64(w, "primary", get_client_queue_depth(&client, 0));
-    inspect_u64(w, "secondary", get_client_queue_depth(&client, 1));
+    inspect_u64(w, "primary", get_client_queue_depth(&g->client, 0));
+    inspect_u64(w, "secondary", get_client_queue_depth(&g->client, 1));
     inspect_end(w);
     inspect_begin(w, "notes_pending");
     for (uint16_t id = 1; id <= GET_GNOTE_MAX; id++) {
         const struct get_msg_desc *d = get_msg_find(GET_TYPE_GUEST_NOTIFICATION, id);
         if (d)
-            inspect_u64(w, d->name, get_client_notes_pending(&client, id));
+            inspect_u64(w, d->name, get_client_notes_pending(&g->client, id));
     }
     inspect_end(w);
     inspect_begin(w, "dps");
-    inspect_bool(w, "valid", dps_valid);
-    inspect_bool(w, "is_servicing_scenario", dps.is_servicing_scenario);
-    inspect_bool(w, "firmware_mode_is_pcat", dps.firmware_mode_is_pcat);
-    inspect_bool(w, "legacy_memory_map", dps.legacy_memory_map);
-    inspect_hex(w, "generation_id_low", dps.generation_id_low);
-    inspect_hex(w, "generation_id_high", dps.generation_id_high);
+    inspect_bool(w, "valid", g->dps_valid);
+    inspect_bool(w, "is_servicing_scenario", g->dps.is_servicing_scenario);
+    inspect_bool(w, "firmware_mode_is_pcat", g->dps.firmware_mode_is_pcat);
+    inspect_bool(w, "legacy_memory_map", g->dps.legacy_memory_map);
+    inspect_hex(w, "generation_id_low", g->dps.generation_id_low);
+    inspect_hex(w, "generation_id_high", g->dps.generation_id_high);
     inspect_end(w);
     /* RAM GPA range slots as Mezzanine sees them: the GET-backed PAM fills this. */
     inspect_begin(w, "slot_table");
-    if (slot_table_fn)
-        slot_table_fn(w, slot_table_ctx);
+    if (g->slot_table_fn)
+        g->slot_table_fn(w, g->slot_table_ctx);
     inspect_end(w);
 }
 
 /* ---- start ------------------------------------------------------------------------- */
 
-static void count_start_error(int err)
+static void count_start_error(struct get_instance *g, int err)
 {
-    start_errors++;
-    last_start_error = err;
+    g->start_errors++;
+    g->last_start_error = err;
 }
 
-int get_read_dps(struct dps *out)
+int get_read_dps(struct get_instance *g, struct dps *out)
 {
     struct get_req r;
-    get_req_dps(&r, (uint8_t *)dps_buf, sizeof(dps_buf));
-    dps_reads++;
-    int err = get_client_call(&client, &r);
+    get_req_dps(&r, (uint8_t *)g->dps_buf, sizeof(g->dps_buf));
+    g->dps_reads++;
+    int err = get_client_call(&g->client, &r);
     if (!err)
-        err = dps_parse(dps_buf, r.data_len, out);
+        err = dps_parse(g->dps_buf, r.data_len, out);
     if (err) {
-        dps_errors++;
+        g->dps_errors++;
         log_error("get", "device platform settings: error %d", err);
     }
     return err;
 }
 
-int get_start(void)
+int get_start(struct get_instance *g)
 {
     static const struct get_client_ops cops = { .now_us = now_us, .idle = idle,
                                                 .log = client_log, .ctx = NULL };
-    static bool registered;
-    if (!registered) {
-        registered = true;
-        int err = inspect_register("get", inspect_get, NULL);
+    if (!g->inspect_registered) {
+        g->inspect_registered = true;
+        int err = inspect_register("get", inspect_get, g);
         if (err)
             log_warn("get", "inspect node not registered (%d)", err);
     }
-    if (!up) {
-        int err = com_port_init(&com2, COM2_BASE);
+    if (!g->up) {
+        int err = com_port_init(&g->com2, COM2_BASE);
         if (err) {
-            count_start_error(err);
+            count_start_error(g, err);
             log_error("get", "COM2 (0x%x) unusable (%d): no GET", COM2_BASE, err);
             return err;
         }
-        uart_transport_init(&transport, &com2, GET_MAX_MESSAGE_SIZE);
-        get_client_init(&client, uart_transport_iface(&transport), &cops);
-        up = true;
+        uart_transport_init(&g->transport, &g->com2, GET_MAX_MESSAGE_SIZE);
+        get_client_init(&g->client, uart_transport_iface(&g->transport), &cops);
+        g->up = true;
     }
-    int err = get_client_negotiate(&client);
+    int err = get_client_negotiate(&g->client);
     if (err) {
-        count_start_error(err);
+        count_start_error(g, err);
         return err;
     }
-    log_info("get", "version 0x%08x negotiated", client.version);
-    err = get_read_dps(&dps);
+    log_info("get", "version 0x%08x negotiated", g->client.version);
+    err = get_read_dps(g, &g->dps);
     if (err) {
-        count_start_error(err);
+        count_start_error(g, err);
         return err;
     }
-    dps_valid = true;
+    g->dps_valid = true;
     log_info("get", "device platform settings: servicing %s, pcat %s, legacy memory map %s",
-             dps.is_servicing_scenario ? "yes" : "no", dps.firmware_mode_is_pcat ? "yes" : "no",
-             dps.legacy_memory_map ? "yes" : "no");
+             g->dps.is_servicing_scenario ? "yes" : "no", g->dps.firmware_mode_is_pcat ? "yes" : "no",
+             g->dps.legacy_memory_map ? "yes" : "no");
     return 0;
 }
 
-void get_poll(void)
+void get_poll(struct get_instance *g)
 {
-    if (up)
-        get_client_poll(&client);
+    if (g->up)
+        get_client_poll(&g->client);
 }
 
 /* ---- notifications ----------------------------------------------------------------- */
 
-static void notify_now(const void *msg, size_t len, const char *what)
+static void notify_now(struct get_instance *g, const void *msg, size_t len, const char *what)
 {
-    if (!up)
+    if (!g->up)
         return;
-    int err = get_client_notify_now(&client, msg, len);
+    int err = get_client_notify_now(&g->client, msg, len);
     if (err)
         log_error("get", "%s not sent (%d)", what, err);
 }
 
 /* Queues behind the request in flight, then waits (bounded) until it is written. */
-static void notify_queued(const void *msg, size_t len, const char *what)
+static void notify_queued(struct get_instance *g, const void *msg, size_t len, const char *what)
 {
-    if (!up)
+    if (!g->up)
         return;
-    int err = get_client_notify_queued(&client, msg, len);
+    int err = get_client_notify_queued(&g->client, msg, len);
     if (err) {
         log_error("get", "%s not queued (%d)", what, err);
         return;
     }
     uint64_t deadline = log_uptime_us() + NOTIFY_FLUSH_US;
-    while (get_client_queue_depth(&client, 0) && log_uptime_us() < deadline) {
-        get_client_poll(&client);
+    while (get_client_queue_depth(&g->client, 0) && log_uptime_us() < deadline) {
+        get_client_poll(&g->client);
         __asm__ volatile("pause");
     }
 }
 
-void get_notify_power_off(bool hibernate)
+void get_notify_power_off(struct get_instance *g, bool hibernate)
 {
     uint8_t m[8];
-    notify_queued(m, get_encode_power_off(m, hibernate), "POWER_OFF");
+    notify_queued(g, m, get_encode_power_off(m, hibernate), "POWER_OFF");
 }
 
-void get_notify_reset(void)
+void get_notify_reset(struct get_instance *g)
 {
     uint8_t m[4];
-    notify_queued(m, get_encode_header_only(m, GET_TYPE_HOST_NOTIFICATION, GET_HNOTE_RESET), "RESET");
+    notify_queued(g, m, get_encode_header_only(m, GET_TYPE_HOST_NOTIFICATION, GET_HNOTE_RESET), "RESET");
 }
 
 static void reg_u64(struct get_register_state *r, uint32_t name, uint64_t v)
@@ -274,10 +258,10 @@ static void reg_seg(struct get_register_state *r, uint32_t name, const struct gu
     memcpy(r->value + 14, &s->attrib, 2);
 }
 
-void get_notify_triple_fault(const struct guest_gprs *gprs, const struct guest_cpu_state *cpu)
+void get_notify_triple_fault(struct get_instance *g, const struct guest_gprs *gprs, const struct guest_cpu_state *cpu)
 {
-    static struct get_register_state regs[GPR_COUNT + 14];
-    static uint8_t msg[sizeof(struct get_triple_fault_notification) + sizeof(regs)];
+    struct get_register_state regs[GPR_COUNT + 14];
+    uint8_t msg[sizeof(struct get_triple_fault_notification) + sizeof(regs)];
     unsigned n = 0;
     for (unsigned i = 0; i < GPR_COUNT; i++)
         reg_u64(&regs[n++], HV_X64_REG_RAX + i, gprs->gpr[i]);
@@ -295,49 +279,49 @@ void get_notify_triple_fault(const struct guest_gprs *gprs, const struct guest_c
     reg_seg(&regs[n++], HV_X64_REG_FS, &cpu->fs);
     reg_seg(&regs[n++], HV_X64_REG_GS, &cpu->gs);
     size_t len = get_encode_triple_fault(msg, 0, GET_TRIPLE_FAULT_UNRECOVERABLE_EXCEPTION, regs, n);
-    notify_now(msg, len, "TRIPLE_FAULT");
+    notify_now(g, msg, len, "TRIPLE_FAULT");
 }
 
-void get_notify_start_vtl0_completed(void)
+void get_notify_start_vtl0_completed(struct get_instance *g)
 {
     uint8_t m[sizeof(struct get_start_vtl0_completed_notification)];
-    notify_now(m, get_encode_start_vtl0_completed(m, sizeof(m), GET_START_VTL0_OK, NULL),
+    notify_now(g, m, get_encode_start_vtl0_completed(m, sizeof(m), GET_START_VTL0_OK, NULL),
                "START_VTL0_COMPLETED");
 }
 
-void get_notify_event_log(uint32_t event_log_id)
+void get_notify_event_log(struct get_instance *g, uint32_t event_log_id)
 {
     uint8_t m[8];
-    notify_now(m, get_encode_event_log(m, event_log_id), "EVENT_LOG");
+    notify_now(g, m, get_encode_event_log(m, event_log_id), "EVENT_LOG");
 }
 
-void get_notify_vtl_crash(uint32_t vp_index, uint8_t last_vtl, uint64_t control,
+void get_notify_vtl_crash(struct get_instance *g, uint32_t vp_index, uint8_t last_vtl, uint64_t control,
                           const uint64_t parameters[5])
 {
     uint8_t m[sizeof(struct get_vtl_crash_notification)];
-    notify_now(m, get_encode_vtl_crash(m, vp_index, last_vtl, control, parameters), "VTL_CRASH");
+    notify_now(g, m, get_encode_vtl_crash(m, vp_index, last_vtl, control, parameters), "VTL_CRASH");
 }
 
-void get_notify_restore_completed(bool success)
+void get_notify_restore_completed(struct get_instance *g, bool success)
 {
     uint8_t m[8];
-    notify_now(m, get_encode_restore_completed(m, success ? GET_SAVE_RESTORE_SUCCESS
+    notify_now(g, m, get_encode_restore_completed(m, success ? GET_SAVE_RESTORE_SUCCESS
                                                           : GET_SAVE_RESTORE_FAILURE),
                "RESTORE_COMPLETED");
 }
 
 /* ---- requests ---------------------------------------------------------------------- */
 
-static int call(struct get_req *r, uint64_t timeout_us)
+static int call(struct get_instance *g, struct get_req *r, uint64_t timeout_us)
 {
-    if (!up)
+    if (!g->up)
         return -ENOTCONN;
     if (timeout_us)
         r->timeout_us = timeout_us;
-    return get_client_call(&client, r);
+    return get_client_call(&g->client, r);
 }
 
-int get_create_ram_gpa_range(uint32_t slot, uint64_t gpa_start, uint64_t len,
+int get_create_ram_gpa_range(struct get_instance *g, uint32_t slot, uint64_t gpa_start, uint64_t len,
                              uint64_t gpa_offset, uint64_t flags, uint64_t timeout_us,
                              uint32_t *status)
 {
@@ -346,85 +330,82 @@ int get_create_ram_gpa_range(uint32_t slot, uint64_t gpa_start, uint64_t len,
     struct get_req r;
     get_req_fixed(&r, m, get_encode_create_gpa_range(m, slot, gpa_start, len, gpa_offset, flags),
                   &resp, sizeof(resp));
-    int err = call(&r, timeout_us);
+    int err = call(g, &r, timeout_us);
     if (!err)
         *status = resp.status;
     return err;
 }
 
-int get_reset_ram_gpa_range(uint32_t slot, uint64_t timeout_us)
+int get_reset_ram_gpa_range(struct get_instance *g, uint32_t slot, uint64_t timeout_us)
 {
     uint8_t m[sizeof(struct get_reset_gpa_range_request)];
     struct get_reset_gpa_range_response resp;
     struct get_req r;
     get_req_fixed(&r, m, get_encode_reset_gpa_range(m, slot), &resp, sizeof(resp));
-    return call(&r, timeout_us);
+    return call(g, &r, timeout_us);
 }
 
-int get_save_state(const void *blob, size_t len, uint64_t timeout_us)
+int get_save_state(struct get_instance *g, const void *blob, size_t len, uint64_t timeout_us)
 {
     struct get_req r;
     get_req_save(&r, blob, len);
-    return call(&r, timeout_us);
+    return call(g, &r, timeout_us);
 }
 
-int get_restore_state(void *buf, size_t cap, size_t *len, uint64_t timeout_us)
+int get_restore_state(struct get_instance *g, void *buf, size_t cap, size_t *len, uint64_t timeout_us)
 {
     struct get_req r;
     get_req_restore(&r, buf, cap);
-    int err = call(&r, timeout_us);
+    int err = call(g, &r, timeout_us);
     *len = r.data_len;
     return err;
 }
 
-int get_read_time(int64_t *utc)
+int get_read_time(struct get_instance *g, int64_t *utc)
 {
     uint8_t m[4];
     struct get_time_response resp;
     struct get_req r;
     get_req_fixed(&r, m, get_encode_header_only(m, GET_TYPE_HOST_REQUEST, GET_REQ_TIME), &resp,
                   sizeof(resp));
-    int err = call(&r, 0);
+    int err = call(g, &r, 0);
     if (!err)
         *utc = resp.utc;
     return err;
 }
 
-int get_map_framebuffer(uint64_t gpa, uint32_t *status)
+int get_map_framebuffer(struct get_instance *g, uint64_t gpa, uint32_t *status)
 {
     uint8_t m[sizeof(struct get_map_framebuffer_request)];
     struct get_map_framebuffer_response resp;
     struct get_req r;
     get_req_fixed(&r, m, get_encode_map_framebuffer(m, gpa), &resp, sizeof(resp));
-    int err = call(&r, 0);
+    int err = call(g, &r, 0);
     if (!err)
         *status = resp.status;
     return err;
 }
 
-int get_unmap_framebuffer(uint32_t *status)
+int get_unmap_framebuffer(struct get_instance *g, uint32_t *status)
 {
     uint8_t m[4];
     struct get_unmap_framebuffer_response resp;
     struct get_req r;
     get_req_fixed(&r, m, get_encode_header_only(m, GET_TYPE_HOST_REQUEST, GET_REQ_UNMAP_FRAMEBUFFER),
                   &resp, sizeof(resp));
-    int err = call(&r, 0);
+    int err = call(g, &r, 0);
     if (!err)
         *status = resp.status;
     return err;
 }
 
-size_t get_take_guest_notification(uint16_t id, void *out, size_t cap)
+size_t get_take_guest_notification(struct get_instance *g, uint16_t id, void *out, size_t cap)
 {
-    return up ? get_client_take_note(&client, id, out, cap) : 0;
+    return g->up ? get_client_take_note(&g->client, id, out, cap) : 0;
 }
 
 /* ---- benchmark ---------------------------------------------------------------------- */
 
-static uint64_t samples[BENCH_MAX_N];
-static uint8_t bench_blob[BENCH_BLOB_MAX];
-static uint8_t bench_back[BENCH_BLOB_MAX];
 
 static uint64_t tsc_ns(uint64_t ticks)
 {
@@ -433,24 +414,24 @@ static uint64_t tsc_ns(uint64_t ticks)
 }
 
 /* Median and p99 of samples[0, n) in ns, plus the total. */
-static void stats(unsigned n, uint64_t *median, uint64_t *p99, uint64_t *total)
+static void stats(struct get_instance *g, unsigned n, uint64_t *median, uint64_t *p99, uint64_t *total)
 {
     *total = 0;
     for (unsigned i = 0; i < n; i++)
-        *total += samples[i];
-    sort_u64(samples, n);
-    *median = samples[n / 2];
-    *p99 = samples[(n * 99) / 100 < n ? (n * 99) / 100 : n - 1];
+        *total += g->samples[i];
+    sort_u64(g->samples, n);
+    *median = g->samples[n / 2];
+    *p99 = g->samples[(n * 99) / 100 < n ? (n * 99) / 100 : n - 1];
 }
 
 /* The raw transport: an EXT_ECHO message straight through the transport, bypassing the
  * client's queues; the host answers it without parsing. */
-static int raw_echo(void)
+static int raw_echo(struct get_instance *g)
 {
     uint8_t m[4 + 16];
     get_encode_header_only(m, GET_TYPE_HOST_REQUEST, GET_REQ_EXT_ECHO);
     memset(m + 4, 0x5A, 16);
-    struct get_transport *t = &client.t;
+    struct get_transport *t = &g->client.t;
     int err = t->ops->send(t->ctx, m, sizeof(m));
     if (err)
         return err;
@@ -466,44 +447,44 @@ static int raw_echo(void)
     }
 }
 
-int get_bench(unsigned n, size_t blob_bytes, char *out, size_t cap)
+int get_bench(struct get_instance *g, unsigned n, size_t blob_bytes, char *out, size_t cap)
 {
-    if (!get_is_up())
+    if (!get_is_up(g))
         return -ENOTCONN;
-    if (n == 0 || n > BENCH_MAX_N || blob_bytes > BENCH_BLOB_MAX)
+    if (n == 0 || n > GET_BENCH_MAX_N || blob_bytes > GET_BENCH_BLOB_MAX)
         return -EINVAL;
     uint64_t echo_med, echo_p99, echo_total, req_med, req_p99, req_total;
     for (unsigned i = 0; i < n; i++) {
         uint64_t t0 = rdtsc();
-        int err = raw_echo();
+        int err = raw_echo(g);
         if (err)
             return err;
-        samples[i] = tsc_ns(rdtsc() - t0);
+        g->samples[i] = tsc_ns(rdtsc() - t0);
     }
-    stats(n, &echo_med, &echo_p99, &echo_total);
+    stats(g, n, &echo_med, &echo_p99, &echo_total);
     for (unsigned i = 0; i < n; i++) {
         int64_t utc;
         uint64_t t0 = rdtsc();
-        int err = get_read_time(&utc);
+        int err = get_read_time(g, &utc);
         if (err)
             return err;
-        samples[i] = tsc_ns(rdtsc() - t0);
+        g->samples[i] = tsc_ns(rdtsc() - t0);
     }
-    stats(n, &req_med, &req_p99, &req_total);
+    stats(g, n, &req_med, &req_p99, &req_total);
     for (size_t i = 0; i < blob_bytes; i++)
-        bench_blob[i] = (uint8_t)(i * 31 + 7);
+        g->bench_blob[i] = (uint8_t)(i * 31 + 7);
     uint64_t t0 = rdtsc();
-    int err = get_save_state(bench_blob, blob_bytes, 30000000u);
+    int err = get_save_state(g, g->bench_blob, blob_bytes, 30000000u);
     uint64_t save_ns = tsc_ns(rdtsc() - t0);
     if (err)
         return err;
     size_t back = 0;
     t0 = rdtsc();
-    err = get_restore_state(bench_back, sizeof(bench_back), &back, 30000000u);
+    err = get_restore_state(g, g->bench_back, sizeof(g->bench_back), &back, 30000000u);
     uint64_t restore_ns = tsc_ns(rdtsc() - t0);
     if (err)
         return err;
-    bool same = back == blob_bytes && memcmp(bench_blob, bench_back, back) == 0;
+    bool same = back == blob_bytes && memcmp(g->bench_blob, g->bench_back, back) == 0;
     int len = snprintf(out, cap,
         "{\"n\":%u,\"echo_median_ns\":%llu,\"echo_p99_ns\":%llu,\"echo_total_ns\":%llu,"
         "\"request_median_ns\":%llu,\"request_p99_ns\":%llu,\"request_total_ns\":%llu,"

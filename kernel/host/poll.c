@@ -1,19 +1,19 @@
-/* kernel_poll(); see poll.h. Each host channel adds its poll call here. */
+/* The host channels' poll set; see poll.h. */
 #include "kernel/host/poll.h"
 
-#include "kernel/host/get_instance.h"
 #include "kernel/host/diag.h"
+#include "kernel/host/get_instance.h"
 
-void kernel_poll(void)
+void kernel_poll(struct host_channels *h)
 {
-    get_poll();
-    diag_poll();
+    get_poll(h->get);
+    diag_poll(h->diag);
 }
 
-void kernel_idle(void)
+void kernel_idle(struct host_channels *h)
 {
     for (;;) {
-        kernel_poll();
+        kernel_poll(h);
         __asm__ volatile("pause");
     }
 }

@@ -6,13 +6,22 @@
 #ifndef MEZZ_KERNEL_POLL_H
 #define MEZZ_KERNEL_POLL_H
 
-void kernel_poll(void);
+struct get_instance;
+struct diag;
+
+/* The host channels one Mezzanine serves: built by kernel/main.c. */
+struct host_channels {
+    struct get_instance *get;
+    struct diag *diag;
+};
+
+void kernel_poll(struct host_channels *h);
 
 /*
  * The idle loop: kernel_poll() forever, with a `pause` between rounds. Busy polling
  * keeps one CPU at 100% (under TCG, one host core) but answers the host within one
  * poll round; interrupts stay off, so there is nothing to wake a `hlt`.
  */
-__attribute__((noreturn)) void kernel_idle(void);
+__attribute__((noreturn)) void kernel_idle(struct host_channels *h);
 
 #endif

@@ -15,6 +15,7 @@
 #include "kernel/lib/log.h"
 #include "kernel/lib/sort_u64.h"
 #include "kernel/vtl0/partition.h"
+#include "mm/vtl2_space.h"
 
 #define BENCH_FIRMWARE_SIZE  KiB(64)
 #define BENCH_CODE_OFFSET    0xE000     /* F000:E000 */
@@ -25,15 +26,12 @@
 #define PIC1_DATA            0x21
 #define PIC2_DATA            0xA1
 
-static uint8_t bench_firmware[BENCH_FIRMWARE_SIZE];
-static struct partition bench_partition;
-
 /* Real-mode code: mov dx, 0xF4; 1: out dx, al; jmp 1b. Reset vector: jmp F000:E000. */
-static void build_firmware(void)
+static void build_firmware(uint8_t *bench_firmware)
 {
     static const uint8_t loop[] = { 0xBA, 0xF4, 0x00, 0xEE, 0xEB, 0xFD };
     static const uint8_t reset[] = { 0xEA, 0x00, 0xE0, 0x00, 0xF0 };
-    memset(bench_firmware, 0xF4, sizeof(bench_firmware));    /* hlt everywhere else */
+    memset(bench_firmware, 0xF4, BENCH_FIRMWARE_SIZE);    /* hlt everywhere else */
     memcpy(bench_firmware + BENCH_CODE_OFFSET, loop, sizeof(loop));
     memcpy(bench_firmware + BENCH_FIRMWARE_SIZE - 16, reset, sizeof(reset));
 }
@@ -57,14 +55,22 @@ static uint64_t full_round(struct partition *p, unsigned exits)
     return rdtsc() - start;
 }
 
-void bench_exits_run(struct pmm *pmm, uint64_t low_ram_end)
+void bench_exits_run(struct partition *p, struct host_channels *host, struct pmm *pmm,
+                     uint64_t low_ram_end)
 {
-    struct partition *p = &bench_partition;
     uint64_t bare[BENCH_ROUNDS], full[BENCH_ROUNDS], ratio[BENCH_ROUNDS];
+    uint64_t firmware_pa;
 
-    build_firmware();
+    /* The firmware is copied by partition_init: a scratch page run that stays allocated
+     * is no loss, the benchmark ends Mezzanine's useful life. */
+    if (pmm_alloc(pmm, BENCH_FIRMWARE_SIZE / PAGE_SIZE, PAGE_SIZE, &firmware_pa) != 0) {
+        log_error("bench", "exits: no VTL2 memory for the firmware");
+        return;
+    }
+    uint8_t *bench_firmware = phys_to_virt(firmware_pa);
+    build_firmware(bench_firmware);
     const struct partition_config cfg = {
-        .low_ram_end = low_ram_end, .firmware = bench_firmware,
+        .host = host, .low_ram_end = low_ram_end, .firmware = bench_firmware,
         .firmware_size = BENCH_FIRMWARE_SIZE,
     };
     if (partition_init(p, &cfg, pmm) != 0) {

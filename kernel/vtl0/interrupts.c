@@ -157,7 +157,7 @@ enum exit_action vtl0_handle_hlt(struct partition *p)
      * a host CPU while VTL0 idles; it keeps the GET and diag answered without a timer. */
     while (p->irq_count == 0 && !p->nmi_pending && p->pending_halt == VTL0_HALT_NONE) {
         vtl0_irq_collect(p);
-        kernel_poll();
+        kernel_poll(p->host);
         __asm__ volatile("pause");
     }
     return EXIT_RESUME;

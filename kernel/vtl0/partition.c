@@ -62,7 +62,7 @@ static inline void poll_host_channels(struct partition *p)
     if (now - p->last_poll_tsc < p->poll_interval_tsc)
         return;
     p->last_poll_tsc = now;
-    kernel_poll();
+    kernel_poll(p->host);
 }
 
 /* ---- memory for the VMCB and the permission maps -------------------------------- */
@@ -229,26 +229,34 @@ static int setup_gpa_map(struct partition *p)
     return err;
 }
 
-int vtl0_add_reset_hook(struct partition *p, void (*reset)(void *ctx), void *ctx)
+int vtl0_add_device(struct partition *p, struct vtl0_device *dev)
 {
-    if (p->reset_hook_count == VTL0_MAX_RESET_HOOKS)
-        return -ENOSPC;
-    p->reset_hooks[p->reset_hook_count++] = (struct vtl0_reset_hook){ reset, ctx };
-    return 0;
+    int err = vtl0_device_register(&p->devices, dev);
+    if (err)
+        log_error("vtl0", "device %s not registered (error %d)", dev->name ? dev->name : "?", err);
+    return err;
 }
 
-void partition_reset(struct partition *p)
+/* Unit "partition": VTL0's CPU back to its power-on state, with the firmware re-copied
+ * and the interrupt controllers reset (a chipset reset, SPEC section 5). */
+static void cpu_unit_reset(void *ctx)
 {
+    struct partition *p = ctx;
     place_firmware(p);
     reset_cpu(p);
     setup_control(p);
     p->state = VTL0_RUNNING;
     p->pending_halt = VTL0_HALT_NONE;
-    vtl0_pci_reset(p);
-    vtl0_io_reset(p);
     vtl0_irq_reset(p);
-    for (unsigned i = 0; i < p->reset_hook_count; i++)
-        p->reset_hooks[i].reset(p->reset_hooks[i].ctx);
+}
+
+static const struct vtl0_device_ops cpu_unit_ops = {
+    .reset = cpu_unit_reset,
+};
+
+void partition_reset(struct partition *p)
+{
+    vtl0_devices_reset(&p->devices);
     vtl0_sync_npt(p);
 }
 
@@ -261,6 +269,8 @@ int partition_init(struct partition *p, const struct partition_config *cfg, stru
 
     memset(p, 0, sizeof(*p));
     p->pmm = pmm;
+    p->host = cfg->host;
+    p->get = cfg->host->get;
     p->low_ram_end = cfg->low_ram_end;
     p->rom_bios_offset = cfg->low_ram_end - MiB(1);
     p->ram_above_4g = cfg->ram_above_4g;
@@ -311,6 +321,11 @@ int partition_init(struct partition *p, const struct partition_config *cfg, stru
         log_error("vtl0", "bad GPA map configuration (error %d)", err);
         return err;
     }
+    vtl0_device_registry_init(&p->devices);
+    p->cpu_unit = (struct vtl0_device){ .name = "partition", .ops = &cpu_unit_ops, .ctx = p };
+    err = vtl0_add_device(p, &p->cpu_unit);
+    if (err)
+        return err;
     vtl0_io_init(p);
     vtl0_msr_init(p);
     vtl0_pci_init(p);
@@ -519,13 +534,13 @@ static inline enum exit_action dispatch_exit(struct partition *p)
  * the machine itself (no host, or a host that does not act). */
 #define HOST_POWER_OFF_GRACE_US 2000000u
 
-static NORETURN void power_off(void)
+static NORETURN void power_off(struct partition *p)
 {
     /* As OpenHCL: tell the host, which tears the VM down. */
-    get_notify_power_off(false);
+    get_notify_power_off(p->get, false);
     uint64_t start = log_uptime_us();
     while (log_uptime_us() - start < HOST_POWER_OFF_GRACE_US) {
-        kernel_poll();
+        kernel_poll(p->host);
         __asm__ volatile("pause");
     }
     log_warn("vtl0", "the host did not end the VM after POWER_OFF: powering off");
@@ -541,10 +556,10 @@ static void finish_halt(struct partition *p)
     case VTL0_HALT_NONE:
         return;
     case VTL0_HALT_POWER_OFF:
-        power_off();
+        power_off(p);
     case VTL0_HALT_RESET:
         /* The host is told; VTL0 restarts here with a chipset reset (SPEC section 5). */
-        get_notify_reset();
+        get_notify_reset(p->get);
         p->stats.resets++;
         log_info("vtl0", "restarting VTL0 from the reset vector (reset #%llu)",
                  (unsigned long long)p->stats.resets);
@@ -552,7 +567,7 @@ static void finish_halt(struct partition *p)
         return;
     case VTL0_HALT_TRIPLE_FAULT:
         partition_cpu_state(p, &cpu);
-        get_notify_triple_fault(&p->gprs, &cpu);
+        get_notify_triple_fault(p->get, &p->gprs, &cpu);
         p->state = VTL0_STOPPED;
         log_info("vtl0", "VTL0 stopped; Mezzanine keeps running");
         return;
@@ -566,7 +581,7 @@ static void finish_halt(struct partition *p)
 void partition_step(struct partition *p)
 {
     if (p->state != VTL0_RUNNING) {
-        kernel_poll();
+        kernel_poll(p->host);
         __asm__ volatile("pause");
         return;
     }

@@ -16,7 +16,9 @@
 #include "drivers/vdev/chipset/pam.h"
 #include "drivers/vdev/chipset/pci_proxy.h"
 #include "drivers/vdev/testdev/testdev.h"
+#include "kernel/vtl0/device.h"
 #include "kernel/vtl0/emuplat/bridge.h"
+#include "kernel/host/poll.h"
 #include "mm/gpa_map.h"
 #include "mm/pmm.h"
 
@@ -29,7 +31,6 @@
 #define VTL0_MAX_PCI_FUNCTIONS 4
 #define VTL0_MAX_MMIO_DEVICES  4
 #define VTL0_MAX_PORT_DEVICES  4
-#define VTL0_MAX_RESET_HOOKS   4
 /* The MTRRs VTL0 sees (variable pairs, fixed ranges, default type), kept by Mezzanine. */
 #define VTL0_MTRR_SHADOW_COUNT 28
 
@@ -58,11 +59,6 @@ struct vtl0_mmio_device {
 struct vtl0_port_device {
     uint16_t first, count;
     void (*io)(void *ctx, uint16_t port, unsigned size, bool is_write, uint32_t *value);
-    void *ctx;
-};
-
-struct vtl0_reset_hook {
-    void (*reset)(void *ctx);             /* VTL0 reset: the device back to power-on */
     void *ctx;
 };
 
@@ -116,6 +112,8 @@ struct partition {
 
     /* runtime glue (never saved) */
     struct pmm *pmm;
+    struct host_channels *host;      /* polled while VTL0 runs or waits */
+    struct get_instance *get;        /* = host->get: halts and ranges go to the host here */
     struct vmcb *vmcb;
     uint64_t vmcb_pa;
     uint8_t *iopm, *msrpm;
@@ -154,11 +152,19 @@ struct partition {
     struct vtl0_mmio_device mmio_devices[VTL0_MAX_MMIO_DEVICES];
     struct vtl0_port_device port_devices[VTL0_MAX_PORT_DEVICES];
     unsigned port_device_count;
-    struct vtl0_reset_hook reset_hooks[VTL0_MAX_RESET_HOOKS];
-    unsigned reset_hook_count;
+
+    /* The device registry (device.h) and the units the partition itself owns. */
+    struct vtl0_device_registry devices;
+    struct vtl0_device cpu_unit;         /* "partition": VTL0's CPU state */
+    struct vtl0_device pci_unit;         /* "chipset.pci_proxy" */
+    struct vtl0_device cmos_unit;        /* "chipset.cmos_view" */
+    struct vtl0_device fwcfg_unit;       /* "chipset.fw_cfg_view" */
+    struct vtl0_device legacy_unit;      /* "chipset.legacy_ports": KBC, 0x92, PM1a, debugcon */
+    struct vtl0_device testdev_unit;     /* "testdev" */
 };
 
 struct partition_config {
+    struct host_channels *host;      /* the GET and diag, served from the run loop */
     uint64_t low_ram_end;
     uint64_t ram_above_4g;           /* VTL0 RAM at 4 GiB and up (identity) */
     const uint8_t *firmware;         /* the multiboot module; copied */
@@ -199,7 +205,9 @@ int vtl0_mmio_add(struct partition *p, const struct vtl0_mmio_device *dev);
 /* A BAR moved: the device now answers at gpa (active) or nowhere (!active). */
 void vtl0_mmio_move(struct partition *p, int id, bool active, uint64_t gpa);
 int vtl0_port_add(struct partition *p, const struct vtl0_port_device *dev);
-int vtl0_add_reset_hook(struct partition *p, void (*reset)(void *ctx), void *ctx);
+/* Adds a device to the registry (device.h); its ports, MMIO and PCI functions go on the
+ * buses above. A device that cannot register is absent for VTL0 (logged). */
+int vtl0_add_device(struct partition *p, struct vtl0_device *dev);
 
 /* Snapshot of VTL0's CPU state from the VMCB. */
 void partition_cpu_state(const struct partition *p, struct guest_cpu_state *out);

@@ -41,14 +41,12 @@ static inline void host_port_out(uint16_t port, unsigned size, uint32_t value)
 
 /* vtl0_io.c */
 void vtl0_io_init(struct partition *p);
-void vtl0_io_reset(struct partition *p);
 enum exit_action vtl0_handle_ioio(struct partition *p);
 void vtl0_io_set_intercept(struct partition *p, uint16_t port, unsigned count, bool on);
 void vtl0_pm_base_changed(void *ctx, uint16_t base, bool enabled);
 
 /* vtl0_pci.c: the PCI proxy glue and the table of emulated functions. */
 void vtl0_pci_init(struct partition *p);
-void vtl0_pci_reset(struct partition *p);
 
 /* vtl0_cpu.c */
 void vtl0_msr_init(struct partition *p);

@@ -83,6 +83,15 @@ static uint8_t reset_control_read(void *ctx)
     return 0;
 }
 
+/* Unit "chipset.pci_proxy": the CONFIG_ADDRESS latch. */
+static void pci_unit_reset(void *ctx)
+{
+    struct partition *p = ctx;
+    p->pci.address = 0;
+}
+
+static const struct vtl0_device_ops pci_unit_ops = { .reset = pci_unit_reset };
+
 void vtl0_pci_init(struct partition *p)
 {
     const struct pci_proxy_ops ops = {
@@ -95,9 +104,8 @@ void vtl0_pci_init(struct partition *p)
     pci_cf8_write32(0, 0, 0, PAM_REG1_OFFSET, dramt | REAL_PAM_ALL_RAM_REG1);
     pci_cf8_write32(0, 0, 0, PAM_REG2_OFFSET, REAL_PAM_ALL_RAM_REG2);
     pci_proxy_init(&p->pci, &ops);
+    p->pci_unit = (struct vtl0_device){ .name = "chipset.pci_proxy", .ops = &pci_unit_ops, .ctx = p };
+    (void)vtl0_add_device(p, &p->pci_unit);
 }
 
-void vtl0_pci_reset(struct partition *p)
-{
-    p->pci.address = 0;
-}
+

@@ -266,6 +266,49 @@ static void testdev_event(void *ctx, const struct testdev_event *ev)
     log_info("testdev", "%s", line);
 }
 
+/* Unit "chipset.legacy_ports": the KBC's output-port command, port 0x92, the debugcon
+ * line being gathered. (PM1a_CNT follows the PM base the PCI proxy unit holds.) */
+static void legacy_unit_reset(void *ctx)
+{
+    struct partition *p = ctx;
+    p->kbc_expect_output_port = false;
+    p->port92 = PORT92_A20;
+    p->debugcon_len = 0;
+}
+
+/* Unit "chipset.fw_cfg_view": the selector and the offset into the selected item. */
+static void fwcfg_unit_reset(void *ctx)
+{
+    struct partition *p = ctx;
+    p->fwcfg.selected = FW_CFG_SIGNATURE;
+    p->fwcfg.offset = 0;
+}
+
+/* Units "chipset.cmos_view" and "testdev" keep what they have over a VTL0 reset: the
+ * CMOS index is QEMU's (VTL0 writes it through), and the test device's script position
+ * belongs to the test, not to VTL0's power cycle. */
+static void keep_over_reset(void *ctx)
+{
+    (void)ctx;
+}
+
+static const struct vtl0_device_ops legacy_unit_ops = { .reset = legacy_unit_reset };
+static const struct vtl0_device_ops fwcfg_unit_ops = { .reset = fwcfg_unit_reset };
+static const struct vtl0_device_ops cmos_unit_ops = { .reset = keep_over_reset };
+static const struct vtl0_device_ops testdev_unit_ops = { .reset = keep_over_reset };
+
+static void register_units(struct partition *p)
+{
+    p->legacy_unit = (struct vtl0_device){ .name = "chipset.legacy_ports", .ops = &legacy_unit_ops, .ctx = p };
+    p->cmos_unit = (struct vtl0_device){ .name = "chipset.cmos_view", .ops = &cmos_unit_ops, .ctx = p };
+    p->fwcfg_unit = (struct vtl0_device){ .name = "chipset.fw_cfg_view", .ops = &fwcfg_unit_ops, .ctx = p };
+    p->testdev_unit = (struct vtl0_device){ .name = "testdev", .ops = &testdev_unit_ops, .ctx = p };
+    (void)vtl0_add_device(p, &p->legacy_unit);
+    (void)vtl0_add_device(p, &p->cmos_unit);
+    (void)vtl0_add_device(p, &p->fwcfg_unit);
+    (void)vtl0_add_device(p, &p->testdev_unit);
+}
+
 void vtl0_io_init(struct partition *p)
 {
     static const struct cmos_ops cmos_ops = { cmos_write_index, cmos_read_data, cmos_write_data, NULL };
@@ -286,15 +329,7 @@ void vtl0_io_init(struct partition *p)
         log_info("vtl0", "fw_cfg: %u files for VTL0, e820 key 0x%x, DMA hidden",
                  p->fwcfg.file_count, p->fwcfg.e820_key);
     testdev_init(&p->testdev, p->test_script, p->test_script_len, &testdev_ops);
-}
-
-void vtl0_io_reset(struct partition *p)
-{
-    p->kbc_expect_output_port = false;
-    p->port92 = PORT92_A20;
-    p->debugcon_len = 0;
-    p->fwcfg.selected = FW_CFG_SIGNATURE;
-    p->fwcfg.offset = 0;
+    register_units(p);
 }
 
 /* ---- IOIO exits ---------------------------------------------------------------------- */

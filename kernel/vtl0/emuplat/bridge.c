@@ -17,19 +17,19 @@
 static int get_create(void *ctx, uint32_t slot, uint64_t gpa, uint64_t len, uint64_t gpa_offset,
                       bool rom, uint32_t *status)
 {
-    (void)ctx;
+    struct vtl0_bridge *b = ctx;
     log_debug("pam", "CREATE_RAM_GPA_RANGE slot %u gpa 0x%llx len 0x%llx offset 0x%llx%s", slot,
               (unsigned long long)gpa, (unsigned long long)len, (unsigned long long)gpa_offset,
               rom ? " rom" : "");
-    return get_create_ram_gpa_range(slot, gpa, len, gpa_offset, rom ? GET_GPA_FLAG_ROM_MB : 0, 0,
+    return get_create_ram_gpa_range(b->p->get, slot, gpa, len, gpa_offset, rom ? GET_GPA_FLAG_ROM_MB : 0, 0,
                                     status);
 }
 
 static int get_reset(void *ctx, uint32_t slot)
 {
-    (void)ctx;
+    struct vtl0_bridge *b = ctx;
     log_debug("pam", "RESET_RAM_GPA_RANGE slot %u", slot);
-    return get_reset_ram_gpa_range(slot, 0);
+    return get_reset_ram_gpa_range(b->p->get, slot, 0);
 }
 
 /* Enforcement: the host said yes (or the slot was reset): VTL0's view follows. */
@@ -102,6 +102,9 @@ static void bridge_reset(void *ctx)
     i440bx_reset(&b->dev);
 }
 
+/* Unit "chipset.i440bx": the bridge's registers with the PAM backend and its slots. */
+static const struct vtl0_device_ops bridge_unit_ops = { .reset = bridge_reset };
+
 void vtl0_bridge_inspect_slots(struct inspect_writer *w, const struct vtl0_bridge *b)
 {
     char name[12];
@@ -142,14 +145,15 @@ void vtl0_bridge_init(struct vtl0_bridge *b, struct partition *p, enum pam_backe
 
     b->p = p;
     b->map_errors = 0;
-    b->get_backed = backend == PAM_BACKEND_GET || (backend == PAM_BACKEND_AUTO && get_is_up());
+    b->get_backed = backend == PAM_BACKEND_GET || (backend == PAM_BACKEND_AUTO && get_is_up(p->get));
     log_info("pam", "i440BX PAM backend: %s", b->get_backed ? "GET-backed (host slots)"
                                                             : "local (RAM visibility)");
     pam_get_init(&b->get, PAM_BASE_SLOT, p->rom_bios_offset, &get_ops);
     if (b->get_backed)
-        get_set_slot_table_inspect(inspect_slots, b);
+        get_set_slot_table_inspect(p->get, inspect_slots, b);
     log_info("pam", "host bridge at 00:00.0: 8086:%04x", device_id);
     i440bx_init(&b->dev, device_id, &dev_ops, false);
     vtl0_pci_add_function(p, &fn);
-    vtl0_add_reset_hook(p, bridge_reset, b);
+    b->unit = (struct vtl0_device){ .name = "chipset.i440bx", .ops = &bridge_unit_ops, .ctx = b };
+    (void)vtl0_add_device(p, &b->unit);
 }

@@ -15,6 +15,7 @@
 
 #include "drivers/vdev/chipset/i440bx.h"
 #include "drivers/vdev/chipset/pam_get.h"
+#include "kernel/vtl0/device.h"
 
 struct inspect_writer;
 struct partition;
@@ -31,6 +32,7 @@ struct vtl0_bridge {
     struct i440bx dev;
     struct pam_get get;
     uint64_t map_errors;        /* overrides the GPA map refused */
+    struct vtl0_device unit;    /* "chipset.i440bx" in the device registry */
 };
 
 /* Creates the bridge (its construction adjusts run now) and registers it at 00:00.0. */

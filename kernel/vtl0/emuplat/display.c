@@ -28,27 +28,6 @@
 #define EDID_HEIGHT     768
 #define SNAPSHOT_BYTES  0x200000u   /* encoded frames up to 2 MiB are atomic snapshots */
 
-struct vtl0_display {
-    /* static config */
-    struct partition *p;
-    uint32_t bdf;
-    uint64_t vram_phys;
-    uint8_t *view;                  /* the fixed VTL2 view: phys_to_virt(vram_phys) */
-    uint64_t rom_phys;              /* VTL2 copy of the VGA BIOS, shown at the ROM BAR */
-    uint64_t rom_window_size;       /* the ROM BAR's size, whole pages */
-    int mmio_id;
-    /* runtime glue */
-    struct framebuffer fb;
-    struct bochs_display dev;
-    struct screenshot_snap snap;
-    uint64_t host_failures, rom_map_failed;
-    int32_t last_host_status;
-    bool up;
-};
-
-static struct vtl0_display display;
-static uint8_t screenshot_line[4 * SCREENSHOT_MAX_WIDTH];
-
 static void fmt_bdf(char *out, size_t cap, uint32_t bdf)
 {
     snprintf(out, cap, "%02x:%02x.%x", (bdf >> 16) & 0xFF, (bdf >> 11) & 0x1F, (bdf >> 8) & 7);
@@ -94,15 +73,17 @@ static int host_result(struct vtl0_display *d, const char *what, int err, uint32
 
 static int fb_host_map(void *ctx, uint64_t gpa)
 {
+    struct vtl0_display *d = ctx;
     uint32_t status = 0;
-    int err = get_map_framebuffer(gpa, &status);
+    int err = get_map_framebuffer(d->p->get, gpa, &status);
     return host_result(ctx, "MAP_FRAMEBUFFER", err, status);
 }
 
 static int fb_host_unmap(void *ctx)
 {
+    struct vtl0_display *d = ctx;
     uint32_t status = 0;
-    int err = get_unmap_framebuffer(&status);
+    int err = get_unmap_framebuffer(d->p->get, &status);
     return host_result(ctx, "UNMAP_FRAMEBUFFER", err, status);
 }
 
@@ -187,12 +168,15 @@ static void port_io(void *ctx, uint16_t port, unsigned size, bool is_write, uint
     bochs_display_port_io(&d->dev, port, size, is_write, value);
 }
 
-static void reset(void *ctx)
+static void display_reset(void *ctx)
 {
     struct vtl0_display *d = ctx;
     bochs_display_reset(&d->dev);      /* reports VRAM unmapped, BAR2 and ROM gone */
     framebuffer_reset(&d->fb);         /* and clears VRAM */
 }
+
+/* Unit "display": the framebuffer's mapping and format, and the Bochs device's registers. */
+static const struct vtl0_device_ops display_unit_ops = { .reset = display_reset };
 
 /* ---- inspect ------------------------------------------------------------------------------- */
 
@@ -332,13 +316,13 @@ static const uint8_t *copy_rom(struct vtl0_display *d, const uint8_t *image, siz
     return copy;
 }
 
-int vtl0_display_init(struct partition *p, const struct vtl2_layout *vtl2,
+int vtl0_display_init(struct vtl0_display *d, struct partition *p, const struct vtl2_layout *vtl2,
                       const uint8_t *vgabios, size_t vgabios_size)
 {
-    struct vtl0_display *d = &display;
     memset(d, 0, sizeof(*d));
     d->p = p;
     d->mmio_id = -1;
+    d->unit = (struct vtl0_device){ .name = "display", .ops = &display_unit_ops, .ctx = d };
     if (vtl2->vram_size != FB_VRAM_SIZE) {
         log_error("display", "VRAM is %llu bytes, not 8 MiB: no display",
                   (unsigned long long)vtl2->vram_size);
@@ -387,7 +371,7 @@ int vtl0_display_init(struct partition *p, const struct vtl2_layout *vtl2,
     const struct vtl0_port_device ports = { BOCHS_PORT_FIRST, BOCHS_PORT_COUNT, port_io, d };
     err = d->mmio_id < 0 ? d->mmio_id : vtl0_port_add(p, &ports);
     if (!err)
-        err = vtl0_add_reset_hook(p, reset, d);
+        err = vtl0_add_device(p, &d->unit);
     if (!err)
         err = inspect_register("display", inspect_display, d);
     if (err) {
@@ -411,11 +395,12 @@ int vtl0_display_init(struct partition *p, const struct vtl2_layout *vtl2,
     return 0;
 }
 
-int vtl0_display_screenshot(const uint8_t *args, size_t args_len, uint8_t *out, size_t cap)
+int vtl0_display_screenshot(void *ctx, const uint8_t *args, size_t args_len, uint8_t *out,
+                            size_t cap)
 {
-    struct vtl0_display *d = &display;
+    struct vtl0_display *d = ctx;
     if (!d->up)
         return -ENODEV;
     return screenshot_request(&d->snap, &d->fb.view, (uint32_t)d->fb.stats.formats_forwarded,
-                              args, args_len, out, cap, screenshot_line, sizeof(screenshot_line));
+                              args, args_len, out, cap, d->screenshot_line, sizeof(d->screenshot_line));
 }

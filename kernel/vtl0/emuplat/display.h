@@ -9,7 +9,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "drivers/vdev/display/bochs_display.h"
 #include "drivers/vdev/display/framebuffer.h"
+#include "kernel/host/screenshot.h"
+#include "kernel/vtl0/device.h"
 #include "kernel/vtl0/partition.h"
 #include "mm/memmap.h"
 
@@ -17,18 +20,40 @@
 #define DISPLAY_VRAM_WINDOW 0
 #define DISPLAY_ROM_WINDOW  1
 
+struct vtl0_display {
+    /* static config */
+    struct partition *p;
+    uint32_t bdf;
+    uint64_t vram_phys;
+    uint8_t *view;                  /* the fixed VTL2 view: phys_to_virt(vram_phys) */
+    uint64_t rom_phys;              /* VTL2 copy of the VGA BIOS, shown at the ROM BAR */
+    uint64_t rom_window_size;       /* the ROM BAR's size, whole pages */
+    int mmio_id;
+    /* runtime glue */
+    struct framebuffer fb;
+    struct bochs_display dev;
+    struct screenshot_snap snap;
+    uint8_t screenshot_line[4 * SCREENSHOT_MAX_WIDTH];
+    uint64_t host_failures, rom_map_failed;
+    int32_t last_host_status;
+    bool up;
+    struct vtl0_device unit;        /* "display" in the device registry */
+};
+
 /*
- * Creates the display: clears VRAM, makes the fixed VTL2 view of it (logged and shown in
+ * Creates the display in d: clears VRAM, makes the fixed VTL2 view of it (logged and shown in
  * inspect "display"), picks a free slot on bus 0 (00:02.0 unless QEMU has a device there),
  * and registers the PCI function, BAR2's MMIO block, the DISPI ports and the reset hook.
  * vgabios (may be NULL) is the expansion ROM image; it is copied into VTL2 memory.
  * Returns 0 or a negative errno (logged; VTL0 then has no display).
  */
-int vtl0_display_init(struct partition *p, const struct vtl2_layout *vtl2,
+int vtl0_display_init(struct vtl0_display *d, struct partition *p, const struct vtl2_layout *vtl2,
                       const uint8_t *vgabios, size_t vgabios_size);
 
-/* One diag screenshot request (kernel/host/screenshot.h): args in, response body out.
- * Returns the body length or a negative errno (-ENODEV without a display). */
-int vtl0_display_screenshot(const uint8_t *args, size_t args_len, uint8_t *out, size_t cap);
+/* One diag screenshot request (kernel/host/screenshot.h) on the display ctx: args in,
+ * response body out. Returns the body length or a negative errno (-ENODEV without a
+ * display). A diag_screenshot_fn (kernel/host/diag.h). */
+int vtl0_display_screenshot(void *ctx, const uint8_t *args, size_t args_len, uint8_t *out,
+                            size_t cap);
 
 #endif
