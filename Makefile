@@ -45,8 +45,8 @@ KERNEL_SRCS := \
 	kernel/main.c \
 	kernel/core/console.c \
 	kernel/core/log.c \
-	kernel/core/log_format.c \
-	kernel/core/log_ring.c \
+	kernel/lib/log_format.c \
+	kernel/lib/log_ring.c \
 	kernel/core/panic.c \
 	kernel/core/cmdline.c \
 	kernel/boot/multiboot_parse.c \
@@ -95,6 +95,7 @@ DRIVER_SRCS := \
 GET_SRCS := \
 	get/codec.c \
 	get/frame.c \
+	kernel/lib/crc32c.c \
 	get/transport_uart.c \
 	get/client.c \
 	kernel/lib/json.c \
@@ -108,18 +109,20 @@ KERNEL_OBJS := $(patsubst %,$(BUILD)/kernel/%.o,$(KERNEL_ALL_SRCS))
 UNIT_TESTS := memmap pmm cmdline log_format log_ring paging trap_dump uart16550 multiboot_parse tsc_calc testdev
 unit_memmap_SRCS          := mm/memmap.c
 unit_pmm_SRCS             := mm/pmm.c
-unit_cmdline_SRCS         := kernel/core/cmdline.c kernel/core/log_format.c
-unit_log_format_SRCS      := kernel/core/log_format.c
-unit_log_ring_SRCS        := kernel/core/log_ring.c
+unit_cmdline_SRCS         := kernel/core/cmdline.c kernel/lib/log_format.c
+unit_log_format_SRCS      := kernel/lib/log_format.c
+unit_log_ring_SRCS        := kernel/lib/log_ring.c
 unit_paging_SRCS          := arch/x86_64/paging.c
 unit_trap_dump_SRCS       := arch/x86_64/cpu/trap_dump.c
 unit_uart16550_SRCS       := drivers/hw/uart16550.c
 unit_multiboot_parse_SRCS := kernel/boot/multiboot_parse.c
 unit_tsc_calc_SRCS        := arch/x86_64/cpu/tsc_calc.c
 unit_testdev_SRCS         := drivers/vdev/testdev/testdev.c drivers/vdev/testdev/testdev_format.c
+UNIT_TESTS += crc32c
+unit_crc32c_SRCS          := kernel/lib/crc32c.c
 UNIT_TESTS += get_protocol get_frame get_client get_json inspect diag_proto
 unit_get_protocol_SRCS    := get/codec.c
-unit_get_frame_SRCS       := get/frame.c get/transport_uart.c drivers/hw/uart16550.c
+unit_get_frame_SRCS       := get/frame.c kernel/lib/crc32c.c get/transport_uart.c drivers/hw/uart16550.c
 unit_get_client_SRCS      := get/client.c get/codec.c get/dps.c kernel/lib/json.c
 unit_get_json_SRCS        := kernel/lib/json.c get/dps.c
 unit_inspect_SRCS         := kernel/core/inspect.c kernel/lib/json.c
@@ -280,7 +283,7 @@ $(TESTFW): $(FW_BUILD)/fw16.bin
 # `make test` runs them too, through tools/run-tests.
 FUZZ_TARGETS := get_decoder frame insn_decode
 fuzz_get_decoder_SRCS := get/codec.c get/client.c get/dps.c kernel/lib/json.c
-fuzz_frame_SRCS       := get/frame.c
+fuzz_frame_SRCS       := get/frame.c kernel/lib/crc32c.c
 fuzz_insn_decode_SRCS := arch/x86_64/decode/insn_decode.c arch/x86_64/decode/insn_mmio.c
 FUZZ_BINS    := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_TARGETS))
 FUZZ_SECONDS ?= $(if $(CI),60,15)

@@ -1,34 +1,7 @@
-/* Framing and CRC-32C; see frame.h. */
+/* Framing; see frame.h. The CRC is kernel/lib/crc32c.c. */
 #include "get/frame.h"
 
 #include <string.h>
-
-#define CRC32C_POLY_REFLECTED 0x82F63B78u
-
-static uint32_t crc_table[256];
-static bool crc_table_ready;
-
-static void crc_init_table(void)
-{
-    for (uint32_t i = 0; i < 256; i++) {
-        uint32_t c = i;
-        for (int k = 0; k < 8; k++)
-            c = (c & 1) ? (c >> 1) ^ CRC32C_POLY_REFLECTED : c >> 1;
-        crc_table[i] = c;
-    }
-    crc_table_ready = true;
-}
-
-uint32_t crc32c(uint32_t crc, const void *data, size_t len)
-{
-    const uint8_t *p = data;
-    if (!crc_table_ready)
-        crc_init_table();
-    crc = ~crc;
-    while (len--)
-        crc = crc_table[(crc ^ *p++) & 0xFF] ^ (crc >> 8);
-    return ~crc;
-}
 
 void frame_header_for(struct frame_header *hdr, const void *payload, size_t len)
 {

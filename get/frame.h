@@ -20,6 +20,7 @@
 #include <stddef.h>
 
 #include "kernel/lib/compiler.h"
+#include "kernel/lib/crc32c.h"
 
 #define FRAME_SYNC       0x7A4Du
 #define FRAME_HDR_SIZE   8u
@@ -34,7 +35,6 @@ STATIC_ASSERT_SIZE(struct frame_header, FRAME_HDR_SIZE);
 STATIC_ASSERT_OFFSET(struct frame_header, length, 2);
 STATIC_ASSERT_OFFSET(struct frame_header, crc32c, 4);
 
-uint32_t crc32c(uint32_t crc, const void *data, size_t len);   /* crc = 0 to start */
 
 /* Writes header + payload into out (cap bytes). Returns the frame length, or 0 if the
  * payload is empty, over FRAME_MAX_PAYLOAD, or does not fit. */

@@ -16,6 +16,7 @@
 #include "kernel/boot/boot_params.h"
 #include "kernel/host/get_instance.h"
 #include "kernel/boot/boot_info.h"
+#include "kernel/core/ambient.h"
 #include "kernel/core/cmdline.h"
 #include "kernel/core/console.h"
 #include "kernel/host/diag.h"
@@ -59,6 +60,9 @@ static struct vtl2_layout vtl2;
 static uint64_t pmm_bitmap[PMM_BITMAP_WORDS(VTL2_MAX_SIZE / PAGE_SIZE)];
 static struct pmm pmm;
 static struct vtl2_space vtl2_space;
+
+/* The log, console, panic latch and inspect tree every layer reaches (ambient.h). */
+struct kernel_ambient kernel_ambient = KERNEL_AMBIENT_INIT;
 
 /* The host channels and VTL0: every instance Mezzanine has, wired here and passed down. */
 static struct get_instance get;

@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "kernel/core/log_format.h"
+#include "kernel/lib/log_format.h"
 
 enum test_fault {
     TEST_FAULT_NONE = 0,

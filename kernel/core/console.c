@@ -5,8 +5,8 @@
 
 #include "arch/x86_64/cpu/cpu.h"
 #include "drivers/hw/uart16550.h"
+#include "kernel/core/ambient.h"
 
-static struct uart com1;
 
 /* ctx is the port base. */
 static uint8_t port_read(void *ctx, unsigned reg)
@@ -28,12 +28,12 @@ int com_port_init(struct uart *uart, uint16_t base)
 
 void console_init(void)
 {
-    (void)com_port_init(&com1, COM1_BASE);
+    (void)com_port_init(&kernel_ambient.console, COM1_BASE);
 }
 
 void console_write(const char *text, size_t len)
 {
-    uart_write(&com1, text, len);
+    uart_write(&kernel_ambient.console, text, len);
 }
 
 void console_puts(const char *text)

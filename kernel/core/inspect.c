@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "kernel/core/ambient.h"
+
 #define TRUNC_MARK "\"_truncated\":true"
 #define RESERVE (INSPECT_MAX_DEPTH + sizeof(TRUNC_MARK) + 4)
 
@@ -248,50 +250,53 @@ int inspect_writer_finish(struct inspect_writer *w)
 
 /* ---- registry ---------------------------------------------------------------------- */
 
-struct inspect_node {
-    char name[INSPECT_NAME_MAX];
-    inspect_fn fn;
-    void *ctx;
-};
-
-static struct inspect_node nodes[INSPECT_MAX_NODES];
-static unsigned node_count;
-
-int inspect_register(const char *name, inspect_fn fn, void *ctx)
+int inspect_registry_add(struct inspect_registry *r, const char *name, inspect_fn fn, void *ctx)
 {
     size_t n = name ? strlen(name) : 0;
     if (n == 0 || n >= INSPECT_NAME_MAX || strchr(name, '/') || !fn)
         return -EINVAL;
-    for (unsigned i = 0; i < node_count; i++) {
-        if (strcmp(nodes[i].name, name) == 0)
+    for (unsigned i = 0; i < r->node_count; i++) {
+        if (strcmp(r->nodes[i].name, name) == 0)
             return -EEXIST;
     }
-    if (node_count == INSPECT_MAX_NODES)
+    if (r->node_count == INSPECT_MAX_NODES)
         return -ENOSPC;
-    memcpy(nodes[node_count].name, name, n + 1);
-    nodes[node_count].fn = fn;
-    nodes[node_count].ctx = ctx;
-    node_count++;
+    memcpy(r->nodes[r->node_count].name, name, n + 1);
+    r->nodes[r->node_count].fn = fn;
+    r->nodes[r->node_count].ctx = ctx;
+    r->node_count++;
     return 0;
 }
 
-void inspect_registry_reset(void)
-{
-    node_count = 0;
-}
-
-int inspect_run(const char *path, char *out, size_t cap)
+int inspect_registry_run(const struct inspect_registry *r, const char *path, char *out, size_t cap)
 {
     struct inspect_writer w;
     int err = inspect_writer_init(&w, out, cap, path);
     if (err)
         return err;
-    for (unsigned i = 0; i < node_count; i++) {
-        if (w.path_len > 0 && strcmp(w.path[0], nodes[i].name) != 0)
+    for (unsigned i = 0; i < r->node_count; i++) {
+        if (w.path_len > 0 && strcmp(w.path[0], r->nodes[i].name) != 0)
             continue;
-        inspect_begin(&w, nodes[i].name);
-        nodes[i].fn(&w, nodes[i].ctx);
+        inspect_begin(&w, r->nodes[i].name);
+        r->nodes[i].fn(&w, r->nodes[i].ctx);
         inspect_end(&w);
     }
     return inspect_writer_finish(&w);
+}
+
+/* ---- Mezzanine's own tree ------------------------------------------------------------- */
+
+int inspect_register(const char *name, inspect_fn fn, void *ctx)
+{
+    return inspect_registry_add(&kernel_ambient.inspect, name, fn, ctx);
+}
+
+int inspect_run(const char *path, char *out, size_t cap)
+{
+    return inspect_registry_run(&kernel_ambient.inspect, path, out, cap);
+}
+
+void inspect_registry_reset(void)
+{
+    kernel_ambient.inspect.node_count = 0;
 }

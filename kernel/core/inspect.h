@@ -50,18 +50,34 @@ void inspect_end(struct inspect_writer *w);
 
 typedef void (*inspect_fn)(struct inspect_writer *w, void *ctx);
 
+struct inspect_node {
+    char name[INSPECT_NAME_MAX];
+    inspect_fn fn;
+    void *ctx;
+};
+
+/* A tree's top-level nodes, in registration order. */
+struct inspect_registry {
+    struct inspect_node nodes[INSPECT_MAX_NODES];
+    unsigned node_count;
+};
+
 /* Registers a top-level node. Returns 0, -ENOSPC when full, -EEXIST for a taken name,
  * -EINVAL for a bad name (empty, too long, or containing '/'). */
-int inspect_register(const char *name, inspect_fn fn, void *ctx);
-/* Forgets every node (tests). */
-void inspect_registry_reset(void);
+int inspect_registry_add(struct inspect_registry *r, const char *name, inspect_fn fn, void *ctx);
 
 /*
  * Writes the tree (or the subtree at path; NULL or "" for all) into out[0, cap) as JSON,
  * NUL terminated. Returns the length, -ENOENT if path selects nothing, -EINVAL for a bad
  * path, -ENOSPC if cap is too small for even an empty object (cap < 64).
  */
+int inspect_registry_run(const struct inspect_registry *r, const char *path, char *out, size_t cap);
+
+/* The same on Mezzanine's own tree (kernel_ambient.inspect, kernel/core/ambient.h). */
+int inspect_register(const char *name, inspect_fn fn, void *ctx);
 int inspect_run(const char *path, char *out, size_t cap);
+/* Forgets every node of Mezzanine's tree (tests). */
+void inspect_registry_reset(void);
 
 /* The writer alone, for nodes and tests: begin writing into out with a selection. */
 int inspect_writer_init(struct inspect_writer *w, char *out, size_t cap, const char *path);

@@ -6,25 +6,22 @@
 #include <string.h>
 
 #include "arch/x86_64/cpu/cpu.h"
+#include "kernel/core/ambient.h"
 #include "kernel/core/console.h"
 
 #define LOG_MESSAGE_MAX 256
 #define LOG_LINE_MAX    (LOG_MESSAGE_MAX + 64)
 
-static uint64_t boot_tsc;
-static uint64_t tsc_hz;
-static enum log_level console_level = LOG_INFO;
-static struct log_ring ring;
 
-void log_set_boot_tsc(uint64_t tsc) { boot_tsc = tsc; }
-void log_set_tsc_hz(uint64_t hz) { tsc_hz = hz; }
-uint64_t log_tsc_hz(void) { return tsc_hz; }
-void log_set_console_level(enum log_level level) { console_level = level; }
-const struct log_ring *log_get_ring(void) { return &ring; }
+void log_set_boot_tsc(uint64_t tsc) { kernel_ambient.log.boot_tsc = tsc; }
+void log_set_tsc_hz(uint64_t hz) { kernel_ambient.log.tsc_hz = hz; }
+uint64_t log_tsc_hz(void) { return kernel_ambient.log.tsc_hz; }
+void log_set_console_level(enum log_level level) { kernel_ambient.log.console_level = level; }
+const struct log_ring *log_get_ring(void) { return &kernel_ambient.log.ring; }
 
 uint64_t log_uptime_us(void)
 {
-    return tsc_delta_to_us(rdtsc() - boot_tsc, tsc_hz);
+    return tsc_delta_to_us(rdtsc() - kernel_ambient.log.boot_tsc, kernel_ambient.log.tsc_hz);
 }
 
 void log_msg(enum log_level level, const char *subsystem, const char *fmt, ...)
@@ -38,16 +35,16 @@ void log_msg(enum log_level level, const char *subsystem, const char *fmt, ...)
     va_end(ap);
 
     size_t len = log_format_line(line, sizeof(line), log_uptime_us(), level, subsystem, message);
-    log_ring_append(&ring, line, len);
-    if (level <= console_level)
+    log_ring_append(&kernel_ambient.log.ring, line, len);
+    if (level <= kernel_ambient.log.console_level)
         console_write(line, len);
 }
 
 void log_raw_line(const char *line)
 {
     size_t len = strlen(line);
-    log_ring_append(&ring, line, len);
-    log_ring_append(&ring, "\n", 1);
+    log_ring_append(&kernel_ambient.log.ring, line, len);
+    log_ring_append(&kernel_ambient.log.ring, "\n", 1);
     console_write(line, len);
     console_write("\n", 1);
 }

@@ -5,10 +5,9 @@
 #include <stdio.h>
 
 #include "arch/x86_64/cpu/cpu.h"
+#include "kernel/core/ambient.h"
 #include "kernel/core/console.h"
 #include "kernel/lib/log.h"
-
-static volatile int panicking;
 
 NORETURN void panic(const char *fmt, ...)
 {
@@ -16,7 +15,7 @@ NORETURN void panic(const char *fmt, ...)
     va_list ap;
 
     __asm__ volatile("cli");
-    if (panicking++) {
+    if (kernel_ambient.panic_depth++) {
         /* A panic while panicking: say so without formatting anything, then leave. */
         console_puts("\nPANIC: nested panic\n");
         outl(DEBUG_EXIT_PORT, MEZZ_EXIT_PANIC);

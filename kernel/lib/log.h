@@ -8,8 +8,8 @@
 #include <stdint.h>
 
 #include "kernel/lib/compiler.h"
-#include "kernel/core/log_format.h"
-#include "kernel/core/log_ring.h"
+#include "kernel/lib/log_format.h"
+#include "kernel/lib/log_ring.h"
 
 /* Records the TSC value that is time zero; called first thing at boot. */
 void log_set_boot_tsc(uint64_t tsc);

@@ -40,7 +40,7 @@ static uint64_t bare_round(struct partition *p, unsigned exits)
 {
     uint64_t start = rdtsc();
     for (unsigned i = 0; i < exits; i++) {
-        svm_enter(p->vmcb_pa, &p->gprs, true);
+        svm_enter(p->vmcb_pa, p->host_vmcb_pa, &p->gprs, true);
         p->vmcb->control.tlb_control = TLB_CONTROL_NONE;
         p->vmcb->save.rip = p->vmcb->control.exit_info2;
     }

@@ -291,8 +291,7 @@ int partition_init(struct partition *p, const struct partition_config *cfg, stru
              features.revision, features.num_asids, features.features);
 
     void *hsave = alloc_zeroed(pmm, 1, &pa);
-    uint64_t host_vmcb_pa;
-    void *host_vmcb = alloc_zeroed(pmm, 1, &host_vmcb_pa);
+    void *host_vmcb = alloc_zeroed(pmm, 1, &p->host_vmcb_pa);
     p->vmcb = alloc_zeroed(pmm, 1, &p->vmcb_pa);
     p->iopm = alloc_zeroed(pmm, IOPM_SIZE / PAGE_SIZE, &p->iopm_pa);
     p->msrpm = alloc_zeroed(pmm, MSRPM_SIZE / PAGE_SIZE, &p->msrpm_pa);
@@ -314,7 +313,7 @@ int partition_init(struct partition *p, const struct partition_config *cfg, stru
         p->test_script = script;
         p->test_script_len = cfg->test_script_len;
     }
-    svm_enable(pa, host_vmcb_pa);
+    svm_enable(pa, p->host_vmcb_pa);
 
     err = setup_gpa_map(p);
     if (err) {
@@ -597,7 +596,7 @@ void partition_step(struct partition *p)
     p->vmcb->save.rsp = p->gprs.gpr[GPR_RSP];
     /* An interrupt VTL0 cannot take yet stays pending in its controller: no host IF
      * for VMRUN (no INTR exit over and over) until the VINTR exit says VTL0 can. */
-    svm_enter(p->vmcb_pa, &p->gprs, !p->intr_deferred);
+    svm_enter(p->vmcb_pa, p->host_vmcb_pa, &p->gprs, !p->intr_deferred);
     p->gprs.gpr[GPR_RAX] = p->vmcb->save.rax;
     p->gprs.gpr[GPR_RSP] = p->vmcb->save.rsp;
     p->vmcb->control.tlb_control = TLB_CONTROL_NONE;

@@ -116,6 +116,7 @@ struct partition {
     struct get_instance *get;        /* = host->get: halts and ranges go to the host here */
     struct vmcb *vmcb;
     uint64_t vmcb_pa;
+    uint64_t host_vmcb_pa;           /* Mezzanine's VMSAVE state, restored after #VMEXIT */
     uint8_t *iopm, *msrpm;
     uint64_t iopm_pa, msrpm_pa;
     struct page_table npt;

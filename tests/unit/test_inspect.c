@@ -12,6 +12,10 @@
 
 #include "kernel/lib/json.h"
 #include "kernel/core/inspect.h"
+#include "kernel/core/ambient.h"
+
+/* The kernel defines its tree in kernel/main.c; this test is its own composition root. */
+struct kernel_ambient kernel_ambient;
 
 static void node_a(struct inspect_writer *w, void *ctx)
 {

@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "kernel/core/log_format.h"
+#include "kernel/lib/log_format.h"
 
 /* Formats into a buffer pre-filled with '#' so writes past the NUL show up. */
 static size_t fmt(char *buf, size_t bufsize, size_t cap, uint64_t us, enum log_level level,

@@ -7,7 +7,7 @@
 
 #include <cmocka.h>
 
-#include "kernel/core/log_ring.h"
+#include "kernel/lib/log_ring.h"
 
 static struct log_ring ring;
 static char out[2 * 65536 + 64];

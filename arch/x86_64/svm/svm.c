@@ -11,7 +11,6 @@
 
 void svm_run(uint64_t guest_vmcb_pa, struct guest_gprs *gprs, uint64_t host_vmcb_pa);
 
-static uint64_t host_vmcb;
 
 int svm_probe(struct svm_features *out, const char **why)
 {
@@ -45,10 +44,10 @@ void svm_enable(uint64_t hsave_pa, uint64_t host_vmcb_pa)
      * set up once at boot (gdt_init) and never changes, so it is saved here, once, and
      * svm_run only restores it after each #VMEXIT. */
     __asm__ volatile("vmsave %%rax" : : "a"(host_vmcb_pa) : "memory");
-    host_vmcb = host_vmcb_pa;
 }
 
-void svm_enter(uint64_t guest_vmcb_pa, struct guest_gprs *gprs, bool interrupts)
+void svm_enter(uint64_t guest_vmcb_pa, uint64_t host_vmcb_pa, struct guest_gprs *gprs,
+               bool interrupts)
 {
     /* GIF = 0 holds interrupts and NMIs until VMRUN sets the guest's GIF; IF = 1 makes
      * the saved host state let physical interrupts interrupt the guest (as INTR exits,
@@ -57,7 +56,7 @@ void svm_enter(uint64_t guest_vmcb_pa, struct guest_gprs *gprs, bool interrupts)
     __asm__ volatile("clgi" ::: "memory");
     if (interrupts)
         __asm__ volatile("sti" ::: "memory");
-    svm_run(guest_vmcb_pa, gprs, host_vmcb);
+    svm_run(guest_vmcb_pa, gprs, host_vmcb_pa);
     __asm__ volatile("cli\n\tstgi" ::: "memory");
 }
 

@@ -30,12 +30,14 @@ int svm_probe(struct svm_features *out, const char **why);
 void svm_enable(uint64_t hsave_pa, uint64_t host_vmcb_pa);
 
 /*
- * Runs the guest until the next #VMEXIT. With `interrupts`, physical interrupts are
+ * Runs the guest until the next #VMEXIT, then restores the host state svm_enable saved
+ * at host_vmcb_pa. With `interrupts`, physical interrupts are
  * recognised during VMRUN (host RFLAGS.IF = 1, with V_INTR_MASKING the host's IF is the
  * one that masks them), so with the INTR intercept they exit; without, they stay pending
  * while the guest runs. On return IF is clear and GIF set again.
  */
-void svm_enter(uint64_t guest_vmcb_pa, struct guest_gprs *gprs, bool interrupts);
+void svm_enter(uint64_t guest_vmcb_pa, uint64_t host_vmcb_pa, struct guest_gprs *gprs,
+               bool interrupts);
 
 const char *svm_exit_name(uint64_t exit_code);
 

@@ -1,5 +1,5 @@
 /* Log ring buffer; see log_ring.h. */
-#include "kernel/core/log_ring.h"
+#include "kernel/lib/log_ring.h"
 
 _Static_assert((LOG_RING_SIZE & (LOG_RING_SIZE - 1)) == 0, "LOG_RING_SIZE is a power of two");
 

@@ -1,5 +1,5 @@
 /* Log line formatting; see log_format.h. */
-#include "kernel/core/log_format.h"
+#include "kernel/lib/log_format.h"
 
 #include <errno.h>
 #include <stdio.h>
