@@ -55,6 +55,7 @@ KERNEL_SRCS := \
 	kernel/core/syscalls.c \
 	kernel/host/poll.c \
 	kernel/core/inspect.c \
+	kernel/core/inspect_tree.c \
 	kernel/host/inspect_nodes.c \
 	kernel/host/diag.c \
 	kernel/host/diag_proto.c \
@@ -125,7 +126,7 @@ unit_get_protocol_SRCS    := get/codec.c
 unit_get_frame_SRCS       := get/frame.c kernel/lib/crc32c.c get/transport_uart.c drivers/hw/uart16550.c
 unit_get_client_SRCS      := get/client.c get/codec.c get/dps.c kernel/lib/json.c
 unit_get_json_SRCS        := kernel/lib/json.c get/dps.c
-unit_inspect_SRCS         := kernel/core/inspect.c kernel/lib/json.c
+unit_inspect_SRCS         := kernel/core/inspect.c kernel/core/inspect_tree.c kernel/lib/json.c
 unit_diag_proto_SRCS      := kernel/host/diag_proto.c
 UNIT_TESTS += gpa_map pam fwcfg_view cmos_view pci_proxy
 unit_gpa_map_SRCS         := mm/gpa_map.c arch/x86_64/paging.c

@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "kernel/core/ambient.h"
 
 #define TRUNC_MARK "\"_truncated\":true"
 #define RESERVE (INSPECT_MAX_DEPTH + sizeof(TRUNC_MARK) + 4)
@@ -282,21 +281,4 @@ int inspect_registry_run(const struct inspect_registry *r, const char *path, cha
         inspect_end(&w);
     }
     return inspect_writer_finish(&w);
-}
-
-/* ---- Mezzanine's own tree ------------------------------------------------------------- */
-
-int inspect_register(const char *name, inspect_fn fn, void *ctx)
-{
-    return inspect_registry_add(&kernel_ambient.inspect, name, fn, ctx);
-}
-
-int inspect_run(const char *path, char *out, size_t cap)
-{
-    return inspect_registry_run(&kernel_ambient.inspect, path, out, cap);
-}
-
-void inspect_registry_reset(void)
-{
-    kernel_ambient.inspect.node_count = 0;
 }

@@ -4,7 +4,6 @@
  */
 #include "arch/x86_64/cpu/cpu.h"
 #include "arch/x86_64/cpu/trap_dump.h"
-#include "kernel/core/console.h"
 #include "kernel/lib/log.h"
 #include "kernel/lib/panic.h"
 
@@ -28,8 +27,8 @@ void trap_handle(struct trap_frame *frame)
         return;
     }
     if (in_trap++) {
-        /* A fault inside the dump itself: avoid formatting, stop right away. */
-        console_puts("\nEXCEPTION while handling an exception\n");
+        /* A fault inside the dump itself: nothing formatted, one raw line, stop. */
+        log_raw_line("EXCEPTION while handling an exception");
         outl(DEBUG_EXIT_PORT, MEZZ_EXIT_PANIC);
         cpu_halt_forever();
     }
