@@ -103,7 +103,34 @@ GET_SRCS := \
 	get/dps.c \
 	kernel/host/get_instance.c
 
-KERNEL_ALL_SRCS := $(ARCH_SRCS) $(KERNEL_SRCS) $(MM_SRCS) $(DRIVER_SRCS) $(GET_SRCS)
+# Saved state (docs/saved-state.md): the schemas in kernel/servicing/proto, compiled by
+# Debian's nanopb generator into build/gen/proto; nanopb's runtime from Debian's nanopb
+# source package (tools/nanopb/fetch.sh, cached in build/nanopb); the envelope codec and
+# one codec per device core.
+NANOPB_DIR   := $(BUILD)/nanopb/runtime
+NANOPB_SRCS  := $(NANOPB_DIR)/pb_common.c $(NANOPB_DIR)/pb_encode.c $(NANOPB_DIR)/pb_decode.c
+PROTO_DIR    := kernel/servicing/proto
+PROTO_GEN    := $(BUILD)/gen/proto
+PROTOS       := state_unit servicing memory_range i440bx pam_get framebuffer bochs_display \
+	pci_proxy cmos_view fwcfg_view testdev
+PROTO_SRCS   := $(patsubst %,$(PROTO_GEN)/%.pb.c,$(PROTOS)) $(PROTO_GEN)/google/protobuf/any.pb.c
+PROTO_STAMP  := $(PROTO_GEN)/.stamp
+# Buffers only (no stream callbacks); 64-bit fields are needed (GPAs); no floats in any
+# schema, and PB_CONVERT_DOUBLE_FLOAT stays off, so nothing touches the FPU.
+NANOPB_DEFS  := -DPB_BUFFER_ONLY=1 -I$(NANOPB_DIR) -I$(PROTO_GEN)
+STATE_CODEC_SRCS := \
+	drivers/vdev/chipset/i440bx_state.c \
+	drivers/vdev/chipset/pam_get_state.c \
+	drivers/vdev/chipset/pci_proxy_state.c \
+	drivers/vdev/chipset/cmos_view_state.c \
+	drivers/vdev/chipset/fwcfg_view_state.c \
+	drivers/vdev/display/framebuffer_state.c \
+	drivers/vdev/display/bochs_display_state.c \
+	drivers/vdev/testdev/testdev_state.c
+STATE_PB_SRCS := $(NANOPB_SRCS) $(PROTO_SRCS) kernel/lib/pb_codec.c
+STATE_SRCS := $(STATE_PB_SRCS) kernel/servicing/envelope.c $(STATE_CODEC_SRCS)
+
+KERNEL_ALL_SRCS := $(ARCH_SRCS) $(KERNEL_SRCS) $(MM_SRCS) $(DRIVER_SRCS) $(GET_SRCS) $(STATE_SRCS)
 KERNEL_OBJS := $(patsubst %,$(BUILD)/kernel/%.o,$(KERNEL_ALL_SRCS))
 
 # Pure modules and the unit test that covers each (tests/unit/test_NAME.c).
@@ -135,15 +162,19 @@ unit_fwcfg_view_SRCS      := drivers/vdev/chipset/fwcfg_view.c
 unit_cmos_view_SRCS       := drivers/vdev/chipset/cmos_view.c
 unit_pci_proxy_SRCS       := drivers/vdev/chipset/pci_proxy.c
 UNIT_TESTS += i440bx pam_get
-unit_i440bx_SRCS          := drivers/vdev/chipset/i440bx.c drivers/vdev/chipset/pam.c
-unit_pam_get_SRCS         := drivers/vdev/chipset/pam_get.c
+unit_i440bx_SRCS          := drivers/vdev/chipset/i440bx.c drivers/vdev/chipset/pam.c \
+	drivers/vdev/chipset/i440bx_state.c $(STATE_PB_SRCS)
+unit_pam_get_SRCS         := drivers/vdev/chipset/pam_get.c drivers/vdev/chipset/pam_get_state.c \
+	$(STATE_PB_SRCS)
 UNIT_TESTS += insn_decode insn_mmio guest_walk
 unit_insn_decode_SRCS     := arch/x86_64/decode/insn_decode.c
 unit_insn_mmio_SRCS       := arch/x86_64/decode/insn_mmio.c arch/x86_64/decode/insn_decode.c
 unit_guest_walk_SRCS      := arch/x86_64/decode/guest_walk.c arch/x86_64/decode/insn_decode.c arch/x86_64/paging.c
 UNIT_TESTS += framebuffer bochs_display screenshot
-unit_framebuffer_SRCS     := drivers/vdev/display/framebuffer.c
-unit_bochs_display_SRCS   := drivers/vdev/display/bochs_display.c
+unit_framebuffer_SRCS     := drivers/vdev/display/framebuffer.c \
+	drivers/vdev/display/framebuffer_state.c $(STATE_PB_SRCS)
+unit_bochs_display_SRCS   := drivers/vdev/display/bochs_display.c \
+	drivers/vdev/display/bochs_display_state.c $(STATE_PB_SRCS)
 unit_screenshot_SRCS      := kernel/host/screenshot.c drivers/vdev/display/framebuffer.c
 UNIT_BINS := $(patsubst %,$(BUILD)/unit/test_%,$(UNIT_TESTS))
 
@@ -153,12 +184,13 @@ KCFLAGS := -std=gnu11 -O2 -g $(WARNINGS) \
 	-ffreestanding -mgeneral-regs-only -mno-red-zone -mcmodel=kernel -fno-pic -fno-pie \
 	-fno-stack-protector -fno-asynchronous-unwind-tables -fno-unwind-tables \
 	-ffunction-sections -fdata-sections \
-	-nostdlibinc -isystem $(NEWLIB)/include -I. -I$(BUILD)/gen -MMD -MP
+	-nostdlibinc -isystem $(NEWLIB)/include -I. -I$(BUILD)/gen $(NANOPB_DEFS) -MMD -MP
 KASFLAGS := -g -I. -MMD -MP
 KLDFLAGS := -nostdlib -static -T linker.ld --gc-sections -z max-page-size=4096
 
 HOSTCFLAGS := -std=gnu11 -O1 -g $(WARNINGS) -Wno-missing-prototypes \
-	-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -I. -MMD -MP
+	-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -I. -I$(BUILD)/gen \
+	$(NANOPB_DEFS) -MMD -MP
 HOSTLIBS := -lcmocka
 
 .PHONY: all kernel unit test run debug deps clean newlib
@@ -170,13 +202,30 @@ newlib: $(NEWLIB)/lib/libc.a
 $(NEWLIB)/lib/libc.a: tools/newlib/build.sh tools/newlib/newlib-cc
 	$(Q)tools/newlib/build.sh $(NEWLIB)
 
+# ---- saved-state schemas and nanopb (docs/saved-state.md) -------------------------------
+# The runtime is fetched once per nanopb version (tools/nanopb/fetch.sh); the generator is
+# Debian's nanopb_generator.py, with google/protobuf/any.proto from libprotobuf-dev.
+NANOPB_STAMP := $(NANOPB_DIR)/.version
+$(NANOPB_STAMP): tools/nanopb/fetch.sh
+	$(Q)tools/nanopb/fetch.sh $(BUILD)/nanopb
+$(NANOPB_SRCS): $(NANOPB_STAMP) ;
+
+$(PROTO_STAMP): $(patsubst %,$(PROTO_DIR)/%.proto,$(PROTOS)) $(PROTO_DIR)/mezzanine.options $(NANOPB_STAMP)
+	@mkdir -p $(PROTO_GEN)
+	@echo "  NANOPB  $(PROTO_DIR)/*.proto"
+	$(Q)nanopb_generator.py -q -I $(PROTO_DIR) -I /usr/include -f $(PROTO_DIR)/mezzanine.options \
+		-D $(PROTO_GEN) $(patsubst %,$(PROTO_DIR)/%.proto,$(PROTOS)) \
+		/usr/include/google/protobuf/any.proto
+	$(Q)touch $@
+$(PROTO_SRCS): $(PROTO_STAMP) ;
+
 # ---- kernel --------------------------------------------------------------------------
 $(BUILD)/gen/kernel/version.h: VERSION FORCE
 	@mkdir -p $(dir $@)
 	@printf '#define MEZZ_VERSION "%s"\n#define MEZZ_GITREV "%s"\n' '$(VERSION)' '$(GITREV)' > $@.tmp
 	@cmp -s $@.tmp $@ || mv $@.tmp $@; rm -f $@.tmp
 
-$(BUILD)/kernel/%.c.o: %.c $(NEWLIB)/lib/libc.a $(BUILD)/gen/kernel/version.h
+$(BUILD)/kernel/%.c.o: %.c $(NEWLIB)/lib/libc.a $(BUILD)/gen/kernel/version.h | $(PROTO_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	$(Q)$(KCC) $(KCFLAGS) -c $< -o $@
@@ -201,7 +250,7 @@ $(BUILD)/kernel.bin: $(BUILD)/kernel.elf
 unit: $(UNIT_BINS)
 
 .SECONDEXPANSION:
-$(BUILD)/unit/test_%: tests/unit/test_%.c $$(unit_%_SRCS)
+$(BUILD)/unit/test_%: tests/unit/test_%.c $$(unit_%_SRCS) | $(PROTO_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $@"
 	$(Q)$(HOSTCC) $(HOSTCFLAGS) -o $@ $(filter %.c,$^) $(HOSTLIBS)
@@ -289,11 +338,11 @@ fuzz_insn_decode_SRCS := arch/x86_64/decode/insn_decode.c arch/x86_64/decode/ins
 FUZZ_BINS    := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_TARGETS))
 FUZZ_SECONDS ?= $(if $(CI),60,15)
 FUZZCFLAGS   := -std=gnu11 -O1 -g $(WARNINGS) -Wno-missing-prototypes \
-	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -I.
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -I. -I$(BUILD)/gen $(NANOPB_DEFS)
 
 .PHONY: fuzz fuzz-build
 fuzz-build: $(FUZZ_BINS)
-$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(fuzz_%_SRCS)
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(fuzz_%_SRCS) | $(PROTO_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  FUZZCC  $@"
 	$(Q)clang $(FUZZCFLAGS) -o $@ $(filter %.c,$^)

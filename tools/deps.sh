@@ -20,7 +20,19 @@ python3-pytest
 python3-pytest-timeout
 python3-pil
 gdb
+nanopb
+protobuf-compiler
+python3-protobuf
+libprotobuf-dev
+dpkg-dev
 "
+
+# nanopb's runtime is built from Debian's nanopb source package (SPEC section 10), so
+# `apt-get source` needs a deb-src entry for the archive the machine already uses.
+SRC_LIST=/etc/apt/sources.list.d/mezzanine-deb-src.sources
+need_src_list() {
+    ! grep -rqs '^Types:.*deb-src\|^deb-src ' /etc/apt/sources.list /etc/apt/sources.list.d/
+}
 
 missing=""
 for pkg in $PACKAGES; do
@@ -31,17 +43,31 @@ for pkg in $PACKAGES; do
     esac
 done
 
-if [ -z "$missing" ]; then
+add_src=""
+if need_src_list; then
+    add_src=yes
+fi
+
+if [ -z "$missing" ] && [ -z "$add_src" ]; then
     exit 0
 fi
 
-echo "deps: installing:$missing"
+echo "deps: installing:$missing${add_src:+ (and a deb-src entry)}"
 if [ "$(id -u)" -ne 0 ]; then
     SUDO=sudo
 else
     SUDO=
 fi
 export DEBIAN_FRONTEND=noninteractive
+if [ -n "$add_src" ]; then
+    # The same URIs and suites as the first binary entry, as a deb-src entry.
+    uris=$(sed -n 's/^URIs: *//p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -n1)
+    suites=$(sed -n 's/^Suites: *//p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -n1)
+    printf 'Types: deb-src\nURIs: %s\nSuites: %s\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
+        "${uris:-http://deb.debian.org/debian}" "${suites:-bookworm}" | $SUDO tee "$SRC_LIST" >/dev/null
+fi
 $SUDO apt-get update -qq
-# shellcheck disable=SC2086
-$SUDO apt-get install -y -qq --no-install-recommends $missing
+if [ -n "$missing" ]; then
+    # shellcheck disable=SC2086
+    $SUDO apt-get install -y -qq --no-install-recommends $missing
+fi

@@ -17,6 +17,37 @@
 #include <cmocka.h>
 
 #include "drivers/vdev/display/bochs_display.h"
+#include "bochs_display.pb.h"
+#include "kernel/lib/pb_codec.h"
+
+/* The saved state as its schema's message (mezzanine.vdev.bochs_display.SavedState). */
+typedef mezzanine_vdev_bochs_display_SavedState bochs_msg;
+#define BOCHS_MSG_FIELDS mezzanine_vdev_bochs_display_SavedState_fields
+
+struct state_bytes {
+    uint8_t b[BOCHS_DISPLAY_STATE_MAX_LEN];
+    size_t len;
+};
+
+static struct state_bytes save_bytes(const struct bochs_display *d)
+{
+    struct state_bytes out;
+    assert_int_equal(bochs_display_save_state(d, out.b, sizeof(out.b), &out.len), 0);
+    return out;
+}
+
+static void save_msg(const struct bochs_display *d, bochs_msg *m)
+{
+    struct state_bytes s = save_bytes(d);
+    assert_int_equal(pb_codec_decode(BOCHS_MSG_FIELDS, m, s.b, s.len), 0);
+}
+
+static int restore_msg(struct bochs_display *d, const bochs_msg *m)
+{
+    struct state_bytes blob;
+    assert_int_equal(pb_codec_encode(BOCHS_MSG_FIELDS, m, blob.b, sizeof(blob.b), &blob.len), 0);
+    return bochs_display_restore_state(d, blob.b, blob.len);
+}
 
 #define VRAM (8u << 20)
 #define ROM_LEN 28672u          /* vgabios-bochs-display.bin's size */
@@ -581,25 +612,26 @@ static void test_save_restore_round_trip(void **state)
 {
     (void)state;
     place_everything();
-    struct bochs_saved saved;
-    bochs_display_save(&dev, &saved);
-    assert_int_equal(saved.version, BOCHS_SAVED_VERSION);
+    bochs_msg saved;
+    save_msg(&dev, &saved);
     assert_int_equal(saved.bar0, 0xE0000008);
+    assert_int_equal(saved.dispi_count, DISPI_REG_COUNT);
     assert_int_equal(saved.dispi[DISPI_INDEX_VIRT_WIDTH], 1280);
     assert_int_equal(saved.dispi_index, DISPI_INDEX_BPP);
-    assert_int_equal(saved.flags, BOCHS_SAVED_F_BIG_ENDIAN);
+    assert_true(saved.big_endian);
+    struct state_bytes blob = save_bytes(&dev);
 
     struct bochs_display_state before = dev.st;
     setup(NULL);
-    assert_int_equal(bochs_display_restore(&dev, &saved), 0);
+    assert_int_equal(bochs_display_restore_state(&dev, blob.b, blob.len), 0);
     /* BAR2 and the ROM re-placed; VRAM and the format are the framebuffer's to restore. */
     assert_int_equal(ncalls, 2);
     expect(0, MOVE_MMIO, true, 0xFEBF0000);
     expect(1, MOVE_ROM, true, 0xFEB00000);
     assert_memory_equal(&dev.st, &before, sizeof(before));
-    struct bochs_saved again;
-    bochs_display_save(&dev, &again);
-    assert_memory_equal(&saved, &again, sizeof(saved));
+    struct state_bytes again = save_bytes(&dev);
+    assert_int_equal(again.len, blob.len);
+    assert_memory_equal(again.b, blob.b, blob.len);
     /* It behaves as before: moving BAR0 maps VRAM at the new place. */
     cfg_write(0x10, 4, 0xD0000000);
     expect(2, MAP_VRAM, true, 0xD0000000);
@@ -613,15 +645,19 @@ static void test_restore_rejects_bad_blobs(void **state)
 {
     (void)state;
     place_everything();
-    struct bochs_saved good, bad;
-    bochs_display_save(&dev, &good);
+    bochs_msg good, bad;
+    save_msg(&dev, &good);
+    struct state_bytes truncated = save_bytes(&dev);
+    truncated.len--;
     setup(NULL);
     struct bochs_display_state power_on = dev.st;
 #define REJECT(mutation) do { bad = good; mutation; \
-        assert_int_equal(bochs_display_restore(&dev, &bad), -EINVAL); } while (0)
-    REJECT(bad.version = 0);
-    REJECT(bad.flags = 2);
-    REJECT(bad.reserved = 1);
+        assert_int_equal(restore_msg(&dev, &bad), -EINVAL); } while (0)
+    assert_int_equal(bochs_display_restore_state(&dev, truncated.b, truncated.len), -EINVAL);
+    REJECT(bad.dispi_count = DISPI_REG_COUNT - 1);
+    REJECT(bad.dispi[3] = 0x10000);
+    REJECT(bad.dispi_index = 0x10000);
+    REJECT(bad.int_line = 0x100);
     REJECT(bad.command = 0x8000);
     REJECT(bad.bar0 = 0xE0000000);                         /* type bits missing */
     REJECT(bad.bar0 = 0xE0001008);                         /* below the BAR's size */
@@ -633,9 +669,9 @@ static void test_restore_rejects_bad_blobs(void **state)
     /* A device without a ROM takes no ROM BAR value. */
     struct bochs_display_config cfg = { VRAM, NULL, 0, 1024, 768 };
     assert_int_equal(bochs_display_init(&dev, &cfg, &ops), 0);
-    assert_int_equal(bochs_display_restore(&dev, &good), -EINVAL);
+    assert_int_equal(restore_msg(&dev, &good), -EINVAL);
     good.rom = 0;
-    assert_int_equal(bochs_display_restore(&dev, &good), 0);
+    assert_int_equal(restore_msg(&dev, &good), 0);
 }
 
 int main(void)

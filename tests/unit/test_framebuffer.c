@@ -16,6 +16,43 @@
 #include <cmocka.h>
 
 #include "drivers/vdev/display/framebuffer.h"
+#include "framebuffer.pb.h"
+#include "kernel/lib/pb_codec.h"
+
+/* The saved state as its schema's message (framebuffer.SavedState, OpenVMM's). */
+typedef framebuffer_SavedState fb_msg;
+
+struct state_bytes {
+    uint8_t b[FRAMEBUFFER_STATE_MAX_LEN];
+    size_t len;
+};
+
+static struct state_bytes save_bytes(const struct framebuffer *fb)
+{
+    struct state_bytes out;
+    assert_int_equal(framebuffer_save_state(fb, out.b, sizeof(out.b), &out.len), 0);
+    return out;
+}
+
+static void save_msg(const struct framebuffer *fb, fb_msg *m)
+{
+    struct state_bytes s = save_bytes(fb);
+    assert_int_equal(pb_codec_decode(framebuffer_SavedState_fields, m, s.b, s.len), 0);
+}
+
+static int restore_msg(struct framebuffer *fb, const fb_msg *m)
+{
+    struct state_bytes blob;
+    assert_int_equal(pb_codec_encode(framebuffer_SavedState_fields, m, blob.b, sizeof(blob.b),
+                                     &blob.len), 0);
+    return framebuffer_restore_state(fb, blob.b, blob.len);
+}
+
+static void expect_same_bytes(const struct state_bytes *a, const struct state_bytes *b)
+{
+    assert_int_equal(a->len, b->len);
+    assert_memory_equal(a->b, b->b, a->len);
+}
 
 #define SMALL_VRAM 0x10000u     /* 64 KiB: small enough to sweep */
 
@@ -470,13 +507,14 @@ static void test_save_restore_round_trip(void **state)
     const struct fb_range r = { 0x2000, 0x4000 };
     set_format(&f->fb, 640, 480, 2560, 8192);
     assert_int_equal(framebuffer_map(&f->fb, 0xF0000000, &r), 0);
-    struct fb_saved saved;
-    framebuffer_save(&f->fb, &saved);
-    assert_int_equal(saved.version, FB_SAVED_VERSION);
-    assert_int_equal(saved.flags, FB_SAVED_F_MAPPED | FB_SAVED_F_FORMAT);
+    fb_msg m;
+    save_msg(&f->fb, &m);
+    assert_true(m.has_mapping);
+    assert_true(m.format_forwarded);
+    struct state_bytes saved = save_bytes(&f->fb);
 
     struct fixture *g = make(SMALL_VRAM);
-    assert_int_equal(framebuffer_restore(&g->fb, &saved), 0);
+    assert_int_equal(framebuffer_restore_state(&g->fb, saved.b, saved.len), 0);
     /* Re-mapped (no host notification: the host already knows) and the format re-sent. */
     assert_int_equal(g->be.n, 2);
     assert_int_equal(g->be.calls[0].kind, CALL_FORMAT);
@@ -489,9 +527,8 @@ static void test_save_restore_round_trip(void **state)
     assert_int_equal(w, 640);
     assert_int_equal(h, 480);
 
-    struct fb_saved again;
-    framebuffer_save(&g->fb, &again);
-    assert_memory_equal(&saved, &again, sizeof(saved));
+    struct state_bytes again = save_bytes(&g->fb);
+    expect_same_bytes(&saved, &again);
     /* After restore the device behaves as before: the same format is not re-sent, a move
      * unmaps the restored mapping. */
     set_format(&g->fb, 640, 480, 2560, 8192);
@@ -504,16 +541,18 @@ static void test_save_restore_round_trip(void **state)
 static void test_save_restore_unmapped_no_format(void **state)
 {
     struct fixture *f = *state;
-    struct fb_saved saved;
-    framebuffer_save(&f->fb, &saved);
-    assert_int_equal(saved.flags, 0);
-    assert_int_equal(saved.width, 1024);   /* the default format travels too */
+    fb_msg m;
+    save_msg(&f->fb, &m);
+    assert_false(m.has_mapping);
+    assert_false(m.format_forwarded);
+    assert_int_equal(m.format.width, 1024);   /* the default format travels too */
+    struct state_bytes saved = save_bytes(&f->fb);
 
     struct fixture *g = make(SMALL_VRAM);
     assert_int_equal(framebuffer_map(&g->fb, 0xE0000000, NULL), 0);
     set_format(&g->fb, 64, 64, 256, 0);
     g->be.n = 0;
-    assert_int_equal(framebuffer_restore(&g->fb, &saved), 0);
+    assert_int_equal(framebuffer_restore_state(&g->fb, saved.b, saved.len), 0);
     /* The current mapping is replaced by none (not reported: a restore is not VTL0's
      * doing), and the view is back to "no format". */
     assert_int_equal(g->be.n, 1);
@@ -522,9 +561,8 @@ static void test_save_restore_unmapped_no_format(void **state)
     fb_view_resolution(framebuffer_view(&g->fb), &w, &h);
     assert_int_equal(w, 1);
     assert_int_equal(h, 1);
-    struct fb_saved again;
-    framebuffer_save(&g->fb, &again);
-    assert_memory_equal(&saved, &again, sizeof(saved));
+    struct state_bytes again = save_bytes(&g->fb);
+    expect_same_bytes(&saved, &again);
     teardown((void **)&g);
 }
 
@@ -534,20 +572,24 @@ static void test_restore_rejects_bad_blobs(void **state)
     const struct fb_range r = { 0x2000, 0x4000 };
     assert_int_equal(framebuffer_map(&f->fb, 0xF0000000, &r), 0);
     set_format(&f->fb, 640, 480, 2560, 0);
-    struct fb_saved good, bad;
-    framebuffer_save(&f->fb, &good);
+    fb_msg good, bad;
+    save_msg(&f->fb, &good);
+    struct state_bytes truncated = save_bytes(&f->fb);
+    truncated.len--;
     unsigned calls = f->be.n;
 
 #define REJECT(mutation) do { bad = good; mutation; \
-        assert_int_equal(framebuffer_restore(&f->fb, &bad), -EINVAL); } while (0)
-    REJECT(bad.version = 2);
-    REJECT(bad.flags |= 0x80);
-    REJECT(bad.gpa = 0xF0000800);
-    REJECT(bad.subrange_start = 0x1001);
-    REJECT(bad.subrange_size = 0);
-    REJECT(bad.subrange_size = SMALL_VRAM);            /* 0x2000 + 64 KiB is past VRAM */
-    REJECT(bad.gpa = 0xFFFFFFFFFFFFF000ull);
-    REJECT(bad.flags = FB_SAVED_F_FORMAT);             /* unmapped but a gpa given */
+        assert_int_equal(restore_msg(&f->fb, &bad), -EINVAL); } while (0)
+    assert_int_equal(framebuffer_restore_state(&f->fb, truncated.b, truncated.len), -EINVAL);
+    REJECT(bad.format.width = 0x100000000ull);         /* wider than the device's 32 bits */
+    REJECT(bad.format.offset = 0x100000000ull);
+    REJECT(bad.mapping.gpa = 0xF0000800);
+    REJECT(bad.mapping.subrange.start = 0x1001);
+    REJECT(bad.mapping.subrange.end = bad.mapping.subrange.start);   /* size 0 */
+    REJECT(bad.mapping.subrange.end = 0x2000 + SMALL_VRAM);   /* 0x2000 + 64 KiB is past VRAM */
+    REJECT(bad.mapping.subrange.end = 0x1000);                /* ends before it starts */
+    REJECT(bad.mapping.has_subrange = false);
+    REJECT(bad.mapping.gpa = 0xFFFFFFFFFFFFF000ull);
 #undef REJECT
     /* Nothing changed. */
     assert_int_equal(f->be.n, calls);
@@ -560,11 +602,10 @@ static void test_restore_map_failure(void **state)
 {
     struct fixture *f = *state;
     assert_int_equal(framebuffer_map(&f->fb, 0xF0000000, NULL), 0);
-    struct fb_saved saved;
-    framebuffer_save(&f->fb, &saved);
+    struct state_bytes saved = save_bytes(&f->fb);
     struct fixture *g = make(SMALL_VRAM);
     g->be.map_result = -EEXIST;
-    assert_int_equal(framebuffer_restore(&g->fb, &saved), -EEXIST);
+    assert_int_equal(framebuffer_restore_state(&g->fb, saved.b, saved.len), -EEXIST);
     assert_false(g->fb.st.mapped);
     teardown((void **)&g);
 }

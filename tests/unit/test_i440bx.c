@@ -15,6 +15,39 @@
 #include <cmocka.h>
 
 #include "drivers/vdev/chipset/i440bx.h"
+#include "i440bx.pb.h"
+#include "kernel/lib/pb_codec.h"
+
+/* The saved state as its schema's message (chipset.i440bx.host_pci_bridge.SavedState):
+ * tests read a save through it and build blobs with it. */
+typedef chipset_i440bx_host_pci_bridge_SavedState i440bx_msg;
+#define I440BX_MSG_FIELDS chipset_i440bx_host_pci_bridge_SavedState_fields
+
+struct state_bytes {
+    uint8_t b[I440BX_STATE_MAX_LEN];
+    size_t len;
+};
+
+static struct state_bytes save_bytes(const struct i440bx *b)
+{
+    struct state_bytes out;
+    assert_int_equal(i440bx_save_state(b, out.b, sizeof(out.b), &out.len), 0);
+    return out;
+}
+
+static void save_msg(const struct i440bx *b, i440bx_msg *m)
+{
+    struct state_bytes s = save_bytes(b);
+    assert_int_equal(pb_codec_decode(I440BX_MSG_FIELDS, m, s.b, s.len), 0);
+}
+
+static int restore_msg(struct i440bx *b, const i440bx_msg *m)
+{
+    uint8_t buf[I440BX_STATE_MAX_LEN];
+    size_t len = 0;
+    assert_int_equal(pb_codec_encode(I440BX_MSG_FIELDS, m, buf, sizeof(buf), &len), 0);
+    return i440bx_restore_state(b, buf, len);
+}
 
 #define MMIO GPA_STATE_MMIO
 #define WP   GPA_STATE_WRITE_PROTECTED
@@ -536,8 +569,8 @@ static void test_smram_rules(void **state)
         assert_int_equal(rd(&b, 0x72, 1), (c[i].want >> 16) & 0xFF);
         assert_int_equal(rd(&b, 0x73, 1), c[i].want >> 24);
         /* the stored (saved) word: after the rules, it always equals what reads show */
-        struct i440bx_saved sv;
-        i440bx_save(&b, &sv);
+        i440bx_msg sv;
+        save_msg(&b, &sv);
         if (sv.smm_config_word != c[i].want >> 16)
             fail_msg("%s: stored SMRAM word %#x, want %#x", c[i].what, sv.smm_config_word,
                      c[i].want >> 16);
@@ -563,10 +596,10 @@ static void test_smram_reset_unlocks(void **state)
     assert_int_equal(rd(&b, 0x70, 4), 0x380A0000);
 }
 
-static struct i440bx_saved saved_with(uint32_t reg1, uint32_t reg2, uint16_t smm)
+static i440bx_msg saved_with(uint32_t reg1, uint32_t reg2, uint16_t smm)
 {
-    return (struct i440bx_saved){
-        .version = 1, .dram1 = 0x02020202, .dram2 = 0x00000002,
+    return (i440bx_msg){
+        .host_pci_dram1 = 0x02020202, .host_pci_dram2 = 0x00000002,
         .pam_reg1 = reg1, .pam_reg2 = reg2, .smm_config_word = smm,
     };
 }
@@ -587,8 +620,8 @@ static void test_smram_read_formula(void **state)
     for (unsigned i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
         struct i440bx b;
         fresh(&b, 0x7192);
-        struct i440bx_saved s = saved_with(3, 0, c[i].word);
-        assert_int_equal(i440bx_restore(&b, &s), 0);
+        i440bx_msg s = saved_with(3, 0, c[i].word);
+        assert_int_equal(restore_msg(&b, &s), 0);
         uint32_t got = rd(&b, 0x70, 4);
         if (got != c[i].want)
             fail_msg("word %#x reads %#x, want %#x", c[i].word, got, c[i].want);
@@ -609,10 +642,10 @@ static void expect_reset_values(struct i440bx *b)
     assert_int_equal(rd(b, 0xD0, 4), 0);
     assert_int_equal(rd(b, 0xD4, 4), 0);
     assert_int_equal(rd(b, 0x70, 4), 0x38020000);
-    struct i440bx_saved s;
-    i440bx_save(b, &s);
-    assert_int_equal(s.dram1, 0x02020202);
-    assert_int_equal(s.dram2, 0x00000002);
+    i440bx_msg s;
+    save_msg(b, &s);
+    assert_int_equal(s.host_pci_dram1, 0x02020202);
+    assert_int_equal(s.host_pci_dram2, 0x00000002);
     assert_int_equal(s.pam_reg1, 0x00000003);
     assert_int_equal(s.pam_reg2, 0);
     assert_int_equal(s.bios_scratch1, 0);
@@ -810,15 +843,15 @@ static void test_restore_order(void **state)
     struct i440bx b;
     fresh(&b, 0x7192);
     /* reg1 nibbles 3-7: 2 3 0 1 2; reg2 nibbles 0-7: C D E F 0 1 2 3 */
-    struct i440bx_saved s = saved_with(0x21032000, 0x3210FEDC, 0x3802);
-    assert_int_equal(i440bx_restore(&b, &s), 0);
+    i440bx_msg s = saved_with(0x21032000, 0x3210FEDC, 0x3802);
+    assert_int_equal(restore_msg(&b, &s), 0);
     expect_calls("restore",
                  { F0, WO }, { C0, WR }, { C4, MMIO }, { C8, WP }, { CC, WO },
                  { D0, MMIO }, { D4, WP }, { D8, WO }, { DC, WR }, { E0, MMIO },
                  { E4, WP }, { E8, WO }, { EC, WR });
     /* restoring the same state again still calls all 13 (force) */
     clear_log();
-    assert_int_equal(i440bx_restore(&b, &s), 0);
+    assert_int_equal(restore_msg(&b, &s), 0);
     assert_int_equal(fk.n, 13);
     /* the restored registers are what later writes compare against */
     clear_log();
@@ -852,9 +885,9 @@ static void test_pam_decode_every_nibble(void **state)
                 uint64_t reg = other ? 0xFFFFFFFFFFFFFFFFull : 0x4444444444444444ull;
                 unsigned bit = (R[r].cfg_byte - 0x58) * 8 + R[r].shift;
                 reg = (reg & ~(0xFull << bit)) | ((uint64_t)v << bit);
-                struct i440bx_saved s = saved_with((uint32_t)reg, (uint32_t)(reg >> 32), 0x3802);
+                i440bx_msg s = saved_with((uint32_t)reg, (uint32_t)(reg >> 32), 0x3802);
                 clear_log();
-                assert_int_equal(i440bx_restore(&b, &s), 0);
+                assert_int_equal(restore_msg(&b, &s), 0);
                 assert_int_equal(fk.n, 13);
                 for (int j = F0; j <= EC; j++) {
                     enum gpa_state want = j == r ? by_nibble[v] : (other ? WR : MMIO);
@@ -905,65 +938,107 @@ static void test_save_restore_round_trip(void **state)
     fresh(&a, 0x1237);
     make_busy(&a);
     expect_busy_reads(&a);
-    struct i440bx_saved s;
+    i440bx_msg s;
     memset(&s, 0xee, sizeof(s));
-    i440bx_save(&a, &s);
-    assert_int_equal(sizeof(s), 0x20);
-    assert_int_equal(s.version, 1);
-    assert_int_equal(s.dram1, 0x04040404);
-    assert_int_equal(s.dram2, 0x00000008);
+    save_msg(&a, &s);
+    assert_int_equal(s.host_pci_dram1, 0x04040404);
+    assert_int_equal(s.host_pci_dram2, 0x00000008);
     assert_int_equal(s.pam_reg1, 0x13311007);
     assert_int_equal(s.pam_reg2, 0x33221100);
     assert_int_equal(s.bios_scratch1, 0xDEADBEEF);
     assert_int_equal(s.bios_scratch2, 0x12345678);
     assert_int_equal(s.smm_config_word, 0x382A);
-    assert_int_equal(s.latency_timer, 0x40);
-    assert_int_equal(s.interrupt_line, 0x0B);
+    assert_true(s.has_cfg_space);
+    assert_int_equal(s.cfg_space.latency_timer, 0x40);
+    assert_int_equal(s.cfg_space.interrupt_line, 0x0B);
+    assert_int_equal(s.pam_backend, chipset_i440bx_host_pci_bridge_PamBackend_PAM_BACKEND_UNSPECIFIED);
+    struct state_bytes blob = save_bytes(&a);
 
     /* servicing: construct for restore (no calls), then restore (all 13) */
     struct i440bx b;
     memset(&fk, 0, sizeof(fk));
     i440bx_init(&b, 0x1237, &fake_ops, true);
     expect_no_calls("construction for restore");
-    assert_int_equal(i440bx_restore(&b, &s), 0);
+    assert_int_equal(i440bx_restore_state(&b, blob.b, blob.len), 0);
     expect_calls("restore",
                  { F0, WP }, { C0, WP }, { C4, WR }, { C8, WR }, { CC, WP },
                  { D0, MMIO }, { D4, MMIO }, { D8, WP }, { DC, WP }, { E0, WO },
                  { E4, WO }, { E8, WR }, { EC, WR });
     expect_busy_reads(&b);
     assert_int_equal(rd(&b, 0x00, 4), 0x12378086);
-    struct i440bx_saved again;
-    i440bx_save(&b, &again);
-    assert_memory_equal(&again, &s, sizeof(s));
+    struct state_bytes again = save_bytes(&b);
+    assert_int_equal(again.len, blob.len);
+    assert_memory_equal(again.b, blob.b, blob.len);
 
     /* the restored SMRAM word is live: not locked, writes still apply */
     wr(&b, 0x72, 1, 0x08);
     assert_int_equal(rd(&b, 0x70, 4), 0x380A0000);
 }
 
-static void test_restore_bad_version(void **state)
+/* Blobs the bridge must refuse: fields past their register's width, a backend other than
+ * the bridge's, and malformed protobuf. Nothing changes and no range is adjusted. */
+static void test_restore_bad_blobs(void **state)
 {
     (void)state;
-    static const uint32_t bad[] = { 0, 2, 0xFFFFFFFF, 0x00000100 };
-    for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    enum { WIDE_SMM, WIDE_LATENCY, WIDE_LINE, BAD_BACKEND, OTHER_BACKEND, TRUNCATED, BAD_WIRE, N };
+    for (unsigned i = 0; i < N; i++) {
         struct i440bx b;
         fresh(&b, 0x7192);
         make_busy(&b);
-        struct i440bx_saved before;
-        i440bx_save(&b, &before);
-        struct i440bx_saved s = saved_with(0x33333333, 0x33333333, 0x3838);
-        s.version = bad[i];
-        s.dram1 = 0x01010101;
+        b.pam_backend = I440BX_PAM_OPENHCL;
+        struct state_bytes before = save_bytes(&b);
+        i440bx_msg s = saved_with(0x33333333, 0x33333333, 0x3838);
+        s.host_pci_dram1 = 0x01010101;
         s.bios_scratch1 = 0x99;
-        s.latency_timer = 0x77;
+        s.has_cfg_space = true;
+        s.cfg_space.latency_timer = 0x77;
+        uint8_t buf[I440BX_STATE_MAX_LEN];
+        size_t len = 0;
+        switch (i) {
+        case WIDE_SMM: s.smm_config_word = 0x13802; break;
+        case WIDE_LATENCY: s.cfg_space.latency_timer = 0x100; break;
+        case WIDE_LINE: s.cfg_space.interrupt_line = 0x1FF; break;
+        case BAD_BACKEND: s.pam_backend = (chipset_i440bx_host_pci_bridge_PamBackend)7; break;
+        case OTHER_BACKEND: s.pam_backend = chipset_i440bx_host_pci_bridge_PamBackend_PAM_BACKEND_LOCAL; break;
+        default: break;
+        }
+        assert_int_equal(pb_codec_encode(I440BX_MSG_FIELDS, &s, buf, sizeof(buf), &len), 0);
+        if (i == TRUNCATED)
+            len--;                  /* the last field loses its last byte */
+        if (i == BAD_WIRE)
+            buf[0] = 0x0F;          /* field 1 with wire type 7 */
         clear_log();
-        assert_int_equal(i440bx_restore(&b, &s), -EINVAL);
+        assert_int_equal(i440bx_restore_state(&b, buf, len), -EINVAL);
         expect_no_calls("rejected restore");
         expect_busy_reads(&b);
-        struct i440bx_saved after;
-        i440bx_save(&b, &after);
-        assert_memory_equal(&after, &before, sizeof(before));
+        struct state_bytes after = save_bytes(&b);
+        assert_int_equal(after.len, before.len);
+        assert_memory_equal(after.b, before.b, before.len);
     }
+}
+
+/* The same blob under the same backend, or from a blob that names none, restores. */
+static void test_restore_backend(void **state)
+{
+    (void)state;
+    struct i440bx a, b;
+    fresh(&a, 0x7192);
+    make_busy(&a);
+    a.pam_backend = I440BX_PAM_FAITHFUL;
+    struct state_bytes blob = save_bytes(&a);
+    i440bx_msg m;
+    save_msg(&a, &m);
+    assert_int_equal(m.pam_backend, chipset_i440bx_host_pci_bridge_PamBackend_PAM_BACKEND_FAITHFUL);
+    fresh(&b, 0x7192);
+    b.pam_backend = I440BX_PAM_FAITHFUL;
+    assert_int_equal(i440bx_restore_state(&b, blob.b, blob.len), 0);
+    expect_busy_reads(&b);
+    fresh(&b, 0x7192);
+    b.pam_backend = I440BX_PAM_LOCAL;
+    assert_int_equal(i440bx_restore_state(&b, blob.b, blob.len), -EINVAL);
+    m.pam_backend = chipset_i440bx_host_pci_bridge_PamBackend_PAM_BACKEND_UNSPECIFIED;
+    assert_int_equal(restore_msg(&b, &m), 0);
+    expect_busy_reads(&b);
 }
 
 int main(void)
@@ -991,7 +1066,8 @@ int main(void)
         cmocka_unit_test(test_restore_order),
         cmocka_unit_test(test_pam_decode_every_nibble),
         cmocka_unit_test(test_save_restore_round_trip),
-        cmocka_unit_test(test_restore_bad_version),
+        cmocka_unit_test(test_restore_bad_blobs),
+        cmocka_unit_test(test_restore_backend),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -16,6 +16,53 @@
 #include <cmocka.h>
 
 #include "drivers/vdev/chipset/pam_get.h"
+#include "kernel/lib/pb_codec.h"
+#include "pam_get.pb.h"
+
+/* The saved state as its schema's message (underhill.emuplat.i440bx.host_pci_bridge):
+ * tests read a save through it and build blobs with it. */
+typedef underhill_emuplat_i440bx_host_pci_bridge_SavedState pg_msg;
+typedef underhill_emuplat_i440bx_host_pci_bridge_SavedHandle pg_handle_msg;
+#define PG_MSG_FIELDS underhill_emuplat_i440bx_host_pci_bridge_SavedState_fields
+#define HANDLE_VALID(m, i) ((m).handles.element[i].has_value)
+#define HANDLE(m, i) ((m).handles.element[i].value)
+
+struct state_bytes {
+    uint8_t b[PAM_GET_STATE_MAX_LEN];
+    size_t len;
+};
+
+static struct state_bytes save_bytes(const struct pam_get *pg)
+{
+    struct state_bytes out;
+    assert_int_equal(pam_get_save_state(pg, out.b, sizeof(out.b), &out.len), 0);
+    return out;
+}
+
+static void save_msg(const struct pam_get *pg, pg_msg *m)
+{
+    struct state_bytes s = save_bytes(pg);
+    assert_int_equal(pb_codec_decode(PG_MSG_FIELDS, m, s.b, s.len), 0);
+}
+
+static struct state_bytes encode_msg(const pg_msg *m)
+{
+    struct state_bytes out;
+    assert_int_equal(pb_codec_encode(PG_MSG_FIELDS, m, out.b, sizeof(out.b), &out.len), 0);
+    return out;
+}
+
+static int restore_msg(struct pam_get *pg, const pg_msg *m)
+{
+    struct state_bytes blob = encode_msg(m);
+    return pam_get_restore_state(pg, blob.b, blob.len);
+}
+
+static void expect_same_bytes(const struct state_bytes *a, const struct state_bytes *b)
+{
+    assert_int_equal(a->len, b->len);
+    assert_memory_equal(a->b, b->b, a->len);
+}
 
 #define MMIO GPA_STATE_MMIO
 #define WP   GPA_STATE_WRITE_PROTECTED
@@ -255,24 +302,25 @@ static void expect_applied_gone(unsigned index, uint32_t slot)
 
 static void expect_slot_empty(const struct pam_get *pg, unsigned index)
 {
-    struct pam_get_saved s;
-    pam_get_save(pg, &s);
-    if (s.handles[index].valid != 0)
+    pg_msg s;
+    save_msg(pg, &s);
+    if (HANDLE_VALID(s, index))
         fail_msg("slot %u still holds a handle", index);
 }
 
 static void expect_slot(const struct pam_get *pg, unsigned index, uint32_t slot, uint64_t gpa,
                         uint64_t len, uint64_t off, bool rom)
 {
-    struct pam_get_saved s;
-    pam_get_save(pg, &s);
-    const struct pam_get_saved_handle *h = &s.handles[index];
-    if (h->valid != 1 || h->remote_handle != slot || h->gpa != gpa || h->len != len ||
-        h->gpa_offset != off || h->rom != rom)
+    pg_msg s;
+    save_msg(pg, &s);
+    const pg_handle_msg *h = &HANDLE(s, index);
+    uint64_t h_len = h->range.end - h->range.start;
+    if (!HANDLE_VALID(s, index) || !h->has_range || h->remote_handle != slot ||
+        h->range.start != gpa || h_len != len || h->gpa_offset != off || h->is_rom != rom)
         fail_msg("saved handle %u: valid %u slot %u gpa %#llx len %#llx off %#llx rom %u; "
-                 "want slot %u gpa %#llx len %#llx off %#llx rom %d", index, h->valid,
-                 h->remote_handle, (unsigned long long)h->gpa, (unsigned long long)h->len,
-                 (unsigned long long)h->gpa_offset, h->rom, slot, (unsigned long long)gpa,
+                 "want slot %u gpa %#llx len %#llx off %#llx rom %d", index, HANDLE_VALID(s, index),
+                 h->remote_handle, (unsigned long long)h->range.start, (unsigned long long)h_len,
+                 (unsigned long long)h->gpa_offset, h->is_rom, slot, (unsigned long long)gpa,
                  (unsigned long long)len, (unsigned long long)off, rom);
 }
 
@@ -603,8 +651,7 @@ static void test_range_outside_table(void **state)
     struct pam_get pg;
     fresh(&pg, 0);
     pam_get_adjust(&pg, &R[C0], MMIO);
-    struct pam_get_saved before, after;
-    pam_get_save(&pg, &before);
+    struct state_bytes before = save_bytes(&pg), after;
     clear_log();
     for (unsigned k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
         pam_get_adjust(&pg, &bad[k], MMIO);
@@ -612,8 +659,8 @@ static void test_range_outside_table(void **state)
     }
     expect_no_events("ranges outside the table");
     assert_int_equal(pg.stats.bad_ranges, 2 * (sizeof(bad) / sizeof(bad[0])));
-    pam_get_save(&pg, &after);
-    assert_memory_equal(&after, &before, sizeof(before));
+    after = save_bytes(&pg);
+    expect_same_bytes(&after, &before);
 }
 
 /* A refused or unanswered CREATE after a RESET: the slot is empty, applied() was told,
@@ -700,7 +747,7 @@ static void make_busy(struct pam_get *pg)
 }
 
 /* busy_states with base slot 20, by the rules table. */
-static void expect_busy_saved(const struct pam_get_saved *s)
+static void expect_busy_saved(const pg_msg *s)
 {
     static const struct {
         uint8_t valid, rom;
@@ -714,18 +761,20 @@ static void expect_busy_saved(const struct pam_get_saved *s)
         [E0] = { 1, 1, 29, 0xE0000, 0x4000, 0x1BDE0000 },
         [EC] = { 1, 1, 32, 0xEC000, 0x4000, 0xEC000 },
     };
-    assert_int_equal(sizeof(*s), 8 + 13 * 0x20);
-    assert_int_equal(s->version, 1);
     assert_int_equal(s->base_slot, 20);
+    assert_true(s->has_handles);
+    assert_int_equal(s->handles.element_count, 13);   /* mesh: a fixed array of 13 */
     for (unsigned i = 0; i < NRANGES; i++) {
-        const struct pam_get_saved_handle *h = &s->handles[i];
-        assert_int_equal(h->valid, want[i].valid);
+        const pg_handle_msg *h = &HANDLE(*s, i);
+        assert_int_equal(HANDLE_VALID(*s, i), want[i].valid);
         if (!want[i].valid)
             continue;
-        if (h->rom != want[i].rom || h->remote_handle != want[i].slot || h->gpa != want[i].gpa ||
-            h->len != want[i].len || h->gpa_offset != want[i].off)
-            fail_msg("saved handle %u: rom %u slot %u gpa %#llx len %#llx off %#llx", i, h->rom,
-                     h->remote_handle, (unsigned long long)h->gpa, (unsigned long long)h->len,
+        if (!h->has_range || h->is_rom != want[i].rom || h->remote_handle != want[i].slot ||
+            h->range.start != want[i].gpa || h->range.end - h->range.start != want[i].len ||
+            h->gpa_offset != want[i].off)
+            fail_msg("saved handle %u: rom %u slot %u gpa %#llx len %#llx off %#llx", i, h->is_rom,
+                     h->remote_handle, (unsigned long long)h->range.start,
+                     (unsigned long long)(h->range.end - h->range.start),
                      (unsigned long long)h->gpa_offset);
     }
 }
@@ -737,15 +786,16 @@ static void test_save_restore_round_trip(void **state)
     fresh(&a, 20);
     make_busy(&a);
     assert_int_equal(count_kind(EV_CREATE), 6);
-    struct pam_get_saved s;
+    pg_msg s;
     memset(&s, 0xee, sizeof(s));
-    pam_get_save(&a, &s);
+    save_msg(&a, &s);
     expect_busy_saved(&s);
+    struct state_bytes blob = save_bytes(&a);
 
     /* servicing: a new object (constructed with base 0), restored from the blob */
     struct pam_get b;
     fresh(&b, 0);
-    assert_int_equal(pam_get_restore(&b, &s), 0);
+    assert_int_equal(pam_get_restore_state(&b, blob.b, blob.len), 0);
     expect_no_get_calls("restore");
     assert_int_equal(count_kind(EV_APPLIED), 6);
     expect_applied(F0, 20, 0xF0000, 0xE000, 0xF0000, true);
@@ -762,9 +812,8 @@ static void test_save_restore_round_trip(void **state)
     make_busy(&b);
     expect_no_get_calls("the 13 adjusts after restore");
     assert_int_equal(b.stats.skipped, skipped + 13);
-    struct pam_get_saved again;
-    pam_get_save(&b, &again);
-    assert_memory_equal(&again, &s, sizeof(s));
+    struct state_bytes again = save_bytes(&b);
+    expect_same_bytes(&again, &blob);
 
     /* the restored handles are live: a change resets the restored slot first */
     clear_log();
@@ -776,23 +825,52 @@ static void test_save_restore_round_trip(void **state)
     expect_get_calls("C0000 after restore", RESET(21), CREATE(21, 0xC0000, 0x4000, 0xC0000, true));
 }
 
+/* The worked example of reference/openvmm-facts.md 4.2 (mesh's encoding of OpenHCL's
+ * state with base slot 0 and only slot 0 set): our save is byte-identical. */
+static void test_save_matches_mesh_encoding(void **state)
+{
+    (void)state;
+    static const uint8_t want[48] = {
+        0x12, 0x2E,
+        0x0A, 0x14, 0x0A, 0x12,
+        0x12, 0x08, 0x08, 0x80, 0x80, 0x3C, 0x10, 0x80, 0x80, 0x40,
+        0x18, 0x80, 0x80, 0xFC, 0xFF, 0x07, 0x20, 0x01,
+        0x0A, 0x00, 0x0A, 0x00, 0x0A, 0x00, 0x0A, 0x00, 0x0A, 0x00, 0x0A, 0x00,
+        0x0A, 0x00, 0x0A, 0x00, 0x0A, 0x00, 0x0A, 0x00, 0x0A, 0x00, 0x0A, 0x00,
+    };
+    pg_msg m = underhill_emuplat_i440bx_host_pci_bridge_SavedState_init_zero;
+    m.has_handles = true;
+    m.handles.element_count = 13;
+    HANDLE_VALID(m, F0) = true;
+    HANDLE(m, F0) = (pg_handle_msg){
+        .remote_handle = 0, .has_range = true, .range = { 0xF0000, 0x100000 },
+        .gpa_offset = 0x7FFF0000, .is_rom = true,
+    };
+    struct pam_get pg;
+    fresh(&pg, 0);
+    assert_int_equal(restore_msg(&pg, &m), 0);
+    struct state_bytes got = save_bytes(&pg);
+    assert_int_equal(got.len, sizeof(want));
+    assert_memory_equal(got.b, want, sizeof(want));
+}
+
 /* A fresh object saves 13 empty handles, and restoring that empties a busy one. */
 static void test_save_restore_empty(void **state)
 {
     (void)state;
     struct pam_get a;
     fresh(&a, 0);
-    struct pam_get_saved s;
-    pam_get_save(&a, &s);
-    assert_int_equal(s.version, 1);
+    pg_msg s;
+    save_msg(&a, &s);
     assert_int_equal(s.base_slot, 0);
+    assert_int_equal(s.handles.element_count, 13);
     for (unsigned i = 0; i < NRANGES; i++)
-        assert_int_equal(s.handles[i].valid, 0);
+        assert_int_equal(HANDLE_VALID(s, i), 0);
     struct pam_get b;
     fresh(&b, 20);
     make_busy(&b);
     clear_log();
-    assert_int_equal(pam_get_restore(&b, &s), 0);
+    assert_int_equal(restore_msg(&b, &s), 0);
     expect_no_get_calls("restore");
     assert_int_equal(b.base_slot, 0);
     for (unsigned i = 0; i < NRANGES; i++)
@@ -808,54 +886,57 @@ static void test_restore_rejects_malformed(void **state)
 {
     (void)state;
     enum {
-        M_VERSION0, M_VERSION2, M_SLOT_F0, M_SLOT_EC, M_BASE, M_GPA_F0, M_GPA_C0, M_LEN0,
-        M_LEN_LONG, M_LEN_LONG_F0, M_VALID2, M_VALID2_EMPTY, M_VALIDFF, M_ROM2, M_COUNT
+        M_NO_HANDLES, M_12_HANDLES, M_SLOT_F0, M_SLOT_EC, M_BASE, M_GPA_F0, M_GPA_C0, M_LEN0,
+        M_LEN_LONG, M_LEN_LONG_F0, M_NO_RANGE, M_BACKWARDS, M_TRUNCATED, M_BAD_WIRE, M_COUNT
     };
     static const char *const names[M_COUNT] = {
-        "version 0", "version 2", "F0000 slot 21", "EC000 slot 20", "base slot 0",
+        "no handles", "12 handles", "F0000 slot 21", "EC000 slot 20", "base slot 0",
         "F0000 gpa F1000", "C0000 gpa C4000", "C4000 len 0", "C4000 len 0x4001",
-        "F0000 len 0x10001", "F0000 valid 2", "C8000 (empty) valid 2", "F0000 valid 0xFF",
-        "C0000 rom 2",
+        "F0000 len 0x10001", "C0000 without a range", "C4000 range ends before it starts",
+        "truncated", "wire type 7",
     };
     struct pam_get src;
     fresh(&src, 20);
     make_busy(&src);
-    struct pam_get_saved good;
-    pam_get_save(&src, &good);
+    pg_msg good;
+    save_msg(&src, &good);
 
     for (unsigned m = 0; m < M_COUNT; m++) {
-        struct pam_get_saved s = good;
+        pg_msg s = good;
         switch (m) {
-        case M_VERSION0: s.version = 0; break;
-        case M_VERSION2: s.version = 2; break;
-        case M_SLOT_F0: s.handles[F0].remote_handle = 21; break;
-        case M_SLOT_EC: s.handles[EC].remote_handle = 20; break;
+        case M_NO_HANDLES: s.has_handles = false; break;
+        case M_12_HANDLES: s.handles.element_count = 12; break;
+        case M_SLOT_F0: HANDLE(s, F0).remote_handle = 21; break;
+        case M_SLOT_EC: HANDLE(s, EC).remote_handle = 20; break;
         case M_BASE: s.base_slot = 0; break;
-        case M_GPA_F0: s.handles[F0].gpa = 0xF1000; break;
-        case M_GPA_C0: s.handles[C0].gpa = 0xC4000; break;
-        case M_LEN0: s.handles[C4].len = 0; break;
-        case M_LEN_LONG: s.handles[C4].len = 0x4001; break;
-        case M_LEN_LONG_F0: s.handles[F0].len = 0x10001; break;
-        case M_VALID2: s.handles[F0].valid = 2; break;
-        case M_VALID2_EMPTY: s.handles[C8].valid = 2; break;
-        case M_VALIDFF: s.handles[F0].valid = 0xFF; break;
-        case M_ROM2: s.handles[C0].rom = 2; break;
+        case M_GPA_F0: HANDLE(s, F0).range.start = 0xF1000; break;
+        case M_GPA_C0: HANDLE(s, C0).range = (topology_MemoryRange){ 0xC4000, 0xC8000 }; break;
+        case M_LEN0: HANDLE(s, C4).range.end = 0xC4000; break;
+        case M_LEN_LONG: HANDLE(s, C4).range.end = 0xC8001; break;
+        case M_LEN_LONG_F0: HANDLE(s, F0).range.end = 0x100001; break;
+        case M_NO_RANGE: HANDLE(s, C0).has_range = false; break;
+        case M_BACKWARDS: HANDLE(s, C4).range.end = 0xC0000; break;
+        default: break;
         }
+        struct state_bytes blob = encode_msg(&s);
+        if (m == M_TRUNCATED)
+            blob.len--;
+        if (m == M_BAD_WIRE)
+            blob.b[0] = 0x0F;
         /* the target holds something else: base 5, F0000 and D0000 mapped */
         struct pam_get t;
         fresh(&t, 5);
         pam_get_adjust(&t, &R[F0], MMIO);
         pam_get_adjust(&t, &R[D0], WP);
-        struct pam_get_saved before, after;
-        pam_get_save(&t, &before);
+        struct state_bytes before = save_bytes(&t), after;
         clear_log();
-        int rc = pam_get_restore(&t, &s);
+        int rc = pam_get_restore_state(&t, blob.b, blob.len);
         if (rc != -EINVAL)
             fail_msg("%s: restore returned %d, want -EINVAL", names[m], rc);
         expect_no_events(names[m]);
         assert_int_equal(t.base_slot, 5);
-        pam_get_save(&t, &after);
-        assert_memory_equal(&after, &before, sizeof(before));
+        after = save_bytes(&t);
+        expect_same_bytes(&after, &before);
         /* and it still works as before */
         pam_get_adjust(&t, &R[F0], MMIO);
         expect_no_get_calls(names[m]);
@@ -866,21 +947,23 @@ static void test_restore_rejects_malformed(void **state)
 static void test_restore_accepts_edges(void **state)
 {
     (void)state;
-    struct pam_get_saved s;
-    memset(&s, 0, sizeof(s));
-    s.version = 1;
+    pg_msg s = underhill_emuplat_i440bx_host_pci_bridge_SavedState_init_zero;
     s.base_slot = 7;
-    s.handles[F0] = (struct pam_get_saved_handle){
-        .valid = 1, .rom = 1, .remote_handle = 7, .gpa = 0xF0000, .len = 0x10000,
+    s.has_handles = true;
+    s.handles.element_count = 13;
+    HANDLE_VALID(s, F0) = true;
+    HANDLE(s, F0) = (pg_handle_msg){
+        .is_rom = true, .remote_handle = 7, .has_range = true, .range = { 0xF0000, 0x100000 },
         .gpa_offset = 0x1BDF0000,
     };
-    s.handles[EC] = (struct pam_get_saved_handle){
-        .valid = 1, .rom = 0, .remote_handle = 19, .gpa = 0xEC000, .len = 0x4000,
+    HANDLE_VALID(s, EC) = true;
+    HANDLE(s, EC) = (pg_handle_msg){
+        .is_rom = false, .remote_handle = 19, .has_range = true, .range = { 0xEC000, 0xF0000 },
         .gpa_offset = 0x1BDEC000,
     };
     struct pam_get pg;
     fresh(&pg, 0);
-    assert_int_equal(pam_get_restore(&pg, &s), 0);
+    assert_int_equal(restore_msg(&pg, &s), 0);
     expect_no_get_calls("restore");
     expect_applied(F0, 7, 0xF0000, 0x10000, 0x1BDF0000, true);
     expect_applied(EC, 19, 0xEC000, 0x4000, 0x1BDEC000, false);
@@ -909,6 +992,7 @@ int main(void)
         cmocka_unit_test(test_failed_create),
         cmocka_unit_test(test_failed_create_empty_slot),
         cmocka_unit_test(test_save_restore_round_trip),
+        cmocka_unit_test(test_save_matches_mesh_encoding),
         cmocka_unit_test(test_save_restore_empty),
         cmocka_unit_test(test_restore_rejects_malformed),
         cmocka_unit_test(test_restore_accepts_edges),

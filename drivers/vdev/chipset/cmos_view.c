@@ -13,6 +13,11 @@ void cmos_view_init(struct cmos_view *v, uint64_t ram_below_4g, uint64_t ram_abo
     v->memory_writes_dropped = 0;
 }
 
+void cmos_view_reset(struct cmos_view *v)
+{
+    v->index = 0;
+}
+
 static uint64_t cap16(uint64_t v) { return v > 0xFFFF ? 0xFFFF : v; }
 
 bool cmos_memory_register(const struct cmos_view *v, uint8_t index, uint8_t *value)

@@ -8,6 +8,7 @@
 #define MEZZ_DRIVERS_CMOS_VIEW_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define CMOS_PORT_INDEX 0x70
@@ -49,5 +50,20 @@ bool cmos_memory_register(const struct cmos_view *view, uint8_t index, uint8_t *
 
 /* A byte access to port 0x70 or 0x71 (other sizes act on the low byte). */
 void cmos_view_io(struct cmos_view *view, uint16_t port, bool is_write, uint32_t *value);
+
+/* Device reset: the index back to its power-on 0 (the real RTC is not touched). */
+void cmos_view_reset(struct cmos_view *view);
+
+/*
+ * Saved state (docs/saved-state.md): unit "cmos_view", schema
+ * mezzanine.vdev.cmos_view.SavedState: the index. restore decodes into a temporary and
+ * validates it (a byte) -- -EINVAL changes nothing -- then takes it; it makes no call
+ * (the real RTC keeps its own index).
+ */
+#define CMOS_VIEW_STATE_UNIT     "cmos_view"
+#define CMOS_VIEW_STATE_TYPE_URL "type.googleapis.com/mezzanine.vdev.cmos_view.SavedState"
+#define CMOS_VIEW_STATE_MAX_LEN  8
+int cmos_view_save_state(const struct cmos_view *view, uint8_t *buf, size_t cap, size_t *len);
+int cmos_view_restore_state(struct cmos_view *view, const uint8_t *buf, size_t len);
 
 #endif

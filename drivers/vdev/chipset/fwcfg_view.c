@@ -78,6 +78,12 @@ int fwcfg_view_init(struct fwcfg_view *v, uint64_t ram_below_4g, uint64_t ram_ab
     return 0;
 }
 
+void fwcfg_view_reset(struct fwcfg_view *v)
+{
+    v->selected = FW_CFG_SIGNATURE;
+    v->offset = 0;
+}
+
 /* Copies byte `offset` of a synthetic item; false if the key is not synthetic. */
 static bool synthetic_byte(struct fwcfg_view *v, uint16_t key, uint32_t offset, uint8_t *out)
 {

@@ -102,6 +102,22 @@ int fwcfg_view_init(struct fwcfg_view *view, uint64_t ram_below_4g, uint64_t ram
 void fwcfg_view_io(struct fwcfg_view *view, uint16_t port, unsigned size, bool is_write,
                    uint32_t *value);
 
+/* VTL0 reset: the signature selected again, offset 0 (the real device is not touched). */
+void fwcfg_view_reset(struct fwcfg_view *view);
+
+/*
+ * Saved state (docs/saved-state.md): unit "fwcfg_view", schema
+ * mezzanine.vdev.fwcfg_view.SavedState: the selected key and the offset in a synthetic
+ * item. restore decodes into a temporary and validates it (a 16-bit key without the
+ * write-channel bit) -- -EINVAL changes nothing -- then takes it; it makes no call (the
+ * real device keeps its own selection). The directory and e820 view are rebuilt by init.
+ */
+#define FWCFG_VIEW_STATE_UNIT     "fwcfg_view"
+#define FWCFG_VIEW_STATE_TYPE_URL "type.googleapis.com/mezzanine.vdev.fwcfg_view.SavedState"
+#define FWCFG_VIEW_STATE_MAX_LEN  16
+int fwcfg_view_save_state(const struct fwcfg_view *view, uint8_t *buf, size_t cap, size_t *len);
+int fwcfg_view_restore_state(struct fwcfg_view *view, const uint8_t *buf, size_t len);
+
 /* True for items VTL0 must not see (QEMU's -kernel boot and its loader ROMs). */
 bool fwcfg_hidden_file(const char *name);
 

@@ -36,6 +36,7 @@ void i440bx_init(struct i440bx *b, uint16_t device_id, const struct i440bx_ops *
                  bool restoring)
 {
     b->device_id = device_id;
+    b->pam_backend = I440BX_PAM_UNSPECIFIED;
     b->ops = *ops;
     memset(&b->stats, 0, sizeof(b->stats));
     reset_state(b);
@@ -170,30 +171,8 @@ void i440bx_config_write(struct i440bx *b, unsigned offset, unsigned size, uint3
     }
 }
 
-void i440bx_save(const struct i440bx *b, struct i440bx_saved *out)
+void i440bx_set_state(struct i440bx *b, const struct i440bx_state *st)
 {
-    *out = (struct i440bx_saved){
-        .version = I440BX_SAVED_VERSION,
-        .dram1 = b->st.dram1, .dram2 = b->st.dram2,
-        .pam_reg1 = b->st.pam_reg1, .pam_reg2 = b->st.pam_reg2,
-        .bios_scratch1 = b->st.bios_scratch1, .bios_scratch2 = b->st.bios_scratch2,
-        .smm_config_word = b->st.smm_config_word,
-        .latency_timer = b->st.latency_timer, .interrupt_line = b->st.interrupt_line,
-    };
-}
-
-int i440bx_restore(struct i440bx *b, const struct i440bx_saved *in)
-{
-    struct i440bx_saved copy = *in;   /* copy, validate, act */
-    if (copy.version != I440BX_SAVED_VERSION)
-        return -EINVAL;
-    b->st = (struct i440bx_state){
-        .dram1 = copy.dram1, .dram2 = copy.dram2,
-        .pam_reg1 = copy.pam_reg1, .pam_reg2 = copy.pam_reg2,
-        .bios_scratch1 = copy.bios_scratch1, .bios_scratch2 = copy.bios_scratch2,
-        .smm_config_word = copy.smm_config_word,
-        .latency_timer = copy.latency_timer, .interrupt_line = copy.interrupt_line,
-    };
+    b->st = *st;
     adjust_all(b);
-    return 0;
 }

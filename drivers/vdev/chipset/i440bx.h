@@ -9,6 +9,7 @@
 #define MEZZ_DRIVERS_I440BX_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "drivers/vdev/chipset/pam.h"
@@ -85,30 +86,23 @@ struct i440bx_stats {
     uint64_t adjusts;
 };
 
+/* Which PAM backend carries out the ranges (SPEC section 6): static config of the bridge,
+ * carried in its saved state so that a blob is never restored under another backend.
+ * The values are those of the schema's PamBackend (kernel/servicing/proto/i440bx.proto). */
+enum i440bx_pam_backend {
+    I440BX_PAM_UNSPECIFIED = 0,
+    I440BX_PAM_OPENHCL = 1,     /* GET-backed, OpenHCL's rules */
+    I440BX_PAM_FAITHFUL = 2,    /* GET-backed, faithful */
+    I440BX_PAM_LOCAL = 3,       /* local RAM visibility */
+};
+
 struct i440bx {
     uint16_t device_id;         /* static config: I440BX_DEVICE_ID, or I440FX_DEVICE_ID */
+    enum i440bx_pam_backend pam_backend;   /* static config; UNSPECIFIED after init */
     struct i440bx_ops ops;      /* runtime glue */
     struct i440bx_state st;
     struct i440bx_stats stats;
 };
-
-/* Saved state (servicing): versioned, packed, one field per i440bx_state field. */
-#define I440BX_SAVED_VERSION 1
-struct i440bx_saved {
-    uint32_t version;           /* +0x00 */
-    uint32_t dram1;             /* +0x04 */
-    uint32_t dram2;             /* +0x08 */
-    uint32_t pam_reg1;          /* +0x0c */
-    uint32_t pam_reg2;          /* +0x10 */
-    uint32_t bios_scratch1;     /* +0x14 */
-    uint32_t bios_scratch2;     /* +0x18 */
-    uint16_t smm_config_word;   /* +0x1c */
-    uint8_t latency_timer;      /* +0x1e */
-    uint8_t interrupt_line;     /* +0x1f */
-} PACKED;
-STATIC_ASSERT_SIZE(struct i440bx_saved, 0x20);
-STATIC_ASSERT_OFFSET(struct i440bx_saved, pam_reg1, 0x0c);
-STATIC_ASSERT_OFFSET(struct i440bx_saved, smm_config_word, 0x1c);
 
 /*
  * Construction. Not restoring: reset values, then adjust(A0000-BFFFF, Mmio) ("VGA
@@ -121,14 +115,26 @@ void i440bx_init(struct i440bx *b, uint16_t device_id, const struct i440bx_ops *
 /* Device reset: registers back to their reset values, then the 13 ranges (not VGA). */
 void i440bx_reset(struct i440bx *b);
 
+/* Takes st (already validated: i440bx_restore_state()) and adjusts all 13 ranges. */
+void i440bx_set_state(struct i440bx *b, const struct i440bx_state *st);
+
 /* A config access at byte `offset` (0-255) of size 1, 2 or 4; a write changes only the
  * bytes it covers. */
 uint32_t i440bx_config_read(struct i440bx *b, unsigned offset, unsigned size);
 void i440bx_config_write(struct i440bx *b, unsigned offset, unsigned size, uint32_t value);
 
-void i440bx_save(const struct i440bx *b, struct i440bx_saved *out);
-/* Validates, sets the state, then adjusts all 13 ranges. Returns 0 or -EINVAL (unknown
- * version: nothing changed). */
-int i440bx_restore(struct i440bx *b, const struct i440bx_saved *in);
+/*
+ * Saved state (docs/saved-state.md): unit "i440bx", schema
+ * chipset.i440bx.host_pci_bridge.SavedState (OpenVMM's, plus the PAM backend).
+ * save: encodes the plain state and the backend into buf[0, cap); 0 with *len, or
+ * -ENOSPC. restore: decodes into a temporary and validates all of it (field ranges; a
+ * backend that differs from this bridge's, both being specified) -- -EINVAL changes
+ * nothing and makes no call -- then takes the state and adjusts all 13 ranges.
+ */
+#define I440BX_STATE_UNIT     "i440bx"
+#define I440BX_STATE_TYPE_URL "type.googleapis.com/chipset.i440bx.host_pci_bridge.SavedState"
+#define I440BX_STATE_MAX_LEN  64
+int i440bx_save_state(const struct i440bx *b, uint8_t *buf, size_t cap, size_t *len);
+int i440bx_restore_state(struct i440bx *b, const uint8_t *buf, size_t len);
 
 #endif

@@ -148,43 +148,13 @@ void pam_get_adjust(struct pam_get *pg, const struct pam_range *range, enum gpa_
     pg->ops.applied(pg->ops.ctx, index, slot_id, slot);
 }
 
-void pam_get_save(const struct pam_get *pg, struct pam_get_saved *out)
+void pam_get_set_state(struct pam_get *pg, uint32_t base_slot,
+                       const struct pam_handle slots[PAM_RANGE_COUNT])
 {
-    memset(out, 0, sizeof(*out));
-    out->version = PAM_GET_SAVED_VERSION;
-    out->base_slot = pg->base_slot;
+    pg->base_slot = base_slot;
     for (unsigned i = 0; i < PAM_RANGE_COUNT; i++) {
-        const struct pam_handle *h = &pg->slots[i];
-        if (!h->valid)
-            continue;
-        out->handles[i] = (struct pam_get_saved_handle){
-            .valid = 1, .rom = h->rom, .remote_handle = pg->base_slot + i,
-            .gpa = h->gpa, .len = h->len, .gpa_offset = h->gpa_offset,
-        };
-    }
-}
-
-int pam_get_restore(struct pam_get *pg, const struct pam_get_saved *in)
-{
-    struct pam_get_saved copy = *in;
-    if (copy.version != PAM_GET_SAVED_VERSION)
-        return -EINVAL;
-    for (unsigned i = 0; i < PAM_RANGE_COUNT; i++) {
-        const struct pam_get_saved_handle *h = &copy.handles[i];
-        const struct pam_bios_bound *b = &pam_bios_bounds[i];
-        if (h->valid > 1 || h->rom > 1)
-            return -EINVAL;
-        if (h->valid && (h->remote_handle != copy.base_slot + i || h->gpa != b->start ||
-                         h->len == 0 || h->len > b->size))
-            return -EINVAL;
-    }
-    pg->base_slot = copy.base_slot;
-    for (unsigned i = 0; i < PAM_RANGE_COUNT; i++) {
-        const struct pam_get_saved_handle *h = &copy.handles[i];
-        pg->slots[i] = h->valid ? handle(h->gpa, h->len, h->gpa_offset, h->rom)
-                                : (struct pam_handle){ .valid = false };
-        if (h->valid)
+        pg->slots[i] = slots[i].valid ? slots[i] : (struct pam_handle){ .valid = false };
+        if (pg->slots[i].valid)
             pg->ops.applied(pg->ops.ctx, i, pg->base_slot + i, &pg->slots[i]);
     }
-    return 0;
 }

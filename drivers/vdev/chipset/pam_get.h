@@ -9,6 +9,7 @@
 #define MEZZ_DRIVERS_PAM_GET_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "drivers/vdev/chipset/pam.h"
@@ -84,32 +85,26 @@ struct pam_handle pam_get_desired(const struct pam_bios_bound *bound, enum gpa_s
  * already sets VGA to be MMIO"); a range outside the table is counted and ignored. */
 void pam_get_adjust(struct pam_get *pg, const struct pam_range *range, enum gpa_state state);
 
-/* Saved state: base slot and the 13 handles; restoring makes no GET call. */
-#define PAM_GET_SAVED_VERSION 1
-struct pam_get_saved_handle {
-    uint8_t valid;              /* +0x00 */
-    uint8_t rom;                /* +0x01 */
-    uint16_t reserved;          /* +0x02 */
-    uint32_t remote_handle;     /* +0x04 the slot */
-    uint64_t gpa;               /* +0x08 */
-    uint64_t len;               /* +0x10 */
-    uint64_t gpa_offset;        /* +0x18 */
-} PACKED;
-STATIC_ASSERT_SIZE(struct pam_get_saved_handle, 0x20);
+/*
+ * Saved state (docs/saved-state.md): unit "pam_get", schema
+ * underhill.emuplat.i440bx.host_pci_bridge.SavedState (OpenHCL's: the base slot and the
+ * 13 handles, wire-compatible with mesh's [Option<SavedHandle>; 13]). restore decodes into
+ * a temporary and validates all of it first (exactly 13 handles; each valid handle's slot
+ * = base_slot + index, its range starting at the table's start, non-empty and within the
+ * table's range) -- -EINVAL changes nothing and makes no call -- then takes it and calls
+ * applied() for each valid handle (the GPA map needs them) but never the GET.
+ */
+#define PAM_GET_STATE_UNIT     "pam_get"
+#define PAM_GET_STATE_TYPE_URL \
+    "type.googleapis.com/underhill.emuplat.i440bx.host_pci_bridge.SavedState"
+#define PAM_GET_STATE_MAX_LEN  640
+int pam_get_save_state(const struct pam_get *pg, uint8_t *buf, size_t cap, size_t *len);
+int pam_get_restore_state(struct pam_get *pg, const uint8_t *buf, size_t len);
 
-struct pam_get_saved {
-    uint32_t version;           /* +0x00 */
-    uint32_t base_slot;         /* +0x04 */
-    struct pam_get_saved_handle handles[PAM_RANGE_COUNT];   /* +0x08 */
-} PACKED;
-STATIC_ASSERT_SIZE(struct pam_get_saved, 8 + 0x20 * PAM_RANGE_COUNT);
-STATIC_ASSERT_OFFSET(struct pam_get_saved, handles, 0x08);
-
-void pam_get_save(const struct pam_get *pg, struct pam_get_saved *out);
-/* Validates the whole blob first (version, each handle's slot = base_slot + index and
- * range = the table's, or invalid); then takes it and calls applied() for each valid
- * handle (the GPA map needs them) but never the GET. Returns 0 or -EINVAL. */
-int pam_get_restore(struct pam_get *pg, const struct pam_get_saved *in);
+/* Takes base_slot and slots (already validated: pam_get_restore_state()) and calls
+ * applied() for each valid slot. */
+void pam_get_set_state(struct pam_get *pg, uint32_t base_slot,
+                       const struct pam_handle slots[PAM_RANGE_COUNT]);
 
 const char *pam_bios_kind_name(enum pam_bios_kind kind);
 

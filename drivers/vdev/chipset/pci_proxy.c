@@ -17,6 +17,11 @@ static void report_pm_base(struct pci_proxy *p)
         p->ops.pm_base_changed(p->ops.ctx, base, enabled && base != 0);
 }
 
+void pci_proxy_reset(struct pci_proxy *p)
+{
+    p->address = 0;
+}
+
 void pci_proxy_init(struct pci_proxy *p, const struct pci_proxy_ops *ops)
 {
     p->ops = *ops;

@@ -14,6 +14,7 @@
 #define MEZZ_DRIVERS_PCI_PROXY_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "drivers/hw/piix_regs.h"
@@ -69,5 +70,20 @@ void pci_proxy_init(struct pci_proxy *proxy, const struct pci_proxy_ops *ops);
 /* One VTL0 access to a port in [0xCF8, 0xD00). Reads fill *value. */
 void pci_proxy_io(struct pci_proxy *proxy, uint16_t port, unsigned size, bool is_write,
                   uint32_t *value);
+
+/* VTL0 reset: the address latch clears. */
+void pci_proxy_reset(struct pci_proxy *proxy);
+
+/*
+ * Saved state (docs/saved-state.md): unit "pci_proxy", schema
+ * mezzanine.vdev.pci_proxy.SavedState: the 0xCF8 latch. restore decodes into a temporary
+ * and validates it (a latch VTL0 could have written: bits 1:0 clear) -- -EINVAL changes
+ * nothing -- then takes it; it makes no call (the real bus keeps its own state).
+ */
+#define PCI_PROXY_STATE_UNIT     "pci_proxy"
+#define PCI_PROXY_STATE_TYPE_URL "type.googleapis.com/mezzanine.vdev.pci_proxy.SavedState"
+#define PCI_PROXY_STATE_MAX_LEN  8
+int pci_proxy_save_state(const struct pci_proxy *proxy, uint8_t *buf, size_t cap, size_t *len);
+int pci_proxy_restore_state(struct pci_proxy *proxy, const uint8_t *buf, size_t len);
 
 #endif

@@ -539,41 +539,23 @@ uint8_t bochs_display_rom_byte(const struct bochs_display *d, uint32_t offset)
 
 /* ---- saved state ------------------------------------------------------------------------- */
 
-void bochs_display_save(const struct bochs_display *d, struct bochs_saved *out)
+bool bochs_display_state_ok(const struct bochs_display *d, const struct bochs_display_state *st)
 {
-    const struct bochs_display_state *s = &d->st;
-    memset(out, 0, sizeof(*out));
-    out->version = BOCHS_SAVED_VERSION;
-    out->flags = s->big_endian ? BOCHS_SAVED_F_BIG_ENDIAN : 0;
-    out->command = s->command;
-    out->cache_line = s->cache_line;
-    out->int_line = s->int_line;
-    out->bar0 = s->bar0;
-    out->bar2 = s->bar2;
-    out->rom = s->rom;
-    out->dispi_index = s->dispi_index;
-    memcpy(out->dispi, s->dispi, sizeof(out->dispi));
+    return !(st->command & ~BOCHS_CMD_WRITABLE) && st->bar0 == bar0_value(d, st->bar0) &&
+           st->bar2 == bar2_value(st->bar2) && st->rom == rom_value(d, st->rom);
 }
 
-int bochs_display_restore(struct bochs_display *d, const struct bochs_saved *saved)
+void bochs_display_set_state(struct bochs_display *d, const struct bochs_display_state *st)
 {
-    struct bochs_saved v;
-    memcpy(&v, saved, sizeof(v));       /* copy, then validate, then act */
-    if (v.version != BOCHS_SAVED_VERSION || (v.flags & ~BOCHS_SAVED_F_BIG_ENDIAN) ||
-        v.reserved != 0 || (v.command & ~BOCHS_CMD_WRITABLE) || v.bar0 != bar0_value(d, v.bar0) ||
-        v.bar2 != bar2_value(v.bar2) || v.rom != rom_value(d, v.rom))
-        return -EINVAL;
-
     struct bochs_display_state *s = &d->st;
-    s->command = v.command;
-    s->cache_line = v.cache_line;
-    s->int_line = v.int_line;
-    s->bar0 = v.bar0;
-    s->bar2 = v.bar2;
-    s->rom = v.rom;
-    s->dispi_index = v.dispi_index;
-    memcpy(s->dispi, v.dispi, sizeof(s->dispi));
-    s->big_endian = v.flags & BOCHS_SAVED_F_BIG_ENDIAN;
+    s->command = st->command;
+    s->cache_line = st->cache_line;
+    s->int_line = st->int_line;
+    s->bar0 = st->bar0;
+    s->bar2 = st->bar2;
+    s->rom = st->rom;
+    s->dispi_index = st->dispi_index;
+    memcpy(s->dispi, st->dispi, sizeof(s->dispi));
+    s->big_endian = st->big_endian;
     update_placement(d, true, false);
-    return 0;
 }

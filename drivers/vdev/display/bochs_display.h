@@ -209,37 +209,24 @@ uint8_t bochs_display_rom_byte(const struct bochs_display *d, uint32_t offset);
 int bochs_edid_build(uint8_t *out, size_t out_len, uint16_t width, uint16_t height);
 
 /*
- * Saved state: the registers, packed, versioned (reserved bytes zero). Where each region
- * is placed follows from them. bochs_display_restore() validates the whole blob first
- * (-EINVAL changes nothing), then takes the registers and re-places BAR2 and the ROM
- * through move_region. VRAM's mapping and the format are the framebuffer's saved state
- * (framebuffer_restore()), so restore neither maps VRAM nor sets a format.
+ * Saved state (docs/saved-state.md): unit "bochs_display", schema
+ * mezzanine.vdev.bochs_display.SavedState: the registers; where each region is placed
+ * follows from them. restore decodes into a temporary and validates all of it first
+ * (-EINVAL changes nothing and makes no call), then bochs_display_set_state(). VRAM's
+ * mapping and the format are the framebuffer's saved state, so restore neither maps
+ * VRAM nor sets a format.
  */
-#define BOCHS_SAVED_VERSION 1
-#define BOCHS_SAVED_F_BIG_ENDIAN  0x01u
+#define BOCHS_DISPLAY_STATE_UNIT     "bochs_display"
+#define BOCHS_DISPLAY_STATE_TYPE_URL "type.googleapis.com/mezzanine.vdev.bochs_display.SavedState"
+#define BOCHS_DISPLAY_STATE_MAX_LEN  112
+int bochs_display_save_state(const struct bochs_display *d, uint8_t *buf, size_t cap, size_t *len);
+int bochs_display_restore_state(struct bochs_display *d, const uint8_t *buf, size_t len);
 
-struct bochs_saved {
-    uint32_t version;                  /* +0  BOCHS_SAVED_VERSION */
-    uint32_t flags;                    /* +4  BOCHS_SAVED_F_* */
-    uint16_t command;                  /* +8  */
-    uint8_t cache_line;                /* +10 */
-    uint8_t int_line;                  /* +11 */
-    uint32_t bar0;                     /* +12 */
-    uint32_t bar2;                     /* +16 */
-    uint32_t rom;                      /* +20 */
-    uint16_t dispi_index;              /* +24 */
-    uint16_t dispi[DISPI_REG_COUNT];   /* +26 .. +45 */
-    uint16_t reserved;                 /* +46 must be 0 */
-} PACKED;
-STATIC_ASSERT_SIZE(struct bochs_saved, 48);
-STATIC_ASSERT_OFFSET(struct bochs_saved, command, 8);
-STATIC_ASSERT_OFFSET(struct bochs_saved, bar0, 12);
-STATIC_ASSERT_OFFSET(struct bochs_saved, rom, 20);
-STATIC_ASSERT_OFFSET(struct bochs_saved, dispi_index, 24);
-STATIC_ASSERT_OFFSET(struct bochs_saved, dispi, 26);
-STATIC_ASSERT_OFFSET(struct bochs_saved, reserved, 46);
-
-void bochs_display_save(const struct bochs_display *d, struct bochs_saved *out);
-int bochs_display_restore(struct bochs_display *d, const struct bochs_saved *saved);
+/* Could st's registers be this device's (writable command bits only, BARs as the device
+ * would read them back)? Only the registers are looked at, not the placement fields. */
+bool bochs_display_state_ok(const struct bochs_display *d, const struct bochs_display_state *st);
+/* Takes the registers of a state bochs_display_state_ok() accepted and re-places BAR2 and
+ * the ROM through move_region. */
+void bochs_display_set_state(struct bochs_display *d, const struct bochs_display_state *st);
 
 #endif

@@ -161,36 +161,15 @@ void fb_view_resolution(const struct fb_view *v, uint16_t *width, uint16_t *heig
 
 /* ---- saved state ------------------------------------------------------------------- */
 
-void framebuffer_save(const struct framebuffer *fb, struct fb_saved *out)
+bool framebuffer_state_ok(const struct framebuffer *fb, const struct framebuffer_state *st)
 {
-    memset(out, 0, sizeof(*out));
-    out->version = FB_SAVED_VERSION;
-    out->flags = (fb->st.mapped ? FB_SAVED_F_MAPPED : 0) |
-                 (fb->st.format_sent ? FB_SAVED_F_FORMAT : 0);
-    if (fb->st.mapped) {
-        out->gpa = fb->st.gpa;
-        out->subrange_start = fb->st.subrange.start;
-        out->subrange_size = fb->st.subrange.size;
-    }
-    out->width = fb->st.format.width;
-    out->height = fb->st.format.height;
-    out->bytes_per_line = fb->st.format.bytes_per_line;
-    out->offset = fb->st.format.offset;
+    if (st->mapped)
+        return mapping_ok(fb, st->gpa, &st->subrange);
+    return st->gpa == 0 && st->subrange.start == 0 && st->subrange.size == 0;
 }
 
-int framebuffer_restore(struct framebuffer *fb, const struct fb_saved *saved)
+int framebuffer_set_state(struct framebuffer *fb, const struct framebuffer_state *st)
 {
-    struct fb_saved s;
-    memcpy(&s, saved, sizeof(s));        /* copy, then validate, then act */
-    if (s.version != FB_SAVED_VERSION || (s.flags & ~(FB_SAVED_F_MAPPED | FB_SAVED_F_FORMAT)))
-        return -EINVAL;
-    struct fb_range r = { s.subrange_start, s.subrange_size };
-    bool mapped = s.flags & FB_SAVED_F_MAPPED;
-    if (mapped && !mapping_ok(fb, s.gpa, &r))
-        return -EINVAL;
-    if (!mapped && (s.gpa || s.subrange_start || s.subrange_size))
-        return -EINVAL;
-
     /* A restore replaces whatever is mapped now; the host is told only of real changes,
      * and restoring what it already knows is none. */
     if (fb->st.mapped) {
@@ -198,10 +177,12 @@ int framebuffer_restore(struct framebuffer *fb, const struct fb_saved *saved)
         if (fb->ops.unmap)
             fb->ops.unmap(fb->ops.ctx, fb->st.gpa);
     }
-    fb->st.format = (struct fb_format){ s.width, s.height, s.bytes_per_line, s.offset };
+    fb->st.gpa = 0;
+    fb->st.subrange = (struct fb_range){ 0, 0 };
+    fb->st.format = st->format;
     fb->st.format_sent = false;
     fb->view.has_format = false;
-    if (s.flags & FB_SAVED_F_FORMAT)
+    if (st->format_sent)
         forward_format(fb);
-    return mapped ? do_map(fb, s.gpa, &r, false) : 0;
+    return st->mapped ? do_map(fb, st->gpa, &st->subrange, false) : 0;
 }

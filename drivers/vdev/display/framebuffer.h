@@ -142,34 +142,24 @@ size_t fb_view_read_line(const struct fb_view *v, uint32_t line, uint8_t *buf, s
 void fb_view_resolution(const struct fb_view *v, uint16_t *width, uint16_t *height);
 
 /*
- * Saved state (SPEC: mapping {gpa, subrange} and format). Packed, little-endian, versioned;
- * reserved bytes must be zero. framebuffer_restore() validates the whole blob before it
- * changes anything (-EINVAL), then re-maps (through ops->map only: the host already knows
- * the mapping, so nothing is reported) and re-sends the format to the view if one had been
- * sent. Returns 0, -EINVAL, or the error of ops->map (then restored unmapped).
+ * Saved state (docs/saved-state.md): unit "framebuffer", schema framebuffer.SavedState
+ * (OpenVMM's: the mapping, if any, and the format; plus whether the view has a format).
+ * restore decodes into a temporary and validates all of it first (a mapping as
+ * framebuffer_map() would take it, a format that fits 32 bits) -- -EINVAL changes nothing
+ * and makes no call -- then framebuffer_set_state().
  */
-#define FB_SAVED_VERSION     1
-#define FB_SAVED_F_MAPPED    0x01u
-#define FB_SAVED_F_FORMAT    0x02u    /* a format had been forwarded to the view */
+#define FRAMEBUFFER_STATE_UNIT     "framebuffer"
+#define FRAMEBUFFER_STATE_TYPE_URL "type.googleapis.com/framebuffer.SavedState"
+#define FRAMEBUFFER_STATE_MAX_LEN  96
+int framebuffer_save_state(const struct framebuffer *fb, uint8_t *buf, size_t cap, size_t *len);
+int framebuffer_restore_state(struct framebuffer *fb, const uint8_t *buf, size_t len);
 
-struct fb_saved {
-    uint32_t version;          /* +0  FB_SAVED_VERSION */
-    uint32_t flags;            /* +4  FB_SAVED_F_* */
-    uint64_t gpa;              /* +8  */
-    uint64_t subrange_start;   /* +16 */
-    uint64_t subrange_size;    /* +24 */
-    uint32_t width;            /* +32 */
-    uint32_t height;           /* +36 */
-    uint32_t bytes_per_line;   /* +40 */
-    uint32_t offset;           /* +44 */
-} PACKED;
-STATIC_ASSERT_SIZE(struct fb_saved, 48);
-STATIC_ASSERT_OFFSET(struct fb_saved, gpa, 8);
-STATIC_ASSERT_OFFSET(struct fb_saved, subrange_start, 16);
-STATIC_ASSERT_OFFSET(struct fb_saved, width, 32);
-STATIC_ASSERT_OFFSET(struct fb_saved, offset, 44);
-
-void framebuffer_save(const struct framebuffer *fb, struct fb_saved *out);
-int framebuffer_restore(struct framebuffer *fb, const struct fb_saved *saved);
+/* Could st be this framebuffer's state (its mapping inside VRAM, page aligned)? */
+bool framebuffer_state_ok(const struct framebuffer *fb, const struct framebuffer_state *st);
+/* Takes a state framebuffer_state_ok() accepted: replaces the current mapping (through
+ * ops->map / ops->unmap only: the host already knows the mapping, so nothing is reported)
+ * and re-sends the format to the view if one had been sent. Returns 0 or the error of
+ * ops->map (then restored unmapped). */
+int framebuffer_set_state(struct framebuffer *fb, const struct framebuffer_state *st);
 
 #endif

@@ -138,6 +138,20 @@ int testdev_io(struct testdev *td, uint16_t port_offset, unsigned size, bool is_
  * when cap > 0 and truncates to fit. Returns the length written (excluding the NUL).
  * TESTDEV_LINE_MAX bytes always suffice.
  */
+/*
+ * Saved state (docs/saved-state.md): unit "testdev", schema
+ * mezzanine.vdev.testdev.SavedState: the event being built, the cursor and the counters.
+ * restore decodes into a temporary and validates all of it (the words kept match nargs,
+ * the cursor within this device's script, printable LOG text) -- -EINVAL changes
+ * nothing -- then takes it; it makes no call. The device has no reset: like the cursor,
+ * its state survives VTL0 resets (docs/testdev.md); testdev_init() is its power-on.
+ */
+#define TESTDEV_STATE_UNIT     "testdev"
+#define TESTDEV_STATE_TYPE_URL "type.googleapis.com/mezzanine.vdev.testdev.SavedState"
+#define TESTDEV_STATE_MAX_LEN  232
+int testdev_save_state(const struct testdev *td, uint8_t *buf, size_t cap, size_t *len);
+int testdev_restore_state(struct testdev *td, const uint8_t *buf, size_t len);
+
 size_t testdev_format_event(const struct testdev_event *ev, char *buf, size_t cap);
 
 /* "VALUE", "FAIL", ...; "?" for an unknown kind. */

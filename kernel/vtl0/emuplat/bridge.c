@@ -153,6 +153,7 @@ void vtl0_bridge_init(struct vtl0_bridge *b, struct partition *p, enum pam_backe
         get_set_slot_table_inspect(p->get, inspect_slots, b);
     log_info("pam", "host bridge at 00:00.0: 8086:%04x", device_id);
     i440bx_init(&b->dev, device_id, &dev_ops, false);
+    b->dev.pam_backend = b->get_backed ? I440BX_PAM_OPENHCL : I440BX_PAM_LOCAL;   /* saved */
     vtl0_pci_add_function(p, &fn);
     b->unit = (struct vtl0_device){ .name = "chipset.i440bx", .ops = &bridge_unit_ops, .ctx = b };
     (void)vtl0_add_device(p, &b->unit);
