@@ -61,6 +61,8 @@ KERNEL_SRCS := \
 	kernel/host/diag_proto.c \
 	kernel/vtl0/partition.c \
 	kernel/vtl0/partition_inspect.c \
+	kernel/vtl0/partition_state.c \
+	kernel/servicing/servicing.c \
 	kernel/vtl0/devices.c \
 	kernel/vtl0/device.c \
 	kernel/vtl0/emuplat/bridge.c \
@@ -112,6 +114,7 @@ NANOPB_SRCS  := $(NANOPB_DIR)/pb_common.c $(NANOPB_DIR)/pb_encode.c $(NANOPB_DIR
 PROTO_DIR    := kernel/servicing/proto
 PROTO_GEN    := $(BUILD)/gen/proto
 PROTOS       := state_unit servicing memory_range i440bx pam_get framebuffer bochs_display \
+		partition legacy_ports \
 	pci_proxy cmos_view fwcfg_view testdev
 PROTO_SRCS   := $(patsubst %,$(PROTO_GEN)/%.pb.c,$(PROTOS)) $(PROTO_GEN)/google/protobuf/any.pb.c
 PROTO_STAMP  := $(PROTO_GEN)/.stamp

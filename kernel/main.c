@@ -27,6 +27,7 @@
 #include "kernel/vtl0/partition.h"
 #include "kernel/vtl0/devices.h"
 #include "kernel/host/poll.h"
+#include "kernel/servicing/servicing.h"
 #include "kernel/core/test_hooks.h"
 #include "kernel/version.h"
 #include "mm/memmap.h"
@@ -70,6 +71,7 @@ static struct diag diag;
 static struct host_channels host = { .get = &get, .diag = &diag };
 static struct partition partition;
 static struct vtl0_extra_devices vtl0_devices;
+static struct servicing servicing;
 
 const struct vtl2_layout *boot_vtl2_layout(void) { return &vtl2; }
 
@@ -193,6 +195,9 @@ static void start_vtl0(void)
         diag.screenshot = vtl0_display_screenshot;
         diag.screenshot_ctx = &vtl0_devices.display;
     }
+    servicing_init(&servicing, &partition);
+    diag.servicing = servicing_command;
+    diag.servicing_ctx = &servicing;
     get_notify_start_vtl0_completed(&get);
     partition_run(&partition);
 }

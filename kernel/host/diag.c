@@ -186,6 +186,13 @@ static size_t handle(struct diag *d, const uint8_t *msg, size_t len)
             status = n;
         else
             body_len = (size_t)n;
+    } else if (req.op == DIAG_OP_SERVICING) {
+        char words[MAX_WORDS][64];
+        int n = diag_split_words((const char *)args, args_len, words, MAX_WORDS);
+        status = n < 0 ? n : d->servicing ? d->servicing(d->servicing_ctx, words, n, body, cap)
+                                          : -ENODEV;
+        if (status == 0)
+            body_len = strlen(body);
     } else {
         char words[MAX_WORDS][64];
         int n = diag_split_words((const char *)args, args_len, words, MAX_WORDS);

@@ -19,12 +19,18 @@ struct get_instance;
 typedef int (*diag_screenshot_fn)(void *ctx, const uint8_t *args, size_t args_len, uint8_t *out,
                                   size_t cap);
 
+/* Runs one servicing command (words[0, n)) and writes its JSON answer into body: 0 or
+ * a negative errno. */
+typedef int (*diag_servicing_fn)(void *ctx, char words[][64], int n, char *body, size_t cap);
+
 /* The diag channel: built by kernel/main.c. */
 struct diag {
     /* static config, set before diag_init */
     struct get_instance *get;        /* GET test commands go to this channel */
     diag_screenshot_fn screenshot;   /* NULL: no display, screenshots answer -ENODEV */
     void *screenshot_ctx;
+    diag_servicing_fn servicing;     /* NULL: no VTL0, servicing commands answer -ENODEV */
+    void *servicing_ctx;
     /* runtime glue */
     struct uart com3;
     struct uart_transport transport;

@@ -17,7 +17,8 @@
 #define DIAG_OP_LOG     2   /* args: u64 from; body: struct diag_log_body + text */
 #define DIAG_OP_GET     3   /* args: command text (docs/diag.md); body: JSON */
 #define DIAG_OP_SCREENSHOT 4   /* args/body: kernel/host/screenshot.h */
-#define DIAG_OP_LAST    DIAG_OP_SCREENSHOT
+#define DIAG_OP_SERVICING 5    /* args: command text ("pulse"); body: JSON (docs/diag.md) */
+#define DIAG_OP_LAST    DIAG_OP_SERVICING
 #define DIAG_OP_RESPONSE 0x80   /* set in a response's op */
 
 struct diag_request {

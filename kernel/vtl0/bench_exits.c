@@ -77,6 +77,7 @@ void bench_exits_run(struct partition *p, struct host_channels *host, struct pmm
         log_error("bench", "exits: cannot set up the partition");
         return;
     }
+    (void)vtl0_devices_start(&p->devices);
     /* No interrupts during the measurement: both loops would pay for them. */
     outb(PIC1_DATA, 0xFF);
     outb(PIC2_DATA, 0xFF);

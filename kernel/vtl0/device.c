@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "kernel/core/inspect.h"
-#include "kernel/lib/log.h"
 
 void vtl0_device_registry_init(struct vtl0_device_registry *r)
 {
@@ -32,7 +31,8 @@ struct vtl0_device *vtl0_device_find(struct vtl0_device_registry *r, const char 
 
 int vtl0_device_register(struct vtl0_device_registry *r, struct vtl0_device *dev)
 {
-    if (!name_ok(dev->name) || dev->ops == NULL || dev->ops->reset == NULL)
+    if (!name_ok(dev->name) || dev->type_url == NULL || dev->ops == NULL ||
+        dev->ops->reset == NULL || dev->ops->save == NULL || dev->ops->restore == NULL)
         return -EINVAL;
     if (r->state != VTL0_DEVICE_NEW)
         return -EBUSY;
@@ -41,8 +41,7 @@ int vtl0_device_register(struct vtl0_device_registry *r, struct vtl0_device *dev
     if (r->count == VTL0_MAX_DEVICES)
         return -ENOSPC;
     dev->state = VTL0_DEVICE_NEW;
-    dev->saves = dev->restores = dev->resets = 0;
-    dev->last_error = 0;
+    dev->resets = 0;
     r->devices[r->count++] = dev;
     return 0;
 }
@@ -79,48 +78,19 @@ void vtl0_devices_reset(struct vtl0_device_registry *r)
     }
 }
 
-int vtl0_devices_save(struct vtl0_device_registry *r, uint8_t *scratch, size_t cap,
-                      vtl0_unit_sink sink, void *ctx)
+void vtl0_devices_power_cycle(struct vtl0_device_registry *r)
 {
-    if (r->state == VTL0_DEVICE_ACTIVE)
-        return -EBUSY;
+    vtl0_devices_reset(r);
     for (unsigned i = 0; i < r->count; i++) {
         struct vtl0_device *d = r->devices[i];
-        size_t len = 0;
-        int err = d->ops->save ? d->ops->save(d->ctx, scratch, cap, &len) : -ENOTSUP;
-        if (err == 0 && len > cap)
-            err = -EOVERFLOW;   /* a broken save: never trust the length past the buffer */
-        if (err == 0)
-            err = sink(ctx, d->name, scratch, len);
-        if (err) {
-            d->last_error = err;
-            log_error("devices", "saving unit %s failed (error %d)", d->name, err);
-            return err;
-        }
-        d->saves++;
+        if (d->ops->power_cycle)
+            d->ops->power_cycle(d->ctx);
     }
-    return 0;
 }
 
-int vtl0_device_restore(struct vtl0_device_registry *r, const char *name, const uint8_t *data,
-                        size_t len)
+bool vtl0_devices_quiescent(const struct vtl0_device_registry *r)
 {
-    if (r->state == VTL0_DEVICE_ACTIVE)
-        return -EBUSY;
-    struct vtl0_device *d = vtl0_device_find(r, name);
-    if (d == NULL) {
-        log_warn("devices", "saved state has unit %s, which no device here has", name);
-        return -ENOENT;
-    }
-    int err = d->ops->restore ? d->ops->restore(d->ctx, data, len) : -ENOTSUP;
-    if (err) {
-        d->last_error = err;
-        log_error("devices", "restoring unit %s failed (error %d): the device is unchanged",
-                  name, err);
-        return err;
-    }
-    d->restores++;
-    return 0;
+    return r->state != VTL0_DEVICE_ACTIVE;
 }
 
 const char *vtl0_device_state_name(enum vtl0_device_state state)
@@ -144,10 +114,8 @@ void vtl0_devices_inspect(struct inspect_writer *w, void *ctx)
         struct vtl0_device *d = r->devices[i];
         inspect_begin(w, d->name);
         inspect_str(w, "state", vtl0_device_state_name(d->state));
-        inspect_u64(w, "saves", d->saves);
-        inspect_u64(w, "restores", d->restores);
+        inspect_str(w, "type_url", d->type_url);
         inspect_u64(w, "resets", d->resets);
-        inspect_i64(w, "last_error", d->last_error);
         if (d->ops->inspect)
             d->ops->inspect(w, d->ctx);
         inspect_end(w);

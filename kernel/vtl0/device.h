@@ -40,11 +40,16 @@ enum vtl0_device_state {
 };
 
 struct vtl0_device_ops {
-    /* Back to the power-on state (VTL0 reset, or before a restore). Never fails. */
+    /* Back to the power-on state of the device model (VTL0 reset, or before a restore in
+     * a save/restore pulse). Never fails. */
     void (*reset)(void *ctx);
+    /* Optional: what a VTL0 power cycle does beyond the model, after every reset: clear
+     * memory the device owns, reset the real hardware behind it. A save/restore pulse
+     * does not run it (VTL0's memory and hardware are not the device's state). */
+    void (*power_cycle)(void *ctx);
     /* The plain state as the unit's protobuf message (kernel/servicing/proto/): returns
      * 0 with *len set, -ENOSPC if cap is too small, or another negative errno. */
-    int (*save)(void *ctx, uint8_t *buf, size_t cap, size_t *len);
+    int (*save)(const void *ctx, uint8_t *buf, size_t cap, size_t *len);
     /* Copies, validates, then applies a message save produced (this version or an older
      * one). On any error the device is exactly as it was. */
     int (*restore)(void *ctx, const uint8_t *buf, size_t len);
@@ -54,11 +59,11 @@ struct vtl0_device_ops {
 
 struct vtl0_device {
     const char *name;                     /* the saved-state unit name, unique */
+    const char *type_url;                 /* its schema: type.googleapis.com/<message> */
     const struct vtl0_device_ops *ops;
     void *ctx;
     enum vtl0_device_state state;         /* kept by the registry */
-    uint64_t saves, restores, resets;     /* counters for inspect */
-    int last_error;                       /* of the last failed save or restore */
+    uint64_t resets;                      /* counter for inspect */
 };
 
 struct vtl0_device_registry {
@@ -69,8 +74,9 @@ struct vtl0_device_registry {
 
 void vtl0_device_registry_init(struct vtl0_device_registry *r);
 
-/* Adds dev (state new). -EINVAL for a nameless device or one without reset,
- * -EEXIST for a name already there, -ENOSPC when full, -EBUSY once VTL0 ran. */
+/* Adds dev (state new). -EINVAL for a device without a name, type URL, reset, save or
+ * restore, -EEXIST for a name already there, -ENOSPC when full, -EBUSY once VTL0 ran.
+ * Registration order is dependency order: restore follows it. */
 int vtl0_device_register(struct vtl0_device_registry *r, struct vtl0_device *dev);
 
 struct vtl0_device *vtl0_device_find(struct vtl0_device_registry *r, const char *name);
@@ -80,22 +86,12 @@ struct vtl0_device *vtl0_device_find(struct vtl0_device_registry *r, const char 
 int vtl0_devices_start(struct vtl0_device_registry *r);
 int vtl0_devices_stop(struct vtl0_device_registry *r);
 void vtl0_devices_reset(struct vtl0_device_registry *r);
+/* A VTL0 power cycle: every reset, then every power_cycle, in registration order. */
+void vtl0_devices_power_cycle(struct vtl0_device_registry *r);
 
-/* Called once per unit by vtl0_devices_save, in registration order. A negative return
- * ends the save with that error. */
-typedef int (*vtl0_unit_sink)(void *ctx, const char *name, const uint8_t *data, size_t len);
-
-/*
- * Saves every device into scratch (cap bytes, reused per unit) and hands each unit to
- * sink. -EBUSY unless VTL0 is stopped. Errors name the unit in the log.
- */
-int vtl0_devices_save(struct vtl0_device_registry *r, uint8_t *scratch, size_t cap,
-                      vtl0_unit_sink sink, void *ctx);
-
-/* Restores one unit by name: -ENOENT for a unit no device has, -EBUSY unless VTL0 is
- * stopped, or the device's own error (the device is unchanged then). */
-int vtl0_device_restore(struct vtl0_device_registry *r, const char *name, const uint8_t *data,
-                        size_t len);
+/* True while VTL0 is stopped at an instruction boundary (or never ran): the only time
+ * the devices' state may be saved or restored (kernel/servicing). */
+bool vtl0_devices_quiescent(const struct vtl0_device_registry *r);
 
 const char *vtl0_device_state_name(enum vtl0_device_state state);
 

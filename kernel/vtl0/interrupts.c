@@ -70,6 +70,11 @@ void vtl0_irq_reset(struct partition *p)
     p->irq_count = 0;
     p->nmi_pending = false;
     p->intr_deferred = false;
+}
+
+void vtl0_irq_reset_hardware(struct partition *p)
+{
+    (void)p;
     reset_interrupt_controllers();
     reset_local_apic();
     /* Anything already latched: drain it now, not into VTL0. */

@@ -10,6 +10,7 @@
 #include "arch/x86_64/cpu/cpu.h"
 #include "arch/x86_64/svm/svm.h"
 #include "kernel/host/get_instance.h"
+#include "kernel/core/inspect.h"
 #include "kernel/lib/log.h"
 #include "kernel/core/machine.h"
 #include "kernel/lib/panic.h"
@@ -237,12 +238,12 @@ int vtl0_add_device(struct partition *p, struct vtl0_device *dev)
     return err;
 }
 
-/* Unit "partition": VTL0's CPU back to its power-on state, with the firmware re-copied
- * and the interrupt controllers reset (a chipset reset, SPEC section 5). */
+/* Unit "partition": VTL0's CPU back to its power-on state (registers at the reset
+ * vector, no event or interrupt pending). The real interrupt controllers are
+ * partition_reset's: they are VTL0's hardware, not state of the model. */
 static void cpu_unit_reset(void *ctx)
 {
     struct partition *p = ctx;
-    place_firmware(p);
     reset_cpu(p);
     setup_control(p);
     p->state = VTL0_RUNNING;
@@ -250,13 +251,23 @@ static void cpu_unit_reset(void *ctx)
     vtl0_irq_reset(p);
 }
 
+/* Beyond the model, a VTL0 power cycle re-copies the pristine firmware and puts the real
+ * interrupt controllers VTL0 owns in their reset state (a chipset reset). */
+static void cpu_unit_power_cycle(void *ctx)
+{
+    struct partition *p = ctx;
+    place_firmware(p);
+    vtl0_irq_reset_hardware(p);
+}
+
 static const struct vtl0_device_ops cpu_unit_ops = {
-    .reset = cpu_unit_reset,
+    .reset = cpu_unit_reset, .power_cycle = cpu_unit_power_cycle,
+    .save = partition_cpu_save, .restore = partition_cpu_restore,
 };
 
 void partition_reset(struct partition *p)
 {
-    vtl0_devices_reset(&p->devices);
+    vtl0_devices_power_cycle(&p->devices);
     vtl0_sync_npt(p);
 }
 
@@ -321,7 +332,9 @@ int partition_init(struct partition *p, const struct partition_config *cfg, stru
         return err;
     }
     vtl0_device_registry_init(&p->devices);
-    p->cpu_unit = (struct vtl0_device){ .name = "partition", .ops = &cpu_unit_ops, .ctx = p };
+    p->cpu_unit = (struct vtl0_device){
+        .name = "partition", .type_url = "type.googleapis.com/mezzanine.vtl0.partition.SavedState",
+        .ops = &cpu_unit_ops, .ctx = p };
     err = vtl0_add_device(p, &p->cpu_unit);
     if (err)
         return err;
@@ -332,6 +345,8 @@ int partition_init(struct partition *p, const struct partition_config *cfg, stru
                      cfg->bridge_device_id ? cfg->bridge_device_id : I440BX_DEVICE_ID);
     partition_reset(p);
     partition_inspect_register(p);
+    if (inspect_register("devices", vtl0_devices_inspect, &p->devices) != 0)
+        log_warn("vtl0", "inspect node \"devices\" not registered");
     log_info("vtl0", "partition ready: RAM 0x0-0x%llx, rom_bios_offset 0x%llx, firmware %llu KiB",
              (unsigned long long)(p->low_ram_end - 1), (unsigned long long)p->rom_bios_offset,
              (unsigned long long)(p->firmware_size >> 10));
@@ -577,9 +592,20 @@ static void finish_halt(struct partition *p)
     }
 }
 
+int partition_pause(struct partition *p)
+{
+    return vtl0_devices_stop(&p->devices);
+}
+
+int partition_resume(struct partition *p)
+{
+    vtl0_sync_npt(p);
+    return vtl0_devices_start(&p->devices);
+}
+
 void partition_step(struct partition *p)
 {
-    if (p->state != VTL0_RUNNING) {
+    if (p->state != VTL0_RUNNING || p->devices.state != VTL0_DEVICE_ACTIVE) {
         kernel_poll(p->host);
         __asm__ volatile("pause");
         return;
@@ -613,6 +639,7 @@ NORETURN void partition_run(struct partition *p)
 {
     log_info("vtl0", "starting VTL0 at %04x:%04llx", p->vmcb->save.cs.selector,
              (unsigned long long)p->vmcb->save.rip);
+    (void)vtl0_devices_start(&p->devices);
     for (;;)
         partition_step(p);
 }

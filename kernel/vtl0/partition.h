@@ -188,8 +188,18 @@ void partition_step(struct partition *p);
 NORETURN void partition_run(struct partition *p);
 
 /* Puts VTL0 back in its reset state: firmware re-copied, chipset state reset, VMCB at
- * the reset vector. */
+ * the reset vector (a VTL0 power cycle: vtl0_devices_power_cycle). */
 void partition_reset(struct partition *p);
+
+/*
+ * Stops VTL0 where it is, at an instruction boundary: the run loop is between two
+ * VMRUNs whenever anything else runs (every exit handled in full), so pausing only keeps
+ * it from entering VTL0 again. The devices go asleep (device.h): their state may be
+ * saved and restored. -EALREADY if VTL0 is already paused.
+ */
+int partition_pause(struct partition *p);
+/* Lets VTL0 run again (the NPT follows any GPA map change first). -EALREADY if not paused. */
+int partition_resume(struct partition *p);
 
 /* Reads / writes VTL0 guest-physical memory the way VTL0 would see it (through the GPA
  * map). Writes honour read-only mappings. Return 0, -EFAULT (unmapped) or -EPERM. */

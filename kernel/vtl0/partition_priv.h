@@ -54,7 +54,8 @@ enum exit_action vtl0_handle_cpuid(struct partition *p);
 enum exit_action vtl0_handle_msr(struct partition *p);
 
 /* vtl0_irq.c */
-void vtl0_irq_reset(struct partition *p);
+void vtl0_irq_reset(struct partition *p);           /* the model: queue, NMI, deferral */
+void vtl0_irq_reset_hardware(struct partition *p);  /* VTL0's PIC, PIT and LAPIC */
 void vtl0_irq_collect(struct partition *p);      /* open the interrupt window once */
 bool vtl0_interruptible(const struct partition *p); /* IF set, no shadow, no event pending */
 void vtl0_irq_prepare_entry(struct partition *p); /* inject or request a window */
@@ -69,6 +70,10 @@ int vtl0_decode_insn(struct partition *p, struct guest_cpu_state *cpu, struct in
 enum exit_action vtl0_handle_npf(struct partition *p);
 int vtl0_advance_rip(struct partition *p);        /* past the current instruction */
 void vtl0_sync_npt(struct partition *p);
+
+/* partition_state.c: unit "partition" (vtl0_device_ops save/restore) */
+int partition_cpu_save(const void *ctx, uint8_t *buf, size_t cap, size_t *len);
+int partition_cpu_restore(void *ctx, const uint8_t *buf, size_t len);
 
 /* partition_inspect.c */
 void partition_inspect_register(struct partition *p);

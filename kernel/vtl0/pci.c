@@ -83,14 +83,25 @@ static uint8_t reset_control_read(void *ctx)
     return 0;
 }
 
-/* Unit "chipset.pci_proxy": the CONFIG_ADDRESS latch. */
+/* Unit "pci_proxy": the CONFIG_ADDRESS latch. */
 static void pci_unit_reset(void *ctx)
 {
-    struct partition *p = ctx;
-    p->pci.address = 0;
+    pci_proxy_reset(&((struct partition *)ctx)->pci);
 }
 
-static const struct vtl0_device_ops pci_unit_ops = { .reset = pci_unit_reset };
+static int pci_unit_save(const void *ctx, uint8_t *buf, size_t cap, size_t *len)
+{
+    return pci_proxy_save_state(&((const struct partition *)ctx)->pci, buf, cap, len);
+}
+
+static int pci_unit_restore(void *ctx, const uint8_t *buf, size_t len)
+{
+    return pci_proxy_restore_state(&((struct partition *)ctx)->pci, buf, len);
+}
+
+static const struct vtl0_device_ops pci_unit_ops = {
+    .reset = pci_unit_reset, .save = pci_unit_save, .restore = pci_unit_restore,
+};
 
 void vtl0_pci_init(struct partition *p)
 {
@@ -104,7 +115,8 @@ void vtl0_pci_init(struct partition *p)
     pci_cf8_write32(0, 0, 0, PAM_REG1_OFFSET, dramt | REAL_PAM_ALL_RAM_REG1);
     pci_cf8_write32(0, 0, 0, PAM_REG2_OFFSET, REAL_PAM_ALL_RAM_REG2);
     pci_proxy_init(&p->pci, &ops);
-    p->pci_unit = (struct vtl0_device){ .name = "chipset.pci_proxy", .ops = &pci_unit_ops, .ctx = p };
+    p->pci_unit = (struct vtl0_device){ .name = PCI_PROXY_STATE_UNIT, .type_url = PCI_PROXY_STATE_TYPE_URL,
+                                        .ops = &pci_unit_ops, .ctx = p };
     (void)vtl0_add_device(p, &p->pci_unit);
 }
 

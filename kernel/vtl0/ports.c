@@ -13,8 +13,14 @@
 #include "drivers/hw/piix_regs.h"
 #include "kernel/core/console.h"
 #include "kernel/lib/log.h"
+#include "kernel/lib/pb_codec.h"
 #include "kernel/vtl0/partition_priv.h"
+#include "legacy_ports.pb.h"
 #include "mm/vtl2_space.h"
+
+typedef mezzanine_vtl0_legacy_ports_SavedState legacy_msg;
+_Static_assert(sizeof(((legacy_msg *)0)->debugcon_line.bytes) == VTL0_DEBUGCON_LINE,
+               "the schema holds a whole debugcon line");
 
 /* Keyboard controller (8042). */
 #define KBC_DATA            0x60
@@ -266,7 +272,7 @@ static void testdev_event(void *ctx, const struct testdev_event *ev)
     log_info("testdev", "%s", line);
 }
 
-/* Unit "chipset.legacy_ports": the KBC's output-port command, port 0x92, the debugcon
+/* Unit "legacy_ports": the KBC's output-port command, port 0x92, the debugcon
  * line being gathered. (PM1a_CNT follows the PM base the PCI proxy unit holds.) */
 static void legacy_unit_reset(void *ctx)
 {
@@ -276,33 +282,111 @@ static void legacy_unit_reset(void *ctx)
     p->debugcon_len = 0;
 }
 
-/* Unit "chipset.fw_cfg_view": the selector and the offset into the selected item. */
+/* Unit "fwcfg_view": the selector and the offset into the selected item. */
 static void fwcfg_unit_reset(void *ctx)
 {
     struct partition *p = ctx;
-    p->fwcfg.selected = FW_CFG_SIGNATURE;
-    p->fwcfg.offset = 0;
+    fwcfg_view_reset(&p->fwcfg);
 }
 
-/* Units "chipset.cmos_view" and "testdev" keep what they have over a VTL0 reset: the
- * CMOS index is QEMU's (VTL0 writes it through), and the test device's script position
- * belongs to the test, not to VTL0's power cycle. */
+static int legacy_unit_save(const void *ctx, uint8_t *buf, size_t cap, size_t *len)
+{
+    const struct partition *p = ctx;
+    legacy_msg m = mezzanine_vtl0_legacy_ports_SavedState_init_zero;
+    m.kbc_expect_output_port = p->kbc_expect_output_port;
+    m.port92 = p->port92;
+    m.debugcon_line.size = (pb_size_t)p->debugcon_len;
+    memcpy(m.debugcon_line.bytes, p->debugcon, p->debugcon_len);
+    m.pm_base = p->pm_base;
+    return pb_codec_encode(mezzanine_vtl0_legacy_ports_SavedState_fields, &m, buf, cap, len);
+}
+
+static int legacy_unit_restore(void *ctx, const uint8_t *buf, size_t len)
+{
+    struct partition *p = ctx;
+    legacy_msg m;
+    if (pb_codec_decode(mezzanine_vtl0_legacy_ports_SavedState_fields, &m, buf, len) != 0)
+        return -EINVAL;
+    /* Port 0x92 keeps only A20 and the reset bit; the PM base is 64-byte aligned
+     * (PIIX4 PMBA bits 15:6) and never in the first page of ports, where Mezzanine's
+     * own fixed handlers are. */
+    if (m.port92 > 0xFF || m.pm_base > 0xFFC0 || (m.pm_base & 0x3F) ||
+        (m.pm_base != 0 && m.pm_base < 0x100))
+        return -EINVAL;
+    for (pb_size_t i = 0; i < m.debugcon_line.size; i++) {
+        if (m.debugcon_line.bytes[i] < 0x20 || m.debugcon_line.bytes[i] > 0x7E)
+            return -EINVAL;
+    }
+    p->kbc_expect_output_port = m.kbc_expect_output_port;
+    p->port92 = (uint8_t)m.port92;
+    memcpy(p->debugcon, m.debugcon_line.bytes, m.debugcon_line.size);
+    p->debugcon_len = m.debugcon_line.size;
+    if (m.pm_base != p->pm_base)
+        vtl0_pm_base_changed(p, (uint16_t)m.pm_base, m.pm_base != 0);
+    return 0;
+}
+
+/* Units "cmos_view" and "testdev" keep what they have over a VTL0 reset: the CMOS index
+ * is QEMU's (VTL0 writes it through), and the test device's script position belongs to
+ * the test, not to VTL0's power cycle. */
 static void keep_over_reset(void *ctx)
 {
     (void)ctx;
 }
 
-static const struct vtl0_device_ops legacy_unit_ops = { .reset = legacy_unit_reset };
-static const struct vtl0_device_ops fwcfg_unit_ops = { .reset = fwcfg_unit_reset };
-static const struct vtl0_device_ops cmos_unit_ops = { .reset = keep_over_reset };
-static const struct vtl0_device_ops testdev_unit_ops = { .reset = keep_over_reset };
+static int cmos_unit_save(const void *ctx, uint8_t *buf, size_t cap, size_t *len)
+{
+    return cmos_view_save_state(&((const struct partition *)ctx)->cmos, buf, cap, len);
+}
+
+static int cmos_unit_restore(void *ctx, const uint8_t *buf, size_t len)
+{
+    return cmos_view_restore_state(&((struct partition *)ctx)->cmos, buf, len);
+}
+
+static int fwcfg_unit_save(const void *ctx, uint8_t *buf, size_t cap, size_t *len)
+{
+    return fwcfg_view_save_state(&((const struct partition *)ctx)->fwcfg, buf, cap, len);
+}
+
+static int fwcfg_unit_restore(void *ctx, const uint8_t *buf, size_t len)
+{
+    return fwcfg_view_restore_state(&((struct partition *)ctx)->fwcfg, buf, len);
+}
+
+static int testdev_unit_save(const void *ctx, uint8_t *buf, size_t cap, size_t *len)
+{
+    return testdev_save_state(&((const struct partition *)ctx)->testdev, buf, cap, len);
+}
+
+static int testdev_unit_restore(void *ctx, const uint8_t *buf, size_t len)
+{
+    return testdev_restore_state(&((struct partition *)ctx)->testdev, buf, len);
+}
+
+static const struct vtl0_device_ops legacy_unit_ops = {
+    .reset = legacy_unit_reset, .save = legacy_unit_save, .restore = legacy_unit_restore,
+};
+static const struct vtl0_device_ops fwcfg_unit_ops = {
+    .reset = fwcfg_unit_reset, .save = fwcfg_unit_save, .restore = fwcfg_unit_restore,
+};
+static const struct vtl0_device_ops cmos_unit_ops = {
+    .reset = keep_over_reset, .save = cmos_unit_save, .restore = cmos_unit_restore,
+};
+static const struct vtl0_device_ops testdev_unit_ops = {
+    .reset = keep_over_reset, .save = testdev_unit_save, .restore = testdev_unit_restore,
+};
 
 static void register_units(struct partition *p)
 {
-    p->legacy_unit = (struct vtl0_device){ .name = "chipset.legacy_ports", .ops = &legacy_unit_ops, .ctx = p };
-    p->cmos_unit = (struct vtl0_device){ .name = "chipset.cmos_view", .ops = &cmos_unit_ops, .ctx = p };
-    p->fwcfg_unit = (struct vtl0_device){ .name = "chipset.fw_cfg_view", .ops = &fwcfg_unit_ops, .ctx = p };
-    p->testdev_unit = (struct vtl0_device){ .name = "testdev", .ops = &testdev_unit_ops, .ctx = p };
+    p->legacy_unit = (struct vtl0_device){ .name = "legacy_ports", .ops = &legacy_unit_ops, .ctx = p,
+        .type_url = "type.googleapis.com/mezzanine.vtl0.legacy_ports.SavedState" };
+    p->cmos_unit = (struct vtl0_device){ .name = CMOS_VIEW_STATE_UNIT, .ops = &cmos_unit_ops, .ctx = p,
+        .type_url = CMOS_VIEW_STATE_TYPE_URL };
+    p->fwcfg_unit = (struct vtl0_device){ .name = FWCFG_VIEW_STATE_UNIT, .ops = &fwcfg_unit_ops, .ctx = p,
+        .type_url = FWCFG_VIEW_STATE_TYPE_URL };
+    p->testdev_unit = (struct vtl0_device){ .name = TESTDEV_STATE_UNIT, .ops = &testdev_unit_ops, .ctx = p,
+        .type_url = TESTDEV_STATE_TYPE_URL };
     (void)vtl0_add_device(p, &p->legacy_unit);
     (void)vtl0_add_device(p, &p->cmos_unit);
     (void)vtl0_add_device(p, &p->fwcfg_unit);

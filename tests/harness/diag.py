@@ -27,7 +27,7 @@ from .framed_peer import FramedPeer
 from .screenshot import Frame, ScreenshotError, parse_chunk, screenshot_request
 
 VERSION = 1
-OP_PING, OP_INSPECT, OP_LOG, OP_GET, OP_SCREENSHOT = 0, 1, 2, 3, 4
+OP_PING, OP_INSPECT, OP_LOG, OP_GET, OP_SCREENSHOT, OP_SERVICING = 0, 1, 2, 3, 4, 5
 SCREENSHOT_TRIES = 5
 REQUEST = struct.Struct("<BBH")
 RESPONSE = struct.Struct("<BBHi")
@@ -104,6 +104,12 @@ class DiagClient(FramedPeer):
     def get(self, command: str, timeout: float = 30.0) -> Tuple[int, Any]:
         """A GET command run by Mezzanine (docs/diag.md); returns (status, JSON body or None)."""
         status, body = self.request(OP_GET, command.encode(), timeout)
+        return status, (json.loads(body) if body else None)
+
+    def servicing(self, command: str, timeout: float = 30.0) -> Tuple[int, Any]:
+        """A servicing command run by Mezzanine (docs/diag.md, e.g. "pulse"); returns
+        (status, JSON body or None)."""
+        status, body = self.request(OP_SERVICING, command.encode(), timeout)
         return status, (json.loads(body) if body else None)
 
     def screenshot(self, timeout: float = 30.0,

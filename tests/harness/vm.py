@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from typing import Callable, Dict, Optional, Pattern, Union
 
-from .diag import DiagClient
+from .diag import DiagClient, DiagError
 from .errors import HarnessError, LogTimeout, VmHalted
 from .guest_memory import GuestMemory
 from .halt import Halt
@@ -144,6 +144,16 @@ class Vm:
         """Have Mezzanine run a GET command (docs/diag.md, e.g. "time", "dps",
         "create 0 0xc0000 0x4000 0xc0000 0"); returns (status, JSON body or None)."""
         return self._diag("get_command").get(command, timeout)
+
+    def pulse_save_restore(self, timeout: float = DEFAULT_WAIT_TIMEOUT_S) -> dict:
+        """petri's verify_save_restore in place: Mezzanine stops VTL0, saves every state
+        unit, resets every device, restores them all and resumes VTL0 (diag op 5,
+        "pulse"). Returns its summary ({"saved_state_len", "units", "equal", "time_us"});
+        raises DiagError if the pulse failed."""
+        status, body = self._diag("pulse_save_restore").servicing("pulse", timeout)
+        if status != 0:
+            raise DiagError(f"pulse failed: status {status}", status)
+        return body
 
     def screenshot(self, path: Optional[Union[str, Path]] = None,
                    timeout: float = DEFAULT_WAIT_TIMEOUT_S,

@@ -102,8 +102,62 @@ static void bridge_reset(void *ctx)
     i440bx_reset(&b->dev);
 }
 
-/* Unit "chipset.i440bx": the bridge's registers with the PAM backend and its slots. */
-static const struct vtl0_device_ops bridge_unit_ops = { .reset = bridge_reset };
+static int bridge_save(const void *ctx, uint8_t *buf, size_t cap, size_t *len)
+{
+    return i440bx_save_state(&((const struct vtl0_bridge *)ctx)->dev, buf, cap, len);
+}
+
+/* Adjusts all 13 ranges to the restored registers: GET-backed, the slots restored just
+ * before make that a no-op for every range that did not change (skip-if-unchanged), so a
+ * restore sends the host nothing (SPEC section 9). */
+static int bridge_restore(void *ctx, const uint8_t *buf, size_t len)
+{
+    return i440bx_restore_state(&((struct vtl0_bridge *)ctx)->dev, buf, len);
+}
+
+/* The slots follow the bridge: its reset adjusts every range, which resets the slots
+ * through the host. Nothing of their own to reset. */
+static void pam_slots_reset(void *ctx)
+{
+    (void)ctx;
+}
+
+static int pam_slots_save(const void *ctx, uint8_t *buf, size_t cap, size_t *len)
+{
+    return pam_get_save_state(&((const struct vtl0_bridge *)ctx)->get, buf, cap, len);
+}
+
+static void ignore_applied(void *ctx, unsigned index, uint32_t slot, const struct pam_handle *h)
+{
+    (void)ctx, (void)index, (void)slot, (void)h;
+}
+
+/*
+ * A new instance knows nothing of the host's slots: it takes the table from the blob
+ * (the host kept it across servicing) and puts each range back in the GPA map, without a
+ * call. A live instance's table is the host's already (a reset in a save/restore pulse
+ * reset the host's slots too): it checks the blob the same way but keeps its table, and
+ * the bridge's restore, which follows, brings host and table to the saved registers
+ * through OpenHCL's rules -- creating only what the reset removed.
+ */
+static int pam_slots_restore(void *ctx, const uint8_t *buf, size_t len)
+{
+    struct vtl0_bridge *b = ctx;
+    if (!b->host_slots_known)
+        return pam_get_restore_state(&b->get, buf, len);
+    struct pam_get check = b->get;
+    check.ops.applied = ignore_applied;
+    return pam_get_restore_state(&check, buf, len);
+}
+
+/* Unit "i440bx": the bridge's registers and the PAM backend it runs. */
+static const struct vtl0_device_ops bridge_unit_ops = {
+    .reset = bridge_reset, .save = bridge_save, .restore = bridge_restore,
+};
+/* Unit "pam_get": the RAM GPA range slots, as OpenHCL's GetBackedAdjustGpaRange saves them. */
+static const struct vtl0_device_ops pam_slots_ops = {
+    .reset = pam_slots_reset, .save = pam_slots_save, .restore = pam_slots_restore,
+};
 
 void vtl0_bridge_inspect_slots(struct inspect_writer *w, const struct vtl0_bridge *b)
 {
@@ -145,6 +199,9 @@ void vtl0_bridge_init(struct vtl0_bridge *b, struct partition *p, enum pam_backe
 
     b->p = p;
     b->map_errors = 0;
+    /* A cold boot: the host has no slot of ours yet, and every change goes through it.
+     * (A new instance restoring after servicing starts with this false.) */
+    b->host_slots_known = true;
     b->get_backed = backend == PAM_BACKEND_GET || (backend == PAM_BACKEND_AUTO && get_is_up(p->get));
     log_info("pam", "i440BX PAM backend: %s", b->get_backed ? "GET-backed (host slots)"
                                                             : "local (RAM visibility)");
@@ -155,6 +212,11 @@ void vtl0_bridge_init(struct vtl0_bridge *b, struct partition *p, enum pam_backe
     i440bx_init(&b->dev, device_id, &dev_ops, false);
     b->dev.pam_backend = b->get_backed ? I440BX_PAM_OPENHCL : I440BX_PAM_LOCAL;   /* saved */
     vtl0_pci_add_function(p, &fn);
-    b->unit = (struct vtl0_device){ .name = "chipset.i440bx", .ops = &bridge_unit_ops, .ctx = b };
+    /* The slots restore before the registers that adjust them (registration order). */
+    b->slots_unit = (struct vtl0_device){ .name = PAM_GET_STATE_UNIT, .type_url = PAM_GET_STATE_TYPE_URL,
+                                          .ops = &pam_slots_ops, .ctx = b };
+    b->unit = (struct vtl0_device){ .name = I440BX_STATE_UNIT, .type_url = I440BX_STATE_TYPE_URL,
+                                    .ops = &bridge_unit_ops, .ctx = b };
+    (void)vtl0_add_device(p, &b->slots_unit);
     (void)vtl0_add_device(p, &b->unit);
 }

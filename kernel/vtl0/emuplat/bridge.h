@@ -32,7 +32,9 @@ struct vtl0_bridge {
     struct i440bx dev;
     struct pam_get get;
     uint64_t map_errors;        /* overrides the GPA map refused */
-    struct vtl0_device unit;    /* "chipset.i440bx" in the device registry */
+    bool host_slots_known;          /* get.slots is what the host has (not a fresh instance) */
+    struct vtl0_device slots_unit;  /* "pam_get" in the device registry */
+    struct vtl0_device unit;        /* "i440bx" */
 };
 
 /* Creates the bridge (its construction adjusts run now) and registers it at 00:00.0. */

@@ -75,6 +75,8 @@ static int fb_host_map(void *ctx, uint64_t gpa)
 {
     struct vtl0_display *d = ctx;
     uint32_t status = 0;
+    d->host_told_mapped = true;
+    d->host_told_gpa = gpa;
     int err = get_map_framebuffer(d->p->get, gpa, &status);
     return host_result(ctx, "MAP_FRAMEBUFFER", err, status);
 }
@@ -83,6 +85,7 @@ static int fb_host_unmap(void *ctx)
 {
     struct vtl0_display *d = ctx;
     uint32_t status = 0;
+    d->host_told_mapped = false;
     int err = get_unmap_framebuffer(d->p->get, &status);
     return host_result(ctx, "UNMAP_FRAMEBUFFER", err, status);
 }
@@ -168,15 +171,67 @@ static void port_io(void *ctx, uint16_t port, unsigned size, bool is_write, uint
     bochs_display_port_io(&d->dev, port, size, is_write, value);
 }
 
-static void display_reset(void *ctx)
+/* Unit "framebuffer": VTL0's mapping of VRAM and the format. Registered before the
+ * device, so a restore maps VRAM before the device's BARs are placed. */
+static void fb_unit_reset(void *ctx)
+{
+    struct vtl0_display *d = ctx;
+    framebuffer_unmap(&d->fb);
+}
+
+/* A VTL0 power cycle also clears VRAM (SPEC section 7, beyond OpenVMM). */
+static void fb_unit_power_cycle(void *ctx)
+{
+    struct vtl0_display *d = ctx;
+    framebuffer_reset(&d->fb);
+}
+
+static int fb_unit_save(const void *ctx, uint8_t *buf, size_t cap, size_t *len)
+{
+    return framebuffer_save_state(&((const struct vtl0_display *)ctx)->fb, buf, cap, len);
+}
+
+/* The core's restore assumes the host kept the mapping, as it does across servicing. A
+ * live instance knows what it last told the host (a reset in a save/restore pulse told
+ * it "unmapped"), so it tells the host again where that differs from the restored state. */
+static int fb_unit_restore(void *ctx, const uint8_t *buf, size_t len)
+{
+    struct vtl0_display *d = ctx;
+    int err = framebuffer_restore_state(&d->fb, buf, len);
+    if (err)
+        return err;
+    const struct framebuffer_state *st = &d->fb.st;
+    if (st->mapped && (!d->host_told_mapped || d->host_told_gpa != st->gpa))
+        (void)fb_host_map(d, st->gpa);
+    else if (!st->mapped && d->host_told_mapped)
+        (void)fb_host_unmap(d);
+    return 0;
+}
+
+/* Unit "bochs_display": the registers VTL0 programs; BAR2 and the ROM follow them. */
+static void dev_unit_reset(void *ctx)
 {
     struct vtl0_display *d = ctx;
     bochs_display_reset(&d->dev);      /* reports VRAM unmapped, BAR2 and ROM gone */
-    framebuffer_reset(&d->fb);         /* and clears VRAM */
 }
 
-/* Unit "display": the framebuffer's mapping and format, and the Bochs device's registers. */
-static const struct vtl0_device_ops display_unit_ops = { .reset = display_reset };
+static int dev_unit_save(const void *ctx, uint8_t *buf, size_t cap, size_t *len)
+{
+    return bochs_display_save_state(&((const struct vtl0_display *)ctx)->dev, buf, cap, len);
+}
+
+static int dev_unit_restore(void *ctx, const uint8_t *buf, size_t len)
+{
+    return bochs_display_restore_state(&((struct vtl0_display *)ctx)->dev, buf, len);
+}
+
+static const struct vtl0_device_ops fb_unit_ops = {
+    .reset = fb_unit_reset, .power_cycle = fb_unit_power_cycle,
+    .save = fb_unit_save, .restore = fb_unit_restore,
+};
+static const struct vtl0_device_ops dev_unit_ops = {
+    .reset = dev_unit_reset, .save = dev_unit_save, .restore = dev_unit_restore,
+};
 
 /* ---- inspect ------------------------------------------------------------------------------- */
 
@@ -322,7 +377,11 @@ int vtl0_display_init(struct vtl0_display *d, struct partition *p, const struct 
     memset(d, 0, sizeof(*d));
     d->p = p;
     d->mmio_id = -1;
-    d->unit = (struct vtl0_device){ .name = "display", .ops = &display_unit_ops, .ctx = d };
+    d->fb_unit = (struct vtl0_device){ .name = FRAMEBUFFER_STATE_UNIT, .type_url = FRAMEBUFFER_STATE_TYPE_URL,
+                                       .ops = &fb_unit_ops, .ctx = d };
+    d->dev_unit = (struct vtl0_device){ .name = BOCHS_DISPLAY_STATE_UNIT,
+                                        .type_url = BOCHS_DISPLAY_STATE_TYPE_URL,
+                                        .ops = &dev_unit_ops, .ctx = d };
     if (vtl2->vram_size != FB_VRAM_SIZE) {
         log_error("display", "VRAM is %llu bytes, not 8 MiB: no display",
                   (unsigned long long)vtl2->vram_size);
@@ -371,7 +430,9 @@ int vtl0_display_init(struct vtl0_display *d, struct partition *p, const struct 
     const struct vtl0_port_device ports = { BOCHS_PORT_FIRST, BOCHS_PORT_COUNT, port_io, d };
     err = d->mmio_id < 0 ? d->mmio_id : vtl0_port_add(p, &ports);
     if (!err)
-        err = vtl0_add_device(p, &d->unit);
+        err = vtl0_add_device(p, &d->fb_unit);
+    if (!err)
+        err = vtl0_add_device(p, &d->dev_unit);
     if (!err)
         err = inspect_register("display", inspect_display, d);
     if (err) {

@@ -36,8 +36,11 @@ struct vtl0_display {
     uint8_t screenshot_line[4 * SCREENSHOT_MAX_WIDTH];
     uint64_t host_failures, rom_map_failed;
     int32_t last_host_status;
+    bool host_told_mapped;          /* what the host last heard: MAP_FRAMEBUFFER at ... */
+    uint64_t host_told_gpa;         /* ... this GPA, or UNMAP_FRAMEBUFFER */
     bool up;
-    struct vtl0_device unit;        /* "display" in the device registry */
+    struct vtl0_device fb_unit;     /* "framebuffer" in the device registry */
+    struct vtl0_device dev_unit;    /* "bochs_display" */
 };
 
 /*

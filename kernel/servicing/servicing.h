@@ -1,0 +1,52 @@
+/*
+ * Servicing (SPEC section 9) over the device registry: the state units VTL0's devices
+ * register (kernel/vtl0/device.h) saved into and restored from one envelope
+ * (envelope.h). Today: the save/restore pulse, petri's verify_save_restore in place --
+ * VTL0 stopped at an instruction boundary, every unit saved, every device reset, every
+ * unit restored, VTL0 resumed -- which proves that a restore rebuilds what VTL0 had.
+ */
+#ifndef MEZZ_KERNEL_SERVICING_H
+#define MEZZ_KERNEL_SERVICING_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kernel/servicing/envelope.h"
+#include "kernel/vtl0/partition.h"
+
+#define SERVICING_BLOB_MAX 16384u
+
+struct servicing {
+    /* static config */
+    struct partition *p;
+    /* runtime glue */
+    struct state_unit units[VTL0_MAX_DEVICES];
+    uint8_t before[SERVICING_BLOB_MAX];
+    uint8_t after[SERVICING_BLOB_MAX];
+    /* counters (inspect "servicing") */
+    uint64_t pulses, pulse_failures, pulses_unequal;
+    size_t last_saved_state_len;
+    uint64_t last_pulse_us;
+    struct state_error last_error;
+};
+
+void servicing_init(struct servicing *s, struct partition *p);
+
+/*
+ * One pulse: stop VTL0, save every unit, reset every device, restore every unit, save
+ * again, resume VTL0. Returns 0 and writes a JSON summary into out ({"saved_state_len",
+ * "units", "equal": the second save is byte-equal to the first, "time_us"}), or a negative
+ * errno (logged with the unit it is about). VTL0 is resumed whatever happened.
+ */
+int servicing_pulse(struct servicing *s, char *out, size_t cap);
+
+/* Saves every unit into buf: 0 with *len, or a negative errno (error says which unit).
+ * VTL0 must be stopped (-EBUSY otherwise). */
+int servicing_save(struct servicing *s, uint8_t *buf, size_t cap, size_t *len,
+                   struct state_error *error);
+
+/* Diag's servicing commands (kernel/host/diag.h diag_servicing_fn): "pulse". */
+int servicing_command(void *ctx, char words[][64], int n, char *body, size_t cap);
+
+#endif
