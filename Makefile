@@ -12,6 +12,8 @@ KCC         := clang --target=x86_64-elf
 KLD         := $(shell command -v ld.lld || command -v ld.lld-14)
 HOSTCC      ?= cc
 NEWLIB      := $(BUILD)/newlib
+JSMN_HEADER := /usr/include/jsmn.h
+JSMN_DIR    := $(BUILD)/gen/jsmn
 VTL0_DEFAULT ?= /usr/share/seabios/bios-256k.bin
 
 # V=1 shows whole command lines.
@@ -127,6 +129,8 @@ unit_get_protocol_SRCS    := get/codec.c
 unit_get_frame_SRCS       := get/frame.c kernel/lib/crc32c.c get/transport_uart.c drivers/hw/uart16550.c
 unit_get_client_SRCS      := get/client.c get/codec.c get/dps.c kernel/lib/json.c
 unit_get_json_SRCS        := kernel/lib/json.c get/dps.c
+UNIT_TESTS += json
+unit_json_SRCS            := kernel/lib/json.c
 unit_inspect_SRCS         := kernel/core/inspect.c kernel/core/inspect_tree.c kernel/lib/json.c
 unit_diag_proto_SRCS      := kernel/host/diag_proto.c
 UNIT_TESTS += gpa_map pam fwcfg_view cmos_view pci_proxy
@@ -154,7 +158,7 @@ KCFLAGS := -std=gnu11 -O2 -g $(WARNINGS) \
 	-ffreestanding -mgeneral-regs-only -mno-red-zone -mcmodel=kernel -fno-pic -fno-pie \
 	-fno-stack-protector -fno-asynchronous-unwind-tables -fno-unwind-tables \
 	-ffunction-sections -fdata-sections \
-	-nostdlibinc -isystem $(NEWLIB)/include -I. -I$(BUILD)/gen -MMD -MP
+	-nostdlibinc -isystem $(NEWLIB)/include -isystem $(JSMN_DIR) -I. -I$(BUILD)/gen -MMD -MP
 KASFLAGS := -g -I. -MMD -MP
 KLDFLAGS := -nostdlib -static -T linker.ld --gc-sections -z max-page-size=4096
 
@@ -171,13 +175,21 @@ newlib: $(NEWLIB)/lib/libc.a
 $(NEWLIB)/lib/libc.a: tools/newlib/build.sh tools/newlib/newlib-cc
 	$(Q)tools/newlib/build.sh $(NEWLIB)
 
+# ---- jsmn (SPEC section 10): Debian's libjsmn-dev, one header holding the whole library --
+# The kernel sees that header alone (a directory with a link to it), never the rest of
+# /usr/include; kernel/lib/jsmn_wrapper.h configures it. Native builds use /usr/include.
+$(JSMN_DIR)/jsmn.h:
+	@test -f $(JSMN_HEADER) || { echo "$(JSMN_HEADER) is missing: run tools/deps.sh (libjsmn-dev)" >&2; exit 1; }
+	@mkdir -p $(dir $@)
+	$(Q)ln -sf $(JSMN_HEADER) $@
+
 # ---- kernel --------------------------------------------------------------------------
 $(BUILD)/gen/kernel/version.h: VERSION FORCE
 	@mkdir -p $(dir $@)
 	@printf '#define MEZZ_VERSION "%s"\n#define MEZZ_GITREV "%s"\n' '$(VERSION)' '$(GITREV)' > $@.tmp
 	@cmp -s $@.tmp $@ || mv $@.tmp $@; rm -f $@.tmp
 
-$(BUILD)/kernel/%.c.o: %.c $(NEWLIB)/lib/libc.a $(BUILD)/gen/kernel/version.h
+$(BUILD)/kernel/%.c.o: %.c $(NEWLIB)/lib/libc.a $(BUILD)/gen/kernel/version.h $(JSMN_DIR)/jsmn.h
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	$(Q)$(KCC) $(KCFLAGS) -c $< -o $@
