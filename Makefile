@@ -189,7 +189,7 @@ $(BUILD)/gen/kernel/version.h: VERSION FORCE
 	@printf '#define MEZZ_VERSION "%s"\n#define MEZZ_GITREV "%s"\n' '$(VERSION)' '$(GITREV)' > $@.tmp
 	@cmp -s $@.tmp $@ || mv $@.tmp $@; rm -f $@.tmp
 
-$(BUILD)/kernel/%.c.o: %.c $(NEWLIB)/lib/libc.a $(BUILD)/gen/kernel/version.h $(JSMN_DIR)/jsmn.h
+$(BUILD)/kernel/%.c.o: %.c $(NEWLIB)/lib/libc.a | $(BUILD)/gen/kernel/version.h $(JSMN_DIR)/jsmn.h
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	$(Q)$(KCC) $(KCFLAGS) -c $< -o $@
