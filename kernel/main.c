@@ -61,6 +61,8 @@ static struct vtl2_layout vtl2;
 static uint64_t pmm_bitmap[PMM_BITMAP_WORDS(VTL2_MAX_SIZE / PAGE_SIZE)];
 static struct pmm pmm;
 static struct vtl2_space vtl2_space;
+static struct gdt_tables gdt_tables;
+static struct idt_tables idt_tables;
 
 /* The log, console, panic latch and inspect tree every layer reaches (ambient.h). */
 struct kernel_ambient kernel_ambient = KERNEL_AMBIENT_INIT;
@@ -177,21 +179,24 @@ static void start_vtl0(void)
              (unsigned long long)fw->phys_base);
     struct partition_config cfg = {
         .host = &host,
+        .idt = &idt_tables,
         .low_ram_end = vtl2.base,
         .ram_above_4g = ram_above_4g(),
         .firmware = phys_to_virt(fw->phys_base),
         .firmware_size = fw->size,
         .test_script = script ? phys_to_virt(script->phys_base) : NULL,
         .test_script_len = script ? script->size : 0,
-        .pam_backend = options.pam == PAM_CHOICE_GET ? PAM_BACKEND_GET
-                     : options.pam == PAM_CHOICE_LOCAL ? PAM_BACKEND_LOCAL : PAM_BACKEND_AUTO,
-        .bridge_device_id = options.bridge_i440fx ? I440FX_DEVICE_ID : I440BX_DEVICE_ID,
     };
     if (partition_init(&partition, &cfg, &pmm) != 0) {
         log_error("vtl0", "VTL0 not started");
         return;
     }
-    if (vtl0_devices_init(&vtl0_devices, &partition, &vtl2) == 0) {
+    const struct vtl0_devices_config devices_cfg = {
+        .pam_backend = options.pam == PAM_CHOICE_GET ? PAM_BACKEND_GET
+                     : options.pam == PAM_CHOICE_LOCAL ? PAM_BACKEND_LOCAL : PAM_BACKEND_AUTO,
+        .bridge_device_id = options.bridge_i440fx ? I440FX_DEVICE_ID : I440BX_DEVICE_ID,
+    };
+    if (vtl0_devices_init(&vtl0_devices, &partition, &vtl2, &devices_cfg) == 0) {
         diag.screenshot = vtl0_display_screenshot;
         diag.screenshot_ctx = &vtl0_devices.display;
     }
@@ -207,8 +212,8 @@ void kmain(uint32_t magic, uint32_t info_pa)
     log_set_boot_tsc(rdtsc());
     console_init();
     log_raw_line("Mezzanine " MEZZ_VERSION " (" MEZZ_GITREV ") x86_64 paravisor");
-    gdt_init();
-    idt_init();
+    gdt_init(&gdt_tables);
+    idt_init(&idt_tables);
     log_set_tsc_hz(tsc_calibrate());
     log_info("boot", "TSC %llu kHz", (unsigned long long)(log_tsc_hz() / 1000));
 
@@ -258,7 +263,7 @@ void kmain(uint32_t magic, uint32_t info_pa)
     diag_init(&diag);
     get_start(&get);
     if (options.bench == BENCH_EXITS) {
-        bench_exits_run(&partition, &host, &pmm, vtl2.base);
+        bench_exits_run(&partition, &host, &idt_tables, &pmm, vtl2.base);
         log_info("boot", "benchmark done; VTL0 not started");
     } else {
         /* START_VTL0_COMPLETED goes out from start_vtl0(), when VTL0 really starts. */

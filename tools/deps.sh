@@ -16,6 +16,7 @@ xz-utils
 qemu-system-x86
 seabios
 libcmocka-dev
+libjsmn-dev
 python3-pytest
 python3-pytest-timeout
 python3-pil

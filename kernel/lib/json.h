@@ -1,8 +1,10 @@
 /*
- * A small JSON reader for the DPS document (RFC 8259 syntax, no allocation, no floats:
- * Mezzanine runs without SSE). json_validate checks a whole document; json_find locates
- * a value by a dotted path of object keys ("V2.Dynamic.IsServicingScenario") and returns
- * its raw slice, which the json_get_* helpers convert. Pure; nesting depth is bounded.
+ * JSON path lookup for the DPS document, over Debian's jsmn tokenizer (SPEC section 10;
+ * kernel/lib/jsmn_wrapper.h). RFC 8259 syntax, no allocation, no floats (Mezzanine runs
+ * without SSE). json_validate checks a whole document; json_find locates a value by a
+ * dotted path of object keys ("V2.Dynamic.IsServicingScenario") and returns its raw slice,
+ * which the json_get_* helpers convert. Pure; nesting depth and the number of values are
+ * bounded: jsmn's tokens live on the caller's stack (JSON_MAX_TOKENS * 16 bytes).
  */
 #ifndef MEZZ_GET_JSON_H
 #define MEZZ_GET_JSON_H
@@ -12,6 +14,9 @@
 #include <stddef.h>
 
 #define JSON_MAX_DEPTH 32
+/* Values (jsmn tokens: each object, array, key, string and primitive) a document may hold.
+ * OpenVMM's sample DPS document (dps_test_json.json) has 111. */
+#define JSON_MAX_TOKENS 512
 
 enum json_type { JSON_NULL, JSON_BOOL, JSON_NUMBER, JSON_STRING, JSON_ARRAY, JSON_OBJECT };
 
@@ -22,11 +27,13 @@ struct json_value {
 };
 
 /* 0 if doc[0, len) is one well-formed JSON value with only whitespace around it;
- * -EINVAL (syntax), -E2BIG (nested deeper than JSON_MAX_DEPTH). */
+ * -EINVAL (syntax), -E2BIG (nested deeper than JSON_MAX_DEPTH, or more than
+ * JSON_MAX_TOKENS values). */
 int json_validate(const char *doc, size_t len);
 
-/* Finds path in a validated document. Returns 0, -ENOENT (a key is missing), -ENOTDIR
- * (a step is not an object) or -EINVAL. Duplicate keys: the first one wins. */
+/* Finds path in a document (checked again as json_validate does). Returns 0, -ENOENT (a
+ * key is missing), -ENOTDIR (a step is not an object), or json_validate's error. Keys are
+ * compared after unescaping; duplicate keys: the first one wins. "" is the whole value. */
 int json_find(const char *doc, size_t len, const char *path, struct json_value *out);
 
 int json_get_bool(const struct json_value *v, bool *out);        /* -EINVAL if not a bool */

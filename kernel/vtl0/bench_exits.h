@@ -8,7 +8,7 @@
 #include "mm/pmm.h"
 
 /* Runs the benchmark against a VTL0 of its own and logs "bench: exits: ..." lines. */
-void bench_exits_run(struct partition *p, struct host_channels *host, struct pmm *pmm,
-                     uint64_t low_ram_end);
+void bench_exits_run(struct partition *p, struct host_channels *host,
+                     const struct idt_tables *idt, struct pmm *pmm, uint64_t low_ram_end);
 
 #endif

@@ -79,7 +79,7 @@ void vtl0_irq_reset_hardware(struct partition *p)
     reset_local_apic();
     /* Anything already latched: drain it now, not into VTL0. */
     struct irq_window_result drained;
-    idt_interrupt_window(&drained);
+    idt_interrupt_window(p->idt, &drained);
 }
 
 bool vtl0_interruptible(const struct partition *p)
@@ -102,7 +102,7 @@ static void queue_push(struct partition *p, uint8_t vector)
 void vtl0_irq_collect(struct partition *p)
 {
     struct irq_window_result window;
-    idt_interrupt_window(&window);
+    idt_interrupt_window(p->idt, &window);
     for (unsigned i = 0; i < window.count; i++) {
         if (window.vectors[i] == NMI_VECTOR)
             p->nmi_pending = true;

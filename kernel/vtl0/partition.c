@@ -281,6 +281,7 @@ int partition_init(struct partition *p, const struct partition_config *cfg, stru
     memset(p, 0, sizeof(*p));
     p->pmm = pmm;
     p->host = cfg->host;
+    p->idt = cfg->idt;
     p->get = cfg->host->get;
     p->low_ram_end = cfg->low_ram_end;
     p->rom_bios_offset = cfg->low_ram_end - MiB(1);
@@ -341,8 +342,6 @@ int partition_init(struct partition *p, const struct partition_config *cfg, stru
     vtl0_io_init(p);
     vtl0_msr_init(p);
     vtl0_pci_init(p);
-    vtl0_bridge_init(&p->bridge, p, cfg->pam_backend,
-                     cfg->bridge_device_id ? cfg->bridge_device_id : I440BX_DEVICE_ID);
     partition_reset(p);
     partition_inspect_register(p);
     if (inspect_register("devices", vtl0_devices_inspect, &p->devices) != 0)

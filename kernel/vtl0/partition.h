@@ -11,13 +11,13 @@
 #include "arch/x86_64/svm/guest_regs.h"
 #include "arch/x86_64/paging.h"
 #include "arch/x86_64/svm/vmcb.h"
+#include "arch/x86_64/cpu/idt.h"
 #include "drivers/vdev/chipset/cmos_view.h"
 #include "drivers/vdev/chipset/fwcfg_view.h"
 #include "drivers/vdev/chipset/pam.h"
 #include "drivers/vdev/chipset/pci_proxy.h"
 #include "drivers/vdev/testdev/testdev.h"
 #include "kernel/vtl0/device.h"
-#include "kernel/vtl0/emuplat/bridge.h"
 #include "kernel/host/poll.h"
 #include "mm/gpa_map.h"
 #include "mm/pmm.h"
@@ -33,6 +33,8 @@
 #define VTL0_MAX_PORT_DEVICES  4
 /* The MTRRs VTL0 sees (variable pairs, fixed ranges, default type), kept by Mezzanine. */
 #define VTL0_MTRR_SHADOW_COUNT 28
+
+struct vtl0_bridge;
 
 /*
  * Seams for emulated devices (display, i440BX): every callback gets its device's ctx.
@@ -113,6 +115,7 @@ struct partition {
     /* runtime glue (never saved) */
     struct pmm *pmm;
     struct host_channels *host;      /* polled while VTL0 runs or waits */
+    const struct idt_tables *idt;    /* for interrupt windows (arch/x86_64/cpu/idt.h) */
     struct get_instance *get;        /* = host->get: halts and ranges go to the host here */
     struct vmcb *vmcb;
     uint64_t vmcb_pa;
@@ -131,7 +134,7 @@ struct partition {
     enum vtl0_halt pending_halt;
     struct guest_gprs gprs;
     struct gpa_map gpa;
-    struct vtl0_bridge bridge;
+    struct vtl0_bridge *bridge;      /* the host bridge (devices.c), for inspect; may be NULL */
     uint8_t irq_queue[VTL0_IRQ_QUEUE];
     unsigned irq_head, irq_count;
     bool nmi_pending;
@@ -166,14 +169,13 @@ struct partition {
 
 struct partition_config {
     struct host_channels *host;      /* the GET and diag, served from the run loop */
+    const struct idt_tables *idt;    /* Mezzanine's IDTs, for interrupt windows */
     uint64_t low_ram_end;
     uint64_t ram_above_4g;           /* VTL0 RAM at 4 GiB and up (identity) */
     const uint8_t *firmware;         /* the multiboot module; copied */
     uint64_t firmware_size;
     const uint8_t *test_script;      /* optional; copied */
     size_t test_script_len;
-    enum pam_backend pam_backend;
-    uint16_t bridge_device_id;       /* I440BX_DEVICE_ID (SPEC) or I440FX_DEVICE_ID */
 };
 
 /* Checks SVM, allocates the VMCB, permission maps and NPT, copies the firmware and puts

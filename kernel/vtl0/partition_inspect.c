@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "kernel/core/inspect.h"
+#include "kernel/vtl0/emuplat/bridge.h"
 #include "kernel/vtl0/partition_priv.h"
 
 static const char *const run_state_names[] = { "running", "stopped" };
@@ -40,7 +41,9 @@ static void inspect_gpa_map(struct inspect_writer *w, const struct partition *p)
  * (GET-backed) the slots as Mezzanine sees them. */
 static void inspect_pam(struct inspect_writer *w, const struct partition *p)
 {
-    const struct vtl0_bridge *b = &p->bridge;
+    if (p->bridge == NULL)
+        return;
+    const struct vtl0_bridge *b = p->bridge;
     enum gpa_state states[PAM_RANGE_COUNT];
     char name[24];
 

@@ -1,7 +1,6 @@
 /* GDT, TSS and interrupt stacks; see gdt.h. */
 #include "arch/x86_64/cpu/gdt.h"
 
-#include "arch/x86_64/layout.h"
 
 /* Descriptor bits (APM vol. 2, "Code-Segment Descriptors" in long mode). */
 #define DESC_ACCESSED (1ull << 40)
@@ -21,14 +20,12 @@ struct gdt_pointer {
 } PACKED;
 STATIC_ASSERT_SIZE(struct gdt_pointer, 10);
 
-static uint64_t gdt[5];
-static struct tss64 tss;
-static uint8_t ist_stacks[IST_COUNT][IST_STACK_SIZE] __attribute__((aligned(16)));
-
-void gdt_init(void)
+void gdt_init(struct gdt_tables *t)
 {
-    uint64_t tss_base = (uint64_t)(uintptr_t)&tss;
-    uint64_t tss_limit = sizeof(tss) - 1;
+    uint64_t *gdt = t->gdt;
+    struct tss64 *tss = &t->tss;
+    uint64_t tss_base = (uint64_t)(uintptr_t)tss;
+    uint64_t tss_limit = sizeof(*tss) - 1;
 
     gdt[0] = 0;
     gdt[GDT_SEL_KERNEL_CODE / 8] = DESC_P | DESC_S | DESC_CODE | DESC_RW | DESC_ACCESSED |
@@ -41,10 +38,10 @@ void gdt_init(void)
     gdt[GDT_SEL_TSS / 8 + 1] = tss_base >> 32;
 
     for (int i = 0; i < IST_COUNT; i++)
-        tss.ist[i] = (uint64_t)(uintptr_t)&ist_stacks[i][IST_STACK_SIZE];
-    tss.iopb_offset = sizeof(tss);  /* no I/O permission bitmap */
+        tss->ist[i] = (uint64_t)(uintptr_t)&t->ist_stacks[i][IST_STACK_SIZE];
+    tss->iopb_offset = sizeof(*tss);  /* no I/O permission bitmap */
 
-    struct gdt_pointer ptr = { .limit = sizeof(gdt) - 1, .base = (uint64_t)(uintptr_t)gdt };
+    struct gdt_pointer ptr = { .limit = sizeof(t->gdt) - 1, .base = (uint64_t)(uintptr_t)gdt };
     __asm__ volatile(
         "lgdt %0\n\t"
         "pushq %1\n\t"

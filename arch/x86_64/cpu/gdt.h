@@ -29,7 +29,17 @@ STATIC_ASSERT_SIZE(struct tss64, 0x68);
 STATIC_ASSERT_OFFSET(struct tss64, ist, 0x24);
 STATIC_ASSERT_OFFSET(struct tss64, iopb_offset, 0x66);
 
-/* Loads the GDT, reloads the segment registers and the task register. */
-void gdt_init(void);
+#include "arch/x86_64/layout.h"
+
+/* The tables the CPU reads while VTL2 runs: owned by the composition root, which keeps
+ * them for as long as the CPU does (for ever). */
+struct gdt_tables {
+    uint64_t gdt[5];
+    struct tss64 tss;
+    uint8_t ist_stacks[IST_COUNT][IST_STACK_SIZE] __attribute__((aligned(16)));
+};
+
+/* Fills t, loads the GDT, reloads the segment registers and the task register. */
+void gdt_init(struct gdt_tables *t);
 
 #endif

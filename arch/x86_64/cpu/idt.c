@@ -13,8 +13,6 @@ struct idt_pointer {
 } PACKED;
 STATIC_ASSERT_SIZE(struct idt_pointer, 10);
 
-static struct idt_gate idt[256];
-static struct idt_gate window_idt[256];
 
 static uint8_t ist_for_vector(unsigned vector)
 {
@@ -39,13 +37,13 @@ static struct idt_gate make_gate(const char *stubs, unsigned v, uint8_t ist)
     };
 }
 
-void idt_init(void)
+void idt_init(struct idt_tables *t)
 {
     for (unsigned v = 0; v < 256; v++) {
-        idt[v] = make_gate(trap_stubs, v, ist_for_vector(v));
-        window_idt[v] = make_gate(irq_window_stubs, v, 0);
+        t->idt[v] = make_gate(trap_stubs, v, ist_for_vector(v));
+        t->window_idt[v] = make_gate(irq_window_stubs, v, 0);
     }
-    struct idt_pointer ptr = { .limit = sizeof(idt) - 1, .base = (uint64_t)(uintptr_t)idt };
+    struct idt_pointer ptr = { .limit = sizeof(t->idt) - 1, .base = (uint64_t)(uintptr_t)t->idt };
     __asm__ volatile("lidt %0" : : "m"(ptr) : "memory");
 }
 
@@ -63,10 +61,11 @@ void irq_window_record(unsigned vector)
         window_mailbox.overflow++;
 }
 
-void idt_interrupt_window(struct irq_window_result *out)
+void idt_interrupt_window(const struct idt_tables *t, struct irq_window_result *out)
 {
-    struct idt_pointer window = { .limit = sizeof(window_idt) - 1, .base = (uint64_t)(uintptr_t)window_idt };
-    struct idt_pointer main = { .limit = sizeof(idt) - 1, .base = (uint64_t)(uintptr_t)idt };
+    struct idt_pointer window = { .limit = sizeof(t->window_idt) - 1,
+                                  .base = (uint64_t)(uintptr_t)t->window_idt };
+    struct idt_pointer main = { .limit = sizeof(t->idt) - 1, .base = (uint64_t)(uintptr_t)t->idt };
     window_mailbox.count = 0;
     window_mailbox.overflow = 0;
     /* sti's one-instruction shadow ends after the nop: pending interrupts are taken

@@ -20,7 +20,15 @@ STATIC_ASSERT_SIZE(struct idt_gate, 16);
 #define IDT_TYPE_INTERRUPT_GATE 0x8E   /* present, DPL 0, 64-bit interrupt gate */
 #define IDT_STUB_SIZE 16               /* traps.S aligns each stub to 16 bytes */
 
-void idt_init(void);
+/* The IDT Mezzanine runs on and the one loaded only inside an interrupt window: owned by
+ * the composition root, which keeps them for as long as the CPU does. */
+struct idt_tables {
+    struct idt_gate idt[256];
+    struct idt_gate window_idt[256];
+};
+
+/* Fills t and loads its main IDT. */
+void idt_init(struct idt_tables *t);
 
 /* The most vectors one interrupt window records; more are counted as overflow. */
 #define IRQ_WINDOW_SLOTS 32
@@ -35,7 +43,7 @@ struct irq_window_result {
 /* Lets pending external interrupts in for one instruction, through an IDT whose every
  * vector records itself in an arch mailbox (irq_window.c), then closes again and hands
  * the recorded vectors to the caller. */
-void idt_interrupt_window(struct irq_window_result *out);
+void idt_interrupt_window(const struct idt_tables *t, struct irq_window_result *out);
 
 /* Loads an IDT with limit 0: the next exception cannot be delivered (triple fault). */
 void idt_load_empty(void);
