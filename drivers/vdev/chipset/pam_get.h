@@ -4,6 +4,8 @@
  * desired {gpa range, offset into VTL0 RAM, ROM flag} or to nothing; unchanged desires
  * make no GET call; a changed one resets the old slot first, then creates the new range;
  * a failed create leaves the slot empty. Pure: the GET and the GPA map are ops.
+ * The same slot discipline also carries the faithful rules (pam_faithful.h), chosen at
+ * init: only the state-to-slot table differs.
  */
 #ifndef MEZZ_DRIVERS_PAM_GET_H
 #define MEZZ_DRIVERS_PAM_GET_H
@@ -13,6 +15,14 @@
 
 #include "drivers/vdev/chipset/pam.h"
 #include "kernel/lib/compiler.h"
+
+/* Which rules turn a range's state into a slot (SPEC section 6). The values are saved
+ * state: never renumber. */
+enum pam_get_rules {
+    PAM_RULES_OPENHCL = 0,      /* OpenHCL's GetBackedAdjustGpaRange exactly (below) */
+    PAM_RULES_FAITHFUL = 1,     /* the local view through host ranges (pam_faithful.h) */
+    PAM_RULES_COUNT
+};
 
 /* OpenHCL's BIOS_MEMORY_RANGE_BOUNDS kinds. */
 enum pam_bios_kind {
@@ -57,7 +67,7 @@ struct pam_get_stats {
     uint64_t creates, create_failures, create_timeouts;
     uint64_t resets, reset_failures;
     uint64_t skipped;           /* adjust calls that needed no GET call */
-    uint64_t write_only;        /* WriteOnly seen (treated as Writable) */
+    uint64_t write_only;        /* WriteOnly seen (OpenHCL: as Writable; faithful: as Mmio) */
     uint64_t bad_ranges;        /* adjust for a range not in the table */
     uint32_t last_status;       /* the host's last non-success status */
 };
@@ -66,6 +76,8 @@ struct pam_get {
     /* static config */
     uint32_t base_slot;
     uint64_t rom_bios_offset;
+    uint8_t rules;              /* enum pam_get_rules */
+    uint64_t firmware_low_start;/* faithful: where the firmware's window below 1 MiB starts */
     /* runtime glue */
     struct pam_get_ops ops;
     /* plain state */
@@ -73,18 +85,26 @@ struct pam_get {
     struct pam_get_stats stats;
 };
 
+/* OpenHCL's rules. */
 void pam_get_init(struct pam_get *pg, uint32_t base_slot, uint64_t rom_bios_offset,
                   const struct pam_get_ops *ops);
+/* Either rule set; firmware_low_start matters to the faithful rules only. */
+void pam_get_init_rules(struct pam_get *pg, enum pam_get_rules rules, uint32_t base_slot,
+                        uint64_t rom_bios_offset, uint64_t firmware_low_start,
+                        const struct pam_get_ops *ops);
 
 /* What a range in `state` should look like (rules table of reference 2.4). Pure. */
 struct pam_handle pam_get_desired(const struct pam_bios_bound *bound, enum gpa_state state,
                                   uint64_t rom_bios_offset);
 
-/* AdjustGpaRange::adjust_gpa_range. The VGA window A0000-BFFFF makes no call ("the host
- * already sets VGA to be MMIO"); a range outside the table is counted and ignored. */
+/* AdjustGpaRange::adjust_gpa_range, with pg's rules. The VGA window A0000-BFFFF makes no
+ * call ("the host already sets VGA to be MMIO"); a range outside the table is counted and
+ * ignored. */
 void pam_get_adjust(struct pam_get *pg, const struct pam_range *range, enum gpa_state state);
 
-/* Saved state: base slot and the 13 handles; restoring makes no GET call. */
+/* Saved state: the rule set, base slot and the 13 handles; restoring makes no GET call.
+ * `rules` took the upper half of what was a u32 version: a blob saved before it existed
+ * reads as version 1 with OpenHCL's rules, which is what made it. */
 #define PAM_GET_SAVED_VERSION 1
 struct pam_get_saved_handle {
     uint8_t valid;              /* +0x00 */
@@ -98,19 +118,22 @@ struct pam_get_saved_handle {
 STATIC_ASSERT_SIZE(struct pam_get_saved_handle, 0x20);
 
 struct pam_get_saved {
-    uint32_t version;           /* +0x00 */
+    uint16_t version;           /* +0x00 */
+    uint16_t rules;             /* +0x02 enum pam_get_rules */
     uint32_t base_slot;         /* +0x04 */
     struct pam_get_saved_handle handles[PAM_RANGE_COUNT];   /* +0x08 */
 } PACKED;
 STATIC_ASSERT_SIZE(struct pam_get_saved, 8 + 0x20 * PAM_RANGE_COUNT);
+STATIC_ASSERT_OFFSET(struct pam_get_saved, rules, 0x02);
 STATIC_ASSERT_OFFSET(struct pam_get_saved, handles, 0x08);
 
 void pam_get_save(const struct pam_get *pg, struct pam_get_saved *out);
-/* Validates the whole blob first (version, each handle's slot = base_slot + index and
+/* Validates the whole blob first (version, rules, each handle's slot = base_slot + index and
  * range = the table's, or invalid); then takes it and calls applied() for each valid
  * handle (the GPA map needs them) but never the GET. Returns 0 or -EINVAL. */
 int pam_get_restore(struct pam_get *pg, const struct pam_get_saved *in);
 
 const char *pam_bios_kind_name(enum pam_bios_kind kind);
+const char *pam_get_rules_name(enum pam_get_rules rules);
 
 #endif
