@@ -181,7 +181,8 @@ static void start_vtl0(void)
         .firmware_size = fw->size,
         .test_script = script ? phys_to_virt(script->phys_base) : NULL,
         .test_script_len = script ? script->size : 0,
-        .pam_backend = options.pam == PAM_CHOICE_GET ? PAM_BACKEND_GET
+        .pam_backend = options.pam == PAM_CHOICE_OPENHCL ? PAM_BACKEND_OPENHCL
+                     : options.pam == PAM_CHOICE_FAITHFUL ? PAM_BACKEND_FAITHFUL
                      : options.pam == PAM_CHOICE_LOCAL ? PAM_BACKEND_LOCAL : PAM_BACKEND_AUTO,
         .bridge_device_id = options.bridge_i440fx ? I440FX_DEVICE_ID : I440BX_DEVICE_ID,
     };

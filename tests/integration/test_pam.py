@@ -140,7 +140,7 @@ def test_every_range_in_every_state(vm, state):
     machine.wait_for_log(r"testdev: DONE", RUN_S)
     results = testdev_results(machine, script)
     assert results.failures == [], machine.console_tail()
-    assert machine.inspect("partition/pam/backend") == "get"
+    assert machine.inspect("partition/pam/backend") == "openhcl"
 
     # The host saw exactly: the construction's CREATEs, then the transition.
     assert gpa_requests(machine) == construction() + transitions(MMIO, expected)

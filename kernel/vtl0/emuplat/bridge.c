@@ -129,7 +129,7 @@ static void inspect_slots(struct inspect_writer *w, void *ctx)
 
 const char *pam_backend_name(const struct vtl0_bridge *b)
 {
-    return b->get_backed ? "get" : "local";
+    return b->get_backed ? pam_get_rules_name((enum pam_get_rules)b->get.rules) : "local";
 }
 
 void vtl0_bridge_init(struct vtl0_bridge *b, struct partition *p, enum pam_backend backend,
@@ -145,10 +145,15 @@ void vtl0_bridge_init(struct vtl0_bridge *b, struct partition *p, enum pam_backe
 
     b->p = p;
     b->map_errors = 0;
-    b->get_backed = backend == PAM_BACKEND_GET || (backend == PAM_BACKEND_AUTO && get_is_up(p->get));
-    log_info("pam", "i440BX PAM backend: %s", b->get_backed ? "GET-backed (host slots)"
-                                                            : "local (RAM visibility)");
-    pam_get_init(&b->get, PAM_BASE_SLOT, p->rom_bios_offset, &get_ops);
+    b->get_backed = backend == PAM_BACKEND_OPENHCL || backend == PAM_BACKEND_FAITHFUL ||
+                    (backend == PAM_BACKEND_AUTO && get_is_up(p->get));
+    enum pam_get_rules rules = backend == PAM_BACKEND_FAITHFUL ? PAM_RULES_FAITHFUL
+                                                               : PAM_RULES_OPENHCL;
+    pam_get_init_rules(&b->get, rules, PAM_BASE_SLOT, p->rom_bios_offset,
+                       p->firmware_low_start, &get_ops);
+    log_info("pam", "i440BX PAM backend: %s", !b->get_backed ? "local (RAM visibility)"
+             : rules == PAM_RULES_FAITHFUL ? "faithful (host slots, the local view)"
+                                           : "openhcl (host slots, OpenHCL's rules)");
     if (b->get_backed)
         get_set_slot_table_inspect(p->get, inspect_slots, b);
     log_info("pam", "host bridge at 00:00.0: 8086:%04x", device_id);
