@@ -111,10 +111,16 @@ def _pam_for_firmware(config: QemuConfig, cmdline: str) -> str:
     the faithful GET-backed rules (`mezz.pam=faithful`: the local view, every change made
     by the host), and for firmware that copies no option ROMs for OpenHCL's
     (`mezz.pam=openhcl`). Without a host there is nothing to choose (Mezzanine falls back
-    to its local backend); an explicit mezz.pam= in the caller's line wins."""
+    to its local backend), nor for a firmware image the host cannot read (Mezzanine's
+    default with a host is OpenHCL's rules); an explicit mezz.pam= in the caller's line
+    wins."""
     if "mezz.pam=" in cmdline or config.no_host or config.vtl0 is None:
         return cmdline
-    rules = "faithful" if is_seabios(config.vtl0) else "openhcl"
+    try:
+        seabios = SEABIOS_SIGNATURE in Path(config.vtl0).read_bytes()
+    except OSError:
+        return cmdline
+    rules = "faithful" if seabios else "openhcl"
     return (cmdline + f" mezz.pam={rules}").strip()
 
 
