@@ -7,8 +7,9 @@ once more under mezz.pam=openhcl without the VGA BIOS, which OpenHCL's rules wou
 vanish (docs/pam.md). For each run: the CREATE_RAM_GPA_RANGE and RESET_RAM_GPA_RANGE
 requests the host received by the end of POST (from the GED's transcript), and the POST
 time on Mezzanine's own clock, from "starting VTL0" to SeaBIOS's "No bootable device"
-(the console timestamps), so QEMU's start-up is not counted. Prints the medians and the
-median of the per-pair ratios faithful / local.
+(the console timestamps), so QEMU's start-up is not counted, and how long VTL0 waited on
+those GET calls (Mezzanine's TSC, inspect partition/pam/counters/get_call_us). Prints
+the medians and the median of the per-pair ratios faithful / local.
 
 Usage: tools/bench/pam_post.py [--runs 5] [--kernel build/kernel.bin]
 """
@@ -37,9 +38,10 @@ def one_run(kernel, pam, vgabios=None):
         start = START.search(vm.console)
         names = [e["name"] for e in vm.host.transcript.events
                  if e["event"] == "get" and e.get("dir") == "rx"]
-        backend = vm.inspect("partition/pam/backend")
-    assert backend == pam, backend
+        pam_node = vm.inspect("partition/pam", timeout=60)
+    assert pam_node["backend"] == pam, pam_node["backend"]
     return {"post_ms": (float(end[1]) - float(start[1])) * 1000,
+            "get_ms": pam_node["counters"]["get_call_us"] / 1000,
             "creates": names.count("CREATE_RAM_GPA_RANGE"),
             "resets": names.count("RESET_RAM_GPA_RANGE"),
             "get_requests": len(names)}
@@ -62,11 +64,13 @@ def main():
     for pam, rs in runs.items():
         times = ", ".join(f"{r['post_ms']:.0f}" for r in rs)
         print(f"{pam:9} with SeaVGABIOS: POST {times} ms; "
-              f"median {med(pam, 'post_ms'):.0f} ms; CREATE {rs[0]['creates']}, "
+              f"median {med(pam, 'post_ms'):.0f} ms, of which PAM GET calls "
+              f"{med(pam, 'get_ms'):.1f} ms; CREATE {rs[0]['creates']}, "
               f"RESET {rs[0]['resets']}, GET requests in all {rs[0]['get_requests']}")
     for name, r in (("openhcl", openhcl), ("faithful", faithful_novga)):
-        print(f"{name:9} without VGA BIOS: POST {r['post_ms']:.0f} ms; CREATE {r['creates']}, "
-              f"RESET {r['resets']}, GET requests in all {r['get_requests']}")
+        print(f"{name:9} without VGA BIOS: POST {r['post_ms']:.0f} ms, of which PAM GET calls "
+              f"{r['get_ms']:.1f} ms; CREATE {r['creates']}, RESET {r['resets']}, "
+              f"GET requests in all {r['get_requests']}")
     ratios = [f["post_ms"] / loc["post_ms"] for f, loc in zip(runs["faithful"], runs["local"])]
     pairs = ", ".join(f"{x:.3f}" for x in ratios)
     print(f"POST time faithful / local: median of {args.runs} pairs "

@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 
+#include "arch/x86_64/cpu/cpu.h"
 #include "kernel/host/get_instance.h"
 #include "get/protocol.h"
 #include "kernel/core/inspect.h"
@@ -21,15 +22,21 @@ static int get_create(void *ctx, uint32_t slot, uint64_t gpa, uint64_t len, uint
     log_debug("pam", "CREATE_RAM_GPA_RANGE slot %u gpa 0x%llx len 0x%llx offset 0x%llx%s", slot,
               (unsigned long long)gpa, (unsigned long long)len, (unsigned long long)gpa_offset,
               rom ? " rom" : "");
-    return get_create_ram_gpa_range(b->p->get, slot, gpa, len, gpa_offset, rom ? GET_GPA_FLAG_ROM_MB : 0, 0,
-                                    status);
+    uint64_t t0 = rdtsc();
+    int err = get_create_ram_gpa_range(b->p->get, slot, gpa, len, gpa_offset,
+                                       rom ? GET_GPA_FLAG_ROM_MB : 0, 0, status);
+    b->get_call_tsc += rdtsc() - t0;
+    return err;
 }
 
 static int get_reset(void *ctx, uint32_t slot)
 {
     struct vtl0_bridge *b = ctx;
     log_debug("pam", "RESET_RAM_GPA_RANGE slot %u", slot);
-    return get_reset_ram_gpa_range(b->p->get, slot, 0);
+    uint64_t t0 = rdtsc();
+    int err = get_reset_ram_gpa_range(b->p->get, slot, 0);
+    b->get_call_tsc += rdtsc() - t0;
+    return err;
 }
 
 /* Enforcement: the host said yes (or the slot was reset): VTL0's view follows. */
@@ -145,6 +152,7 @@ void vtl0_bridge_init(struct vtl0_bridge *b, struct partition *p, enum pam_backe
 
     b->p = p;
     b->map_errors = 0;
+    b->get_call_tsc = 0;
     b->get_backed = backend == PAM_BACKEND_OPENHCL || backend == PAM_BACKEND_FAITHFUL ||
                     (backend == PAM_BACKEND_AUTO && get_is_up(p->get));
     enum pam_get_rules rules = backend == PAM_BACKEND_FAITHFUL ? PAM_RULES_FAITHFUL

@@ -35,6 +35,7 @@ struct vtl0_bridge {
     struct pam_get get;
     uint64_t map_errors;        /* overrides the GPA map refused */
     struct vtl0_device unit;    /* "chipset.i440bx" in the device registry */
+    uint64_t get_call_tsc;      /* TSC ticks VTL0 waited on PAM's CREATE/RESET calls */
 };
 
 /* Creates the bridge (its construction adjusts run now) and registers it at 00:00.0. */
