@@ -10,11 +10,14 @@ in the transcript and its slot table), and Mezzanine's own slot table and GPA ma
 (inspect partition/pam/slots, partition/gpa_map/extents).
 """
 
+import json
 import re
+import subprocess
 import time
 
 import pytest
 
+from harness import REPO_ROOT
 from harness.get_protocol import (GPA_FAILED, GPA_INVALID_FLAG, GPA_INVALID_GPA,
                                   GPA_SLOT_OCCUPIED, GPA_SLOT_OUT_OF_BOUNDS)
 from harness.paths import TESTFW
@@ -623,3 +626,32 @@ def test_seabios_with_seavgabios_runs_on_the_faithful_rules(vm, tmp_path):
         time.sleep(0.5)
     assert (frame.width, frame.height) == (1024, 768)
     assert any(first_row), "SeaVGABIOS's text is not on the screen"
+
+
+def test_mezz_run_transcript_holds_the_pam_requests(kernel, tmp_path):
+    """`make run` is `tools/mezz run --vtl0 SeaBIOS`: its host transcript holds the
+    CREATE/RESET requests of the faithful rules and `mezz inspect` names the backend:
+    with SeaBIOS 1.16.2, 13 CREATEs at the bridge's construction, then 13 RESETs and 10
+    CREATEs for its four PAM writes (test_vtl0_seabios.py pins those writes)."""
+    transcript, console = tmp_path / "transcript.jsonl", tmp_path / "console.log"
+    run = subprocess.Popen([str(REPO_ROOT / "tools" / "mezz"), "run", "--kernel", str(kernel),
+                            "--vtl0", SEABIOS, "--timeout", str(RUN_S), "--no-screenshot",
+                            "--transcript", str(transcript), "--log", str(console)],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + RUN_S
+        while "No bootable device" not in (console.read_text() if console.exists() else ""):
+            assert time.monotonic() < deadline and run.poll() is None, "POST did not end"
+            time.sleep(0.2)
+        backend = subprocess.run([str(REPO_ROOT / "tools" / "mezz"), "inspect", "--pid",
+                                  str(run.pid), "partition/pam/backend"],
+                                 capture_output=True, text=True, timeout=60)
+        assert backend.returncode == 0, backend.stderr
+        assert "faithful" in backend.stdout
+    finally:
+        run.terminate()
+        run.wait(15)
+    events = [json.loads(line) for line in transcript.read_text().splitlines()]
+    names = [e["name"] for e in events if e["event"] == "get" and e.get("dir") == "rx"]
+    assert names.count("CREATE_RAM_GPA_RANGE") == 23
+    assert names.count("RESET_RAM_GPA_RANGE") == 13
