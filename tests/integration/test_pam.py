@@ -530,7 +530,8 @@ def test_local_and_faithful_give_vtl0_the_same_view(vm):
                     if (start, state) in INEXACT:
                         ones = (1 << bits) - 1
                         assert seen_local[read] == ones and seen_local[wrote] == ones, where
-                        assert seen_faithful[read] == seen_faithful[wrote] == memory[start + off], where
+                        held = memory[start + off]
+                        assert seen_faithful[read] == seen_faithful[wrote] == held, where
                         assert not landed_l and not landed_f, where
                         inexact += 1
                         continue
