@@ -77,7 +77,7 @@ struct pam_get {
     uint32_t base_slot;
     uint64_t rom_bios_offset;
     uint8_t rules;              /* enum pam_get_rules */
-    uint64_t firmware_low_start;/* faithful: where the firmware's window below 1 MiB starts */
+    uint64_t firmware_low_start;    /* faithful: the firmware window below 1 MiB starts here */
     /* runtime glue */
     struct pam_get_ops ops;
     /* plain state */
