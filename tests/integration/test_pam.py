@@ -418,6 +418,30 @@ def test_faithful_every_range_in_every_state(vm, state):
     assert all(e is None or e[3] for e in expected), "the faithful rules make no RAM range"
 
 
+def test_faithful_vtl0_reset_puts_every_range_back_through_the_host(vm):
+    """All writable, then a VTL0 reset (0xCF9): the bridge's reset adjusts all 13 ranges
+    to Mmio, which the host makes again (RESET of nothing, CREATE of every range); the
+    probes after the reset see exactly the host's table."""
+    reg1, reg2, _ = F_STATES["writable"]
+    script = (Script().mode("protected")
+              .out32(0xCF8, 0x80000058).out32(0xCFC, reg1)
+              .out32(0xCF8, 0x8000005C).out32(0xCFC, reg2)
+              .reset_cf9(name="reset").mode("protected"))
+    for start, _, _ in RANGES:
+        script.read32(start + PROBE, name=f"before-{start:x}")
+        script.write32(start + PROBE, PATTERN, name=f"after-{start:x}")
+    script.end()
+    machine = boot(vm, script, cmdline=FAITHFUL)
+    machine.wait_for_log(r"testdev: DONE", RUN_S)
+    results = testdev_results(machine, script)
+    assert results.failures == [] and results.boots == 2, machine.console_tail()
+    construction_f = transitions([None] * 13, F_MMIO_64K)
+    assert gpa_requests(machine) == (construction_f + transitions(F_MMIO_64K, F_WRITABLE) +
+                                     transitions(F_WRITABLE, F_MMIO_64K))
+    slot_tables_agree(machine, F_MMIO_64K)
+    probes_agree_with_slots(machine, results)
+
+
 # ------------------------------------------------------------ local vs faithful, one scenario
 
 PROBES = ((32, 0x100), (16, 0x202), (8, 0x303))     # (width, offset in the range)
