@@ -90,6 +90,7 @@ DRIVER_SRCS := \
 	drivers/vdev/testdev/testdev_format.c \
 	drivers/vdev/chipset/pam.c \
 	drivers/vdev/chipset/pam_get.c \
+	drivers/vdev/chipset/pam_faithful.c \
 	drivers/vdev/chipset/i440bx.c \
 	drivers/vdev/chipset/fwcfg_view.c \
 	drivers/vdev/chipset/cmos_view.c \
@@ -169,11 +170,13 @@ unit_pam_SRCS             := drivers/vdev/chipset/pam.c
 unit_fwcfg_view_SRCS      := drivers/vdev/chipset/fwcfg_view.c
 unit_cmos_view_SRCS       := drivers/vdev/chipset/cmos_view.c
 unit_pci_proxy_SRCS       := drivers/vdev/chipset/pci_proxy.c
-UNIT_TESTS += i440bx pam_get
+UNIT_TESTS += i440bx pam_get pam_faithful
 unit_i440bx_SRCS          := drivers/vdev/chipset/i440bx.c drivers/vdev/chipset/pam.c \
 	drivers/vdev/chipset/i440bx_state.c $(STATE_PB_SRCS)
 unit_pam_get_SRCS         := drivers/vdev/chipset/pam_get.c drivers/vdev/chipset/pam_get_state.c \
-	$(STATE_PB_SRCS)
+	drivers/vdev/chipset/pam_faithful.c drivers/vdev/chipset/pam.c $(STATE_PB_SRCS)
+unit_pam_faithful_SRCS    := drivers/vdev/chipset/pam_faithful.c drivers/vdev/chipset/pam_get.c \
+	drivers/vdev/chipset/pam_get_state.c drivers/vdev/chipset/pam.c $(STATE_PB_SRCS)
 UNIT_TESTS += insn_decode insn_mmio guest_walk
 unit_insn_decode_SRCS     := arch/x86_64/decode/insn_decode.c
 unit_insn_mmio_SRCS       := arch/x86_64/decode/insn_mmio.c arch/x86_64/decode/insn_decode.c

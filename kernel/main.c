@@ -192,7 +192,8 @@ static void start_vtl0(void)
         return;
     }
     const struct vtl0_devices_config devices_cfg = {
-        .pam_backend = options.pam == PAM_CHOICE_GET ? PAM_BACKEND_GET
+        .pam_backend = options.pam == PAM_CHOICE_OPENHCL ? PAM_BACKEND_OPENHCL
+                     : options.pam == PAM_CHOICE_FAITHFUL ? PAM_BACKEND_FAITHFUL
                      : options.pam == PAM_CHOICE_LOCAL ? PAM_BACKEND_LOCAL : PAM_BACKEND_AUTO,
         .bridge_device_id = options.bridge_i440fx ? I440FX_DEVICE_ID : I440BX_DEVICE_ID,
     };

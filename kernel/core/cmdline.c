@@ -26,6 +26,18 @@ static const char *const halt_names[] = {
     [TEST_HALT_PANIC] = "panic",
 };
 
+static const char *const pam_names[] = {
+    [PAM_CHOICE_AUTO] = "auto",
+    [PAM_CHOICE_OPENHCL] = "openhcl",
+    [PAM_CHOICE_FAITHFUL] = "faithful",
+    [PAM_CHOICE_LOCAL] = "local",
+};
+
+const char *pam_choice_name(enum pam_choice choice)
+{
+    return (unsigned)choice < ARRAY_SIZE(pam_names) ? pam_names[choice] : "?";
+}
+
 const char *test_fault_name(enum test_fault fault)
 {
     return (unsigned)fault < ARRAY_SIZE(fault_names) ? fault_names[fault] : "?";
@@ -111,14 +123,14 @@ static const char *apply_option(struct boot_options *opts, const char *key, cons
             return "expected power-off, reset, triple-fault or panic";
         opts->halt = (enum test_halt)h;
     } else if (strcmp(key, "mezz.pam") == 0) {
+        int c = lookup(pam_names, ARRAY_SIZE(pam_names), value);
         if (strcmp(value, "auto") == 0)
-            opts->pam = PAM_CHOICE_AUTO;
-        else if (strcmp(value, "get") == 0)
-            opts->pam = PAM_CHOICE_GET;
-        else if (strcmp(value, "local") == 0)
-            opts->pam = PAM_CHOICE_LOCAL;
-        else
-            return "expected auto, get or local";
+            c = PAM_CHOICE_AUTO;
+        else if (strcmp(value, "get") == 0)     /* the spelling before the faithful rules */
+            c = PAM_CHOICE_OPENHCL;
+        if (c < 0)
+            return "expected auto, openhcl, faithful or local";
+        opts->pam = (enum pam_choice)c;
     } else if (strcmp(key, "mezz.bridge_id") == 0) {
         if (strcmp(value, "i440bx") == 0)
             opts->bridge_i440fx = false;

@@ -33,11 +33,15 @@ enum bench_kind {
     BENCH_EXITS,                /* kernel/vtl0/bench_exits.c: exit cost, bare vs full path */
 };
 
+/* mezz.pam= (docs/pam.md): which PAM backend carries out the bridge's ranges. */
 enum pam_choice {
-    PAM_CHOICE_AUTO = 0,        /* GET-backed if a host answers, local otherwise */
-    PAM_CHOICE_GET,
-    PAM_CHOICE_LOCAL,
+    PAM_CHOICE_AUTO = 0,        /* OpenHCL's GET-backed rules if a host answers, else local */
+    PAM_CHOICE_OPENHCL,         /* GET-backed, OpenHCL's rules ("get" is the old spelling) */
+    PAM_CHOICE_FAITHFUL,        /* GET-backed, the local view through host ranges */
+    PAM_CHOICE_LOCAL,           /* OpenVMM's RAM visibility, no GET */
 };
+
+const char *pam_choice_name(enum pam_choice choice);
 
 struct boot_options {
     enum log_level log_level;

@@ -215,8 +215,10 @@ static int setup_gpa_map(struct partition *p)
     if (!err)
         err = gpa_map_add_rom(&p->gpa, GiB(4) - p->firmware_size, p->firmware_size,
                               p->low_ram_end - p->firmware_size);
+    p->firmware_low_start = MiB(1) - low_window;
     if (!err)
-        err = gpa_map_add_rom(&p->gpa, MiB(1) - low_window, low_window, p->low_ram_end - low_window);
+        err = gpa_map_add_rom(&p->gpa, p->firmware_low_start, low_window,
+                              p->low_ram_end - low_window);
     if (!err && p->ram_above_4g)
         err = gpa_map_add_ram_block(&p->gpa, GiB(4), p->ram_above_4g);
     /* The local APIC and I/O APIC stay VTL0's: neither can write memory outside the

@@ -109,6 +109,7 @@ struct partition {
     uint64_t ram_above_4g;
     uint64_t firmware_size;
     const uint8_t *firmware;         /* pristine copy in VTL2 memory */
+    uint64_t firmware_low_start;     /* its read-only window below 1 MiB: [this, 1 MiB) */
     const uint8_t *test_script;
     size_t test_script_len;
 

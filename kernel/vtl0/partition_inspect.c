@@ -4,6 +4,7 @@
 
 #include "kernel/core/inspect.h"
 #include "kernel/vtl0/emuplat/bridge.h"
+#include "kernel/lib/log.h"
 #include "kernel/vtl0/partition_priv.h"
 
 static const char *const run_state_names[] = { "running", "stopped" };
@@ -75,6 +76,8 @@ static void inspect_pam(struct inspect_writer *w, const struct partition *p)
     inspect_u64(w, "skipped", b->get.stats.skipped);
     inspect_u64(w, "write_only", b->get.stats.write_only);
     inspect_u64(w, "map_errors", b->map_errors);
+    uint64_t mhz = log_tsc_hz() / 1000000u;
+    inspect_u64(w, "get_call_us", mhz ? b->get_call_tsc / mhz : 0);
     inspect_end(w);
     inspect_end(w);
 }

@@ -97,20 +97,22 @@ class Ged(FramedPeer):
             self._rules.append(FaultRule(name, fault, count, delay))
 
     def refuse_create(self, status: Optional[int], slot: Optional[int] = None,
-                      length: Optional[int] = None, count: int = 1) -> None:
-        """Answer the next `count` CREATE_RAM_GPA_RANGE requests that match (slot and
-        length, where given) with `status` instead of checking them; status None means
-        no answer at all (Mezzanine's request times out). Matching on the request, not
-        on its position, lets a test arm this while the VM boots."""
+                      length: Optional[int] = None, count: int = 1,
+                      offset: Optional[int] = None) -> None:
+        """Answer the next `count` CREATE_RAM_GPA_RANGE requests that match (slot, length
+        and gpa_offset, where given) with `status` instead of checking them; status None
+        means no answer at all (Mezzanine's request times out). Matching on the request,
+        not on its position, lets a test arm this while the VM boots."""
         with self._lock:
             self.create_rules.append({"status": status, "slot": slot, "length": length,
-                                      "count": count})
+                                      "offset": offset, "count": count})
 
     def _create_rule(self, f: Dict[str, int]) -> Optional[Dict[str, Any]]:
         with self._lock:
             for rule in self.create_rules:
                 if (rule["slot"] is None or rule["slot"] == f["slot"]) and \
-                        (rule["length"] is None or rule["length"] == f["gpa_count"]):
+                        (rule["length"] is None or rule["length"] == f["gpa_count"]) and \
+                        (rule.get("offset") is None or rule["offset"] == f["gpa_offset"]):
                     rule["count"] -= 1
                     if rule["count"] == 0:
                         self.create_rules.remove(rule)
@@ -160,6 +162,17 @@ class Ged(FramedPeer):
                 if left <= 0:
                     return None
                 self._cond.wait(left)
+
+    def view_of(self, gpa: int) -> Optional[Slot]:
+        """What the slot table says VTL0 sees at gpa: the Slot covering it (VTL0 reads
+        RAM at gpa_offset + (gpa - gpa_start), and writes land there unless it is ROM), or
+        None where no slot does (the catch-all RAM, or whatever Mezzanine maps itself).
+        Tests hold VTL0's reads and writes against this through shared guest memory."""
+        with self._lock:
+            for s in self.slots.values():
+                if s.gpa_start <= gpa < s.gpa_start + s.length:
+                    return Slot(s.gpa_start, s.length, s.gpa_offset, s.rom)
+        return None
 
     def slot_table(self) -> Dict[int, Dict[str, Any]]:
         with self._lock:

@@ -103,32 +103,37 @@ class RunPaths:
 SEABIOS_SIGNATURE = b"SeaBIOS (version"
 
 
-def _local_pam_for_vgabios(config: QemuConfig, cmdline: str) -> str:
-    """SeaBIOS copies the VGA BIOS from the display's ROM BAR into C0000 while that range
-    is writable, SeaVGABIOS initialises itself there, then SeaBIOS write-protects it.
-    OpenHCL's GET-backed rules back a writable VGA range with the high-RAM copy and a
-    write-protected one with low RAM (made for Hyper-V's host-loaded VGA BIOS), so the
-    initialised VGA BIOS would vanish and its timer hook run garbage. With a VGA BIOS
-    module the host therefore asks for the local PAM backend (docs/framebuffer.md); an
-    explicit mezz.pam= in the caller's line wins."""
-    if "mezz.pam=" in cmdline or not any(name == VGABIOS_MODULE for _, name in config.modules):
+def _pam_for_firmware(config: QemuConfig, cmdline: str) -> str:
+    """The host's choice of PAM rules (SPEC section 6, docs/pam.md), as a VMM's
+    configuration would make it. SeaBIOS copies option ROMs (the display's VGA BIOS) into
+    shadow RAM and write-protects them there; OpenHCL's rules, made for Hyper-V's PCAT
+    BIOS, which never does, would make the copy vanish. So for SeaBIOS the host asks for
+    the faithful GET-backed rules (`mezz.pam=faithful`: the local view, every change made
+    by the host), and for firmware that copies no option ROMs for OpenHCL's
+    (`mezz.pam=openhcl`). Without a host there is nothing to choose (Mezzanine falls back
+    to its local backend), nor for a firmware image the host cannot read (Mezzanine's
+    default with a host is OpenHCL's rules); an explicit mezz.pam= in the caller's line
+    wins."""
+    if "mezz.pam=" in cmdline or config.no_host or config.vtl0 is None:
         return cmdline
-    return (cmdline + " mezz.pam=local").strip()
+    try:
+        seabios = SEABIOS_SIGNATURE in Path(config.vtl0).read_bytes()
+    except OSError:
+        return cmdline
+    rules = "faithful" if seabios else "openhcl"
+    return (cmdline + f" mezz.pam={rules}").strip()
 
 
 def kernel_cmdline(config: QemuConfig) -> str:
-    """The command line Mezzanine gets: the caller's, plus the host's choice of bridge
-    identity. SeaBIOS shadows itself only behind QEMU's i440FX ID (8086:1237), so for a
-    SeaBIOS VTL0 the host asks for it (docs/partition.md); other firmware keeps the
-    SPEC's i440BX ID. An explicit mezz.bridge_id= in the caller's line wins."""
-    cmdline = _local_pam_for_vgabios(config, config.cmdline)
+    """The command line Mezzanine gets: the caller's, plus the host's choice of PAM rules
+    (_pam_for_firmware) and of bridge identity. SeaBIOS shadows itself only behind QEMU's
+    i440FX ID (8086:1237), so for a SeaBIOS VTL0 the host asks for it (docs/partition.md);
+    other firmware keeps the SPEC's i440BX ID. An explicit mezz.bridge_id= in the
+    caller's line wins."""
+    cmdline = _pam_for_firmware(config, config.cmdline)
     if config.vtl0 is None or "mezz.bridge_id=" in cmdline:
         return cmdline
-    try:
-        is_seabios = SEABIOS_SIGNATURE in Path(config.vtl0).read_bytes()
-    except OSError:
-        return cmdline
-    if is_seabios:
+    if is_seabios(config.vtl0):
         cmdline = (cmdline + " mezz.bridge_id=i440fx").strip()
     return cmdline
 

@@ -109,8 +109,19 @@ def test_vgabios_module_and_pam_choice(tmp_path):
     mine = ((tmp_path / "mine.bin", "vgabios"),)
     assert with_default_vgabios(SEABIOS, mine) == mine          # an explicit module wins
     kernel = tmp_path / "k.bin"
+    # The host picks the PAM rules by what the firmware does with option ROMs, not by
+    # the VGA BIOS module (docs/pam.md): SeaBIOS copies them -> faithful; other firmware
+    # -> OpenHCL's; no host -> nothing (Mezzanine's local backend); explicit wins.
     with_vga = QemuConfig(kernel=kernel, vtl0=fw, modules=mine)
-    assert "mezz.pam=local" in kernel_cmdline(with_vga).split()
-    assert "mezz.pam=local" not in kernel_cmdline(QemuConfig(kernel=kernel, vtl0=fw)).split()
+    assert kernel_cmdline(with_vga).split() == ["mezz.pam=openhcl"]
+    assert kernel_cmdline(QemuConfig(kernel=kernel, vtl0=fw)).split() == ["mezz.pam=openhcl"]
+    assert kernel_cmdline(QemuConfig(kernel=kernel, vtl0=fw, no_host=True)).split() == []
+    assert kernel_cmdline(QemuConfig(kernel=kernel)).split() == []
     explicit = QemuConfig(kernel=kernel, vtl0=fw, modules=mine, cmdline="mezz.pam=get")
     assert kernel_cmdline(explicit).split() == ["mezz.pam=get"]
+    if SEABIOS.is_file():
+        seabios = kernel_cmdline(QemuConfig(kernel=kernel, vtl0=SEABIOS, modules=mine)).split()
+        assert seabios == ["mezz.pam=faithful", "mezz.bridge_id=i440fx"]
+        assert "mezz.pam=faithful" in kernel_cmdline(QemuConfig(kernel=kernel, vtl0=SEABIOS))
+        local = QemuConfig(kernel=kernel, vtl0=SEABIOS, cmdline="mezz.pam=local")
+        assert kernel_cmdline(local).split() == ["mezz.pam=local", "mezz.bridge_id=i440fx"]

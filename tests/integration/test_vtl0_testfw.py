@@ -89,7 +89,8 @@ def test_real_protected_long_transitions(vm, testfw):
 # Reset state (PAM registers all Mmio) through each PAM backend. RW = RAM; ROM = reads
 # RAM or the firmware, writes dropped; NONE = unmapped (reads all-ones, writes dropped).
 #
-# GET-backed (a host is there: the default), OpenHCL's rules (reference 2.4): VGA BIOS
+# GET-backed (a host is there and the firmware copies no option ROMs: the host picks
+# mezz.pam=openhcl), OpenHCL's rules (reference 2.4): VGA BIOS
 # C0000-C7FFF and the unused CC000-DFFFF are identity ROM; C8000-CBFFF (VGA BIOS TSR)
 # stays RAM; the system BIOS E0000-FFFFF is ROM from rom_bios_offset + start.
 REGIONS_GET = [
@@ -112,7 +113,7 @@ REGIONS_LOCAL = [
     (0xF0000, "ROM"), (0xFFFF0, "ROM"),
     (0x100000, "RW"), (0x1000000, "RW"),
 ]
-BACKENDS = {"get": ("", REGIONS_GET), "local": ("mezz.pam=local", REGIONS_LOCAL)}
+BACKENDS = {"openhcl": ("", REGIONS_GET), "local": ("mezz.pam=local", REGIONS_LOCAL)}
 
 
 @pytest.mark.parametrize("backend", sorted(BACKENDS))

@@ -219,6 +219,37 @@ static void test_bench(void **state)
     expect_rejected("mezz.bench=", "mezz.bench=", "expected exits");
 }
 
+static void test_pam_choices(void **state)
+{
+    (void)state;
+    static const struct { const char *line; enum pam_choice pam; const char *name; } cases[] = {
+        { "mezz.pam=auto", PAM_CHOICE_AUTO, "auto" },
+        { "mezz.pam=openhcl", PAM_CHOICE_OPENHCL, "openhcl" },
+        { "mezz.pam=get", PAM_CHOICE_OPENHCL, "openhcl" },      /* the old spelling */
+        { "mezz.pam=faithful", PAM_CHOICE_FAITHFUL, "faithful" },
+        { "mezz.pam=local", PAM_CHOICE_LOCAL, "local" },
+        { "mezz.pam=local mezz.pam=faithful", PAM_CHOICE_FAITHFUL, "faithful" },
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct boot_options o;
+        struct warnings w;
+        assert_int_equal(parse(cases[i].line, &o, &w), 0);
+        assert_int_equal(o.pam, cases[i].pam);
+        assert_string_equal(pam_choice_name(o.pam), cases[i].name);
+    }
+    struct boot_options o;
+    boot_options_default(&o);
+    assert_int_equal(o.pam, PAM_CHOICE_AUTO);
+    assert_string_equal(pam_choice_name((enum pam_choice)99), "?");
+    static const char reason[] = "expected auto, openhcl, faithful or local";
+    expect_rejected("mezz.pam=Faithful", "mezz.pam=Faithful", reason);
+    expect_rejected("mezz.pam=", "mezz.pam=", reason);
+    expect_rejected("mezz.pam=ohcl", "mezz.pam=ohcl", reason);
+    struct warnings w;
+    assert_int_equal(parse("mezz.pam=faithful mezz.pam=bogus", &o, &w), 1);
+    assert_int_equal(o.pam, PAM_CHOICE_FAITHFUL);               /* a bad value changes nothing */
+}
+
 static void test_bad_log_level(void **state)
 {
     (void)state;
@@ -390,6 +421,7 @@ int main(void)
         cmocka_unit_test(test_faults),
         cmocka_unit_test(test_halts),
         cmocka_unit_test(test_bench),
+        cmocka_unit_test(test_pam_choices),
         cmocka_unit_test(test_bad_log_level),
         cmocka_unit_test(test_unknown_mezz_key),
         cmocka_unit_test(test_foreign_words_ignored),

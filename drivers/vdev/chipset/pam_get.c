@@ -1,5 +1,6 @@
 /* GET-backed PAM ranges; see pam_get.h. */
 #include "drivers/vdev/chipset/pam_get.h"
+#include "drivers/vdev/chipset/pam_faithful.h"
 
 #include <errno.h>
 #include <string.h>
@@ -31,13 +32,31 @@ const char *pam_bios_kind_name(enum pam_bios_kind kind)
     }
 }
 
+const char *pam_get_rules_name(enum pam_get_rules rules)
+{
+    switch (rules) {
+    case PAM_RULES_OPENHCL: return "openhcl";
+    case PAM_RULES_FAITHFUL: return "faithful";
+    default: return "?";
+    }
+}
+
+void pam_get_init_rules(struct pam_get *pg, enum pam_get_rules rules, uint32_t base_slot,
+                        uint64_t rom_bios_offset, uint64_t firmware_low_start,
+                        const struct pam_get_ops *ops)
+{
+    memset(pg, 0, sizeof(*pg));
+    pg->rules = (uint8_t)rules;
+    pg->base_slot = base_slot;
+    pg->rom_bios_offset = rom_bios_offset;
+    pg->firmware_low_start = firmware_low_start;
+    pg->ops = *ops;
+}
+
 void pam_get_init(struct pam_get *pg, uint32_t base_slot, uint64_t rom_bios_offset,
                   const struct pam_get_ops *ops)
 {
-    memset(pg, 0, sizeof(*pg));
-    pg->base_slot = base_slot;
-    pg->rom_bios_offset = rom_bios_offset;
-    pg->ops = *ops;
+    pam_get_init_rules(pg, PAM_RULES_OPENHCL, base_slot, rom_bios_offset, 0, ops);
 }
 
 static struct pam_handle handle(uint64_t gpa, uint64_t len, uint64_t offset, bool rom)
@@ -103,13 +122,20 @@ void pam_get_adjust(struct pam_get *pg, const struct pam_range *range, enum gpa_
         warn(pg, "adjust for a range outside the PAM table", PAM_RANGE_COUNT, (long)range->start);
         return;
     }
-    if (state == GPA_STATE_WRITE_ONLY) {
-        pg->stats.write_only++;
-        warn(pg, "WriteOnly treated as Writable", index, state);
-        state = GPA_STATE_WRITABLE;
+    struct pam_handle want;
+    if (pg->rules == PAM_RULES_FAITHFUL) {
+        /* WriteOnly: the local backend's Unmapped/ReadOnly, as for Mmio (pam_faithful.h). */
+        if (state == GPA_STATE_WRITE_ONLY)
+            pg->stats.write_only++;
+        want = pam_faithful_desired(range, state, pg->rom_bios_offset, pg->firmware_low_start);
+    } else {
+        if (state == GPA_STATE_WRITE_ONLY) {
+            pg->stats.write_only++;
+            warn(pg, "WriteOnly treated as Writable", index, state);
+            state = GPA_STATE_WRITABLE;
+        }
+        want = pam_get_desired(&pam_bios_bounds[index], state, pg->rom_bios_offset);
     }
-
-    struct pam_handle want = pam_get_desired(&pam_bios_bounds[index], state, pg->rom_bios_offset);
     struct pam_handle *slot = &pg->slots[index];
     uint32_t slot_id = pg->base_slot + index;
     if (same(slot, &want)) {
@@ -148,9 +174,11 @@ void pam_get_adjust(struct pam_get *pg, const struct pam_range *range, enum gpa_
     pg->ops.applied(pg->ops.ctx, index, slot_id, slot);
 }
 
-void pam_get_set_state(struct pam_get *pg, uint32_t base_slot,
+void pam_get_set_state(struct pam_get *pg, enum pam_get_rules rules, uint32_t base_slot,
                        const struct pam_handle slots[PAM_RANGE_COUNT])
 {
+    /* The slots were made by the saved rules: keep making them by those. */
+    pg->rules = (uint8_t)rules;
     pg->base_slot = base_slot;
     for (unsigned i = 0; i < PAM_RANGE_COUNT; i++) {
         pg->slots[i] = slots[i].valid ? slots[i] : (struct pam_handle){ .valid = false };

@@ -16,6 +16,7 @@ int pam_get_save_state(const struct pam_get *pg, uint8_t *buf, size_t cap, size_
 {
     pam_get_msg m = underhill_emuplat_i440bx_host_pci_bridge_SavedState_init_zero;
     m.base_slot = pg->base_slot;
+    m.rules = pg->rules;
     /* mesh writes a fixed array even when every element is None: always 13 elements. */
     m.has_handles = true;
     m.handles.element_count = PAM_RANGE_COUNT;
@@ -42,7 +43,7 @@ int pam_get_restore_state(struct pam_get *pg, const uint8_t *buf, size_t len)
     if (pb_codec_decode(underhill_emuplat_i440bx_host_pci_bridge_SavedState_fields, &m, buf, len) != 0)
         return -EINVAL;
     /* mesh: a fixed array must be there and have exactly its length. */
-    if (!m.has_handles || m.handles.element_count != PAM_RANGE_COUNT)
+    if (!m.has_handles || m.handles.element_count != PAM_RANGE_COUNT || m.rules >= PAM_RULES_COUNT)
         return -EINVAL;
     struct pam_handle slots[PAM_RANGE_COUNT];
     for (unsigned i = 0; i < PAM_RANGE_COUNT; i++) {
@@ -59,6 +60,6 @@ int pam_get_restore_state(struct pam_get *pg, const uint8_t *buf, size_t len)
             .gpa_offset = h->gpa_offset, .rom = h->is_rom,
         };
     }
-    pam_get_set_state(pg, m.base_slot, slots);
+    pam_get_set_state(pg, (enum pam_get_rules)m.rules, m.base_slot, slots);
     return 0;
 }

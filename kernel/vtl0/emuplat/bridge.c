@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 
+#include "arch/x86_64/cpu/cpu.h"
 #include "kernel/host/get_instance.h"
 #include "get/protocol.h"
 #include "kernel/core/inspect.h"
@@ -21,15 +22,21 @@ static int get_create(void *ctx, uint32_t slot, uint64_t gpa, uint64_t len, uint
     log_debug("pam", "CREATE_RAM_GPA_RANGE slot %u gpa 0x%llx len 0x%llx offset 0x%llx%s", slot,
               (unsigned long long)gpa, (unsigned long long)len, (unsigned long long)gpa_offset,
               rom ? " rom" : "");
-    return get_create_ram_gpa_range(b->p->get, slot, gpa, len, gpa_offset, rom ? GET_GPA_FLAG_ROM_MB : 0, 0,
-                                    status);
+    uint64_t t0 = rdtsc();
+    int err = get_create_ram_gpa_range(b->p->get, slot, gpa, len, gpa_offset,
+                                       rom ? GET_GPA_FLAG_ROM_MB : 0, 0, status);
+    b->get_call_tsc += rdtsc() - t0;
+    return err;
 }
 
 static int get_reset(void *ctx, uint32_t slot)
 {
     struct vtl0_bridge *b = ctx;
     log_debug("pam", "RESET_RAM_GPA_RANGE slot %u", slot);
-    return get_reset_ram_gpa_range(b->p->get, slot, 0);
+    uint64_t t0 = rdtsc();
+    int err = get_reset_ram_gpa_range(b->p->get, slot, 0);
+    b->get_call_tsc += rdtsc() - t0;
+    return err;
 }
 
 /* Enforcement: the host said yes (or the slot was reset): VTL0's view follows. */
@@ -183,7 +190,7 @@ static void inspect_slots(struct inspect_writer *w, void *ctx)
 
 const char *pam_backend_name(const struct vtl0_bridge *b)
 {
-    return b->get_backed ? "get" : "local";
+    return b->get_backed ? pam_get_rules_name((enum pam_get_rules)b->get.rules) : "local";
 }
 
 void vtl0_bridge_init(struct vtl0_bridge *b, struct partition *p, enum pam_backend backend,
@@ -202,15 +209,22 @@ void vtl0_bridge_init(struct vtl0_bridge *b, struct partition *p, enum pam_backe
     /* A cold boot: the host has no slot of ours yet, and every change goes through it.
      * (A new instance restoring after servicing starts with this false.) */
     b->host_slots_known = true;
-    b->get_backed = backend == PAM_BACKEND_GET || (backend == PAM_BACKEND_AUTO && get_is_up(p->get));
-    log_info("pam", "i440BX PAM backend: %s", b->get_backed ? "GET-backed (host slots)"
-                                                            : "local (RAM visibility)");
-    pam_get_init(&b->get, PAM_BASE_SLOT, p->rom_bios_offset, &get_ops);
+    b->get_call_tsc = 0;
+    b->get_backed = backend == PAM_BACKEND_OPENHCL || backend == PAM_BACKEND_FAITHFUL ||
+                    (backend == PAM_BACKEND_AUTO && get_is_up(p->get));
+    enum pam_get_rules rules = backend == PAM_BACKEND_FAITHFUL ? PAM_RULES_FAITHFUL
+                                                               : PAM_RULES_OPENHCL;
+    pam_get_init_rules(&b->get, rules, PAM_BASE_SLOT, p->rom_bios_offset,
+                       p->firmware_low_start, &get_ops);
+    log_info("pam", "i440BX PAM backend: %s", !b->get_backed ? "local (RAM visibility)"
+             : rules == PAM_RULES_FAITHFUL ? "faithful (host slots, the local view)"
+                                           : "openhcl (host slots, OpenHCL's rules)");
     if (b->get_backed)
         get_set_slot_table_inspect(p->get, inspect_slots, b);
     log_info("pam", "host bridge at 00:00.0: 8086:%04x", device_id);
     i440bx_init(&b->dev, device_id, &dev_ops, false);
-    b->dev.pam_backend = b->get_backed ? I440BX_PAM_OPENHCL : I440BX_PAM_LOCAL;   /* saved */
+    b->dev.pam_backend = !b->get_backed ? I440BX_PAM_LOCAL                       /* saved */
+                       : rules == PAM_RULES_FAITHFUL ? I440BX_PAM_FAITHFUL : I440BX_PAM_OPENHCL;
     vtl0_pci_add_function(p, &fn);
     /* The slots restore before the registers that adjust them (registration order). */
     b->slots_unit = (struct vtl0_device){ .name = PAM_GET_STATE_UNIT, .type_url = PAM_GET_STATE_TYPE_URL,
