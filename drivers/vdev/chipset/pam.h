@@ -42,4 +42,12 @@ enum gpa_visibility pam_local_visibility(const struct pam_range *range, enum gpa
 
 const char *gpa_state_name(enum gpa_state state);
 
+/* One host slot's mapping as a GET-backed backend creates it (OpenHCL's HandleMetadata):
+ * what both rule sets (pam_get.h, pam_faithful.h) compute for a range. */
+struct pam_handle {
+    bool valid;
+    uint64_t gpa, len, gpa_offset;
+    bool rom;
+};
+
 #endif

@@ -21,9 +21,10 @@
 #ifndef MEZZ_DRIVERS_PAM_FAITHFUL_H
 #define MEZZ_DRIVERS_PAM_FAITHFUL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
-#include "drivers/vdev/chipset/pam_get.h"
+#include "drivers/vdev/chipset/pam.h"
 
 /*
  * The slot range `range` needs in `state`. firmware_low_start is where the firmware's

@@ -42,13 +42,6 @@ struct pam_bios_bound {
 /* The 13-entry table, in PAM table order (F0000 first). */
 extern const struct pam_bios_bound pam_bios_bounds[PAM_RANGE_COUNT];
 
-/* One slot's mapping as created on the host: HandleMetadata. */
-struct pam_handle {
-    bool valid;
-    uint64_t gpa, len, gpa_offset;
-    bool rom;
-};
-
 /* The host's CREATE_RAM_GPA_RANGE status for success (GET protocol). */
 #define PAM_GET_STATUS_SUCCESS 0u
 
