@@ -264,7 +264,7 @@ void kmain(uint32_t magic, uint32_t info_pa)
     diag_init(&diag);
     get_start(&get);
     if (options.bench == BENCH_EXITS) {
-        bench_exits_run(&partition, &host, &idt_tables, &pmm, vtl2.base);
+        bench_exits_run(&partition, &vtl0_devices.bridge, &host, &idt_tables, &pmm, vtl2.base);
         log_info("boot", "benchmark done; VTL0 not started");
     } else {
         /* START_VTL0_COMPLETED goes out from start_vtl0(), when VTL0 really starts. */
