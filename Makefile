@@ -187,6 +187,13 @@ unit_framebuffer_SRCS     := drivers/vdev/display/framebuffer.c \
 unit_bochs_display_SRCS   := drivers/vdev/display/bochs_display.c \
 	drivers/vdev/display/bochs_display_state.c $(STATE_PB_SRCS)
 unit_screenshot_SRCS      := kernel/host/screenshot.c drivers/vdev/display/framebuffer.c
+# Saved state: the generic device suite over every core, the envelope, the golden blobs.
+UNIT_TESTS += saved_state
+unit_saved_state_SRCS     := $(STATE_SRCS) drivers/vdev/chipset/i440bx.c drivers/vdev/chipset/pam.c \
+	drivers/vdev/chipset/pam_get.c drivers/vdev/chipset/pci_proxy.c drivers/vdev/chipset/cmos_view.c \
+	drivers/vdev/chipset/fwcfg_view.c drivers/vdev/display/framebuffer.c \
+	drivers/vdev/display/bochs_display.c drivers/vdev/testdev/testdev.c
+$(BUILD)/unit/test_saved_state: HOSTCFLAGS += -DMEZZ_VECTORS_DIR='"$(CURDIR)/tests/vectors"'
 UNIT_BINS := $(patsubst %,$(BUILD)/unit/test_%,$(UNIT_TESTS))
 
 # ---- flags ---------------------------------------------------------------------------
