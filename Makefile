@@ -189,7 +189,7 @@ unit_bochs_display_SRCS   := drivers/vdev/display/bochs_display.c \
 unit_screenshot_SRCS      := kernel/host/screenshot.c drivers/vdev/display/framebuffer.c
 # Saved state: the generic device suite over every core, the envelope, the golden blobs.
 UNIT_TESTS += saved_state
-unit_saved_state_SRCS     := $(STATE_SRCS) drivers/vdev/chipset/i440bx.c drivers/vdev/chipset/pam.c \
+unit_saved_state_SRCS     := tests/unit/state_adapters.c $(STATE_SRCS) drivers/vdev/chipset/i440bx.c drivers/vdev/chipset/pam.c \
 	drivers/vdev/chipset/pam_get.c drivers/vdev/chipset/pci_proxy.c drivers/vdev/chipset/cmos_view.c \
 	drivers/vdev/chipset/fwcfg_view.c drivers/vdev/display/framebuffer.c \
 	drivers/vdev/display/bochs_display.c drivers/vdev/testdev/testdev.c
@@ -357,10 +357,11 @@ $(TESTFW): $(FW_BUILD)/fw16.bin
 # ---- fuzzing (libFuzzer, clang; tests/fuzz/) ---------------------------------------------
 # `make fuzz` runs each target for FUZZ_SECONDS (CI: 60) from tests/fuzz/corpus/NAME;
 # `make test` runs them too, through tools/run-tests.
-FUZZ_TARGETS := get_decoder frame insn_decode
+FUZZ_TARGETS := get_decoder frame insn_decode saved_state
 fuzz_get_decoder_SRCS := get/codec.c get/client.c get/dps.c kernel/lib/json.c
 fuzz_frame_SRCS       := get/frame.c kernel/lib/crc32c.c
 fuzz_insn_decode_SRCS := arch/x86_64/decode/insn_decode.c arch/x86_64/decode/insn_mmio.c
+fuzz_saved_state_SRCS := $(unit_saved_state_SRCS)
 FUZZ_BINS    := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_TARGETS))
 FUZZ_SECONDS ?= $(if $(CI),60,15)
 FUZZCFLAGS   := -std=gnu11 -O1 -g $(WARNINGS) -Wno-missing-prototypes \

@@ -104,7 +104,8 @@ int state_encode_entry(const char *name, const char *type_url, const uint8_t *va
         return -EINVAL;
     if (out.bytes_written > cap || value_len > cap - out.bytes_written)
         return -ENOSPC;
-    memmove(buf + out.bytes_written, value, value_len);
+    if (value_len)
+        memmove(buf + out.bytes_written, value, value_len);
     memcpy(buf, header, out.bytes_written);
     *len = out.bytes_written + value_len;
     return 0;
@@ -144,6 +145,7 @@ int state_save(const struct state_unit *units, size_t count, uint8_t *buf, size_
 /* ---- parsing ------------------------------------------------------------------------- */
 
 struct parse {
+    uintptr_t blob_start, blob_end;  /* the blob: every field taken must lie inside */
     struct state_blob_unit *out;
     size_t max, count;
     struct state_blob_unit cur;     /* the entry being read */
@@ -152,9 +154,15 @@ struct parse {
 };
 
 /* A length-delimited field's bytes, left in the blob: the stream is a buffer stream
- * (PB_BUFFER_ONLY), whose state is the read position. */
-static bool take_bytes(pb_istream_t *stream, const uint8_t **ptr, size_t *len)
+ * (PB_BUFFER_ONLY), whose state is the read position. nanopb hands a callback field that
+ * arrives with a scalar wire type a stream over a copy on its own stack instead: such a
+ * field is refused (the position is then not inside the blob). */
+static bool take_bytes(const struct parse *p, pb_istream_t *stream, const uint8_t **ptr,
+                       size_t *len)
 {
+    uintptr_t at = (uintptr_t)stream->state;
+    if (at < p->blob_start || at > p->blob_end || stream->bytes_left > p->blob_end - at)
+        return false;
     *ptr = (const uint8_t *)stream->state;
     *len = stream->bytes_left;
     return pb_read(stream, NULL, stream->bytes_left);
@@ -164,21 +172,21 @@ static bool on_name(pb_istream_t *stream, const pb_field_t *field, void **arg)
 {
     struct parse *p = *arg;
     (void)field;
-    return take_bytes(stream, (const uint8_t **)&p->cur.name, &p->cur.name_len);
+    return take_bytes(p, stream, (const uint8_t **)&p->cur.name, &p->cur.name_len);
 }
 
 static bool on_type_url(pb_istream_t *stream, const pb_field_t *field, void **arg)
 {
     struct parse *p = *arg;
     (void)field;
-    return take_bytes(stream, (const uint8_t **)&p->cur.type_url, &p->cur.type_url_len);
+    return take_bytes(p, stream, (const uint8_t **)&p->cur.type_url, &p->cur.type_url_len);
 }
 
 static bool on_value(pb_istream_t *stream, const pb_field_t *field, void **arg)
 {
     struct parse *p = *arg;
     (void)field;
-    return take_bytes(stream, &p->cur.value, &p->cur.value_len);
+    return take_bytes(p, stream, &p->cur.value, &p->cur.value_len);
 }
 
 static bool refuse(struct parse *p, int err, const char *what, const char *unit, size_t n)
@@ -223,7 +231,8 @@ static bool on_unit(pb_istream_t *stream, const pb_field_t *field, void **arg)
 int state_parse(const uint8_t *buf, size_t len, struct state_blob_unit *out, size_t max,
                 size_t *count, struct state_error *e)
 {
-    struct parse p = { .out = out, .max = max, .e = e };
+    struct parse p = { .blob_start = (uintptr_t)buf, .blob_end = (uintptr_t)buf + len,
+                       .out = out, .max = max, .e = e };
     mezzanine_servicing_ServicingState root = mezzanine_servicing_ServicingState_init_zero;
     fail(e, 0, "ok", NULL, 0);
     root.units.funcs.decode = on_unit;
