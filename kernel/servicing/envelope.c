@@ -64,8 +64,10 @@ static size_t varint_size(uint64_t v)
 static bool entry_header(pb_ostream_t *out, const char *name, size_t name_len, const char *type_url,
                          size_t type_url_len, size_t value_len)
 {
-    size_t any_len = 1 + varint_size(type_url_len) + type_url_len + 1 +
-                     varint_size(value_len) + value_len;
+    /* As protobuf (and mesh) do, an empty value is left out: the state of a unit whose
+     * fields are all default is then the same bytes whoever encodes it. */
+    size_t value_field = value_len ? 1 + varint_size(value_len) + value_len : 0;
+    size_t any_len = 1 + varint_size(type_url_len) + type_url_len + value_field;
     size_t unit_len = 1 + varint_size(name_len) + name_len + 1 + varint_size(any_len) + any_len;
     return pb_encode_tag(out, PB_WT_STRING, mezzanine_servicing_ServicingState_units_tag) &&
            pb_encode_varint(out, unit_len) &&
@@ -75,8 +77,8 @@ static bool entry_header(pb_ostream_t *out, const char *name, size_t name_len, c
            pb_encode_varint(out, any_len) &&
            pb_encode_tag(out, PB_WT_STRING, google_protobuf_Any_type_url_tag) &&
            pb_encode_string(out, (const pb_byte_t *)type_url, type_url_len) &&
-           pb_encode_tag(out, PB_WT_STRING, google_protobuf_Any_value_tag) &&
-           pb_encode_varint(out, value_len);
+           (value_len == 0 || (pb_encode_tag(out, PB_WT_STRING, google_protobuf_Any_value_tag) &&
+                               pb_encode_varint(out, value_len)));
 }
 
 /* The value is already at buf[reserve, reserve + value_len): put the header before it. */

@@ -262,8 +262,13 @@ static void test_envelope_rules(void **state)
     /* a state value with a scalar wire type (found by the fuzz target: nanopb hands such a
      * callback field a copy on its stack, which must not become the unit's value) */
     struct blob scalar = entry("cmos_view", CMOS_VIEW_STATE_TYPE_URL, NULL, 0);
-    assert_int_equal(scalar.b[scalar.len - 2], 0x12);   /* Any.value: field 2, bytes, 0 long */
-    scalar.b[scalar.len - 2] = 0x10;                    /* field 2 as a varint: 0 */
+    /* {0x12 unit_len, 0x0A 9 "cmos_view", 0x12 any_len, 0x0A url_len url}: append Any
+     * field 2 as the varint 5 and grow both lengths (one byte each here) */
+    assert_true(scalar.b[1] < 0x7E && scalar.b[13] == 0x12 && scalar.b[14] < 0x7E);
+    scalar.b[scalar.len++] = 0x10;
+    scalar.b[scalar.len++] = 0x05;
+    scalar.b[1] += 2;
+    scalar.b[14] += 2;
     assert_int_equal(state_restore(a.units, nadapters, scalar.b, scalar.len, &e), -EINVAL);
     assert_string_equal(e.unit, "cmos_view");
     /* too many units */
