@@ -235,6 +235,7 @@ static void test_envelope_rules(void **state)
     struct all a;
     make_all(&a, true);
     struct state_error e;
+    size_t n;
     struct blob one = save(&adapters[2], a.dev[2]), blob, tmp;
     struct blob first = entry(adapters[2].name, adapters[2].type_url, one.b, one.len);
 
@@ -269,11 +270,13 @@ static void test_envelope_rules(void **state)
     scalar.b[scalar.len++] = 0x05;
     scalar.b[1] += 2;
     scalar.b[14] += 2;
+    struct state_blob_unit one_unit[1];
+    assert_int_equal(state_parse(scalar.b, scalar.len, one_unit, 1, &n, &e), -EINVAL);
+    assert_string_equal(e.unit, "cmos_view");
     assert_int_equal(state_restore(a.units, nadapters, scalar.b, scalar.len, &e), -EINVAL);
     assert_string_equal(e.unit, "cmos_view");
     /* too many units */
     struct state_blob_unit parsed[2];
-    size_t n;
     struct blob three;
     struct blob e1 = entry("a", adapters[2].type_url, one.b, one.len);
     struct blob e2 = entry("b", adapters[2].type_url, one.b, one.len);
