@@ -312,6 +312,100 @@ static void test_envelope_rules(void **state)
     free_all(&a);
 }
 
+/* ---- the bridge and its GET-backed slots together ------------------------------------------ */
+
+/* The bridge's adjusts driving the GET-backed backend, as kernel/vtl0/emuplat/bridge.c
+ * wires them; every CREATE / RESET counts. */
+struct bridge {
+    struct i440bx dev;
+    struct pam_get get;
+    unsigned get_calls;
+};
+
+static void bridge_adjust(void *ctx, const struct pam_range *r, enum gpa_state s)
+{
+    pam_get_adjust(&((struct bridge *)ctx)->get, r, s);
+}
+
+static int bridge_create(void *ctx, uint32_t slot, uint64_t gpa, uint64_t len, uint64_t off,
+                         bool rom, uint32_t *status)
+{
+    (void)slot, (void)gpa, (void)len, (void)off, (void)rom;
+    ((struct bridge *)ctx)->get_calls++;
+    *status = PAM_GET_STATUS_SUCCESS;
+    return 0;
+}
+
+static int bridge_reset_slot(void *ctx, uint32_t slot)
+{
+    (void)slot;
+    ((struct bridge *)ctx)->get_calls++;
+    return 0;
+}
+
+static void bridge_applied(void *ctx, unsigned i, uint32_t slot, const struct pam_handle *h)
+{
+    (void)ctx, (void)i, (void)slot, (void)h;
+}
+
+static void bridge_init(struct bridge *b, bool restoring)
+{
+    const struct pam_get_ops get_ops = { bridge_create, bridge_reset_slot, bridge_applied, NULL, b };
+    const struct i440bx_ops ops = { bridge_adjust, b };
+    memset(b, 0, sizeof(*b));
+    pam_get_init(&b->get, 0, 0x1BD00000, &get_ops);
+    i440bx_init(&b->dev, I440BX_DEVICE_ID, &ops, restoring);
+    b->dev.pam_backend = I440BX_PAM_OPENHCL;
+}
+
+static int bridge_save_dev(const void *d, uint8_t *buf, size_t cap, size_t *len)
+{ return i440bx_save_state(d, buf, cap, len); }
+static int bridge_restore_dev(void *d, const uint8_t *buf, size_t len)
+{ return i440bx_restore_state(d, buf, len); }
+static int bridge_save_get(const void *g, uint8_t *buf, size_t cap, size_t *len)
+{ return pam_get_save_state(g, buf, cap, len); }
+static int bridge_restore_get(void *g, const uint8_t *buf, size_t len)
+{ return pam_get_restore_state(g, buf, len); }
+
+/* Servicing restores the slots before the bridge (docs/saved-state.md): then the new
+ * instance makes no GET call at all; the other order would. */
+static void test_bridge_restore_order(void **state)
+{
+    (void)state;
+    struct bridge *old = calloc(1, sizeof(*old)), *fresh = calloc(1, sizeof(*fresh));
+    assert_non_null(old);
+    assert_non_null(fresh);
+    bridge_init(old, false);
+    i440bx_config_write(&old->dev, I440BX_PAM_REG1, 4, 0x11333303);
+    i440bx_config_write(&old->dev, I440BX_PAM_REG2, 4, 0x33110011);
+    assert_true(old->get_calls > 0);
+    struct state_unit units[2] = {
+        { PAM_GET_STATE_UNIT, PAM_GET_STATE_TYPE_URL, bridge_save_get, bridge_restore_get, &old->get },
+        { I440BX_STATE_UNIT, I440BX_STATE_TYPE_URL, bridge_save_dev, bridge_restore_dev, &old->dev },
+    };
+    struct blob blob, again;
+    struct state_error e;
+    assert_int_equal(state_save(units, 2, blob.b, sizeof(blob.b), &blob.len, &e), 0);
+
+    bridge_init(fresh, true);
+    units[0].dev = &fresh->get;
+    units[1].dev = &fresh->dev;
+    assert_int_equal(state_restore(units, 2, blob.b, blob.len, &e), 0);
+    assert_int_equal(fresh->get_calls, 0);
+    assert_int_equal(state_save(units, 2, again.b, sizeof(again.b), &again.len, &e), 0);
+    assert_true(same(&blob, &again));
+
+    /* the bridge first: its adjusts meet empty slots and go to the host */
+    struct state_unit reversed[2] = { units[1], units[0] };
+    bridge_init(fresh, true);
+    reversed[0].dev = &fresh->dev;
+    reversed[1].dev = &fresh->get;
+    assert_int_equal(state_restore(reversed, 2, blob.b, blob.len, &e), 0);
+    assert_true(fresh->get_calls > 0);
+    free(old);
+    free(fresh);
+}
+
 /* ---- golden blobs: new code reads old state ----------------------------------------------- */
 
 #ifndef MEZZ_VECTORS_DIR
@@ -411,6 +505,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_every_device),
         cmocka_unit_test(test_all_units_round_trip),
         cmocka_unit_test(test_envelope_rules),
+        cmocka_unit_test(test_bridge_restore_order),
         cmocka_unit_test(test_golden_blobs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
