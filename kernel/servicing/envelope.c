@@ -113,6 +113,23 @@ int state_encode_entry(const char *name, const char *type_url, const uint8_t *va
     return 0;
 }
 
+void state_writer_init(struct state_writer *w, uint8_t *buf, size_t cap)
+{
+    *w = (struct state_writer){ .buf = buf, .cap = cap, .len = 0 };
+}
+
+int state_writer_add(struct state_writer *w, const char *name, const char *type_url,
+                     const uint8_t *value, size_t len)
+{
+    size_t entry_len = 0;
+    int err = state_encode_entry(name, type_url, value, len, w->buf + w->len, w->cap - w->len,
+                                 &entry_len);
+    if (err)
+        return err;
+    w->len += entry_len;
+    return 0;
+}
+
 int state_save(const struct state_unit *units, size_t count, uint8_t *buf, size_t cap,
                size_t *len, struct state_error *e)
 {

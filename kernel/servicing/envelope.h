@@ -67,8 +67,20 @@ int state_restore(const struct state_unit *units, size_t count, const uint8_t *b
 int state_parse(const uint8_t *buf, size_t len, struct state_blob_unit *out, size_t max,
                 size_t *count, struct state_error *error);
 
+/* A blob built one unit at a time, for a caller that saves the units itself (the device
+ * registry's vtl0_devices_save() sink): add appends one entry. */
+struct state_writer {
+    uint8_t *buf;
+    size_t cap, len;
+};
+void state_writer_init(struct state_writer *w, uint8_t *buf, size_t cap);
+/* Returns 0, -ENOSPC (nothing appended) or -EINVAL (a bad name or type URL). */
+int state_writer_add(struct state_writer *w, const char *name, const char *type_url,
+                     const uint8_t *value, size_t len);
+
 /* Writes one unit entry (as state_save() does for each) at buf[0, cap): for tools and
- * tests that build blobs. Returns 0 with *len, -ENOSPC or -EINVAL. */
+ * tests that build blobs. Returns 0 with *len, -ENOSPC or -EINVAL. value may lie in
+ * buf (it is moved). */
 int state_encode_entry(const char *name, const char *type_url, const uint8_t *value,
                        size_t value_len, uint8_t *buf, size_t cap, size_t *len);
 

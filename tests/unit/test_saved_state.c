@@ -221,6 +221,21 @@ static void test_all_units_round_trip(void **state)
     assert_int_equal(state_restore(b.units, nadapters, blob.b, blob.len, &e), 0);
     assert_int_equal(state_save(b.units, nadapters, again.b, sizeof(again.b), &again.len, &e), 0);
     assert_true(same(&blob, &again));
+    /* the same blob built unit by unit, as the registry's save sink does */
+    struct state_writer w;
+    struct blob unit_value;
+    state_writer_init(&w, again.b, sizeof(again.b));
+    for (size_t i = 0; i < nadapters; i++) {
+        unit_value = save(&adapters[i], a.dev[i]);
+        assert_int_equal(state_writer_add(&w, adapters[i].name, adapters[i].type_url, unit_value.b,
+                                          unit_value.len), 0);
+    }
+    assert_int_equal(w.len, blob.len);
+    assert_memory_equal(again.b, blob.b, blob.len);
+    state_writer_init(&w, again.b, 10);
+    assert_int_equal(state_writer_add(&w, adapters[0].name, adapters[0].type_url, unit_value.b,
+                                      unit_value.len), -ENOSPC);
+    assert_int_equal(w.len, 0);
     /* too small a buffer: -ENOSPC naming the unit that did not fit */
     assert_int_equal(state_save(a.units, nadapters, again.b, blob.len - 1, &again.len, &e), -ENOSPC);
     assert_int_equal(e.err, -ENOSPC);
