@@ -81,6 +81,15 @@ static bool entry_header(pb_ostream_t *out, const char *name, size_t name_len, c
                                pb_encode_varint(out, value_len)));
 }
 
+/* The size of the header of an entry whose value is value_len bytes. */
+static size_t entry_header_size(const char *name, const char *type_url, size_t value_len)
+{
+    pb_ostream_t sizing = PB_OSTREAM_SIZING;
+    if (!entry_header(&sizing, name, strlen(name), type_url, strlen(type_url), value_len))
+        return SIZE_MAX;
+    return sizing.bytes_written;
+}
+
 /* The value is already at buf[reserve, reserve + value_len): put the header before it. */
 static int finish_entry(const char *name, const char *type_url, uint8_t *buf, size_t reserve,
                         size_t value_len, size_t *len)
@@ -142,17 +151,21 @@ int state_save(const struct state_unit *units, size_t count, uint8_t *buf, size_
             return fail(e, -EINVAL, "unit name not valid", u->name, name_len);
         if (!type_url_ok(u->type_url, strlen(u->type_url)))
             return fail(e, -EINVAL, "type URL not valid", u->name, name_len);
-        /* The unit saves after room for the largest header; the header then goes just
-         * before the value. */
-        if (cap - pos < ENTRY_HEADER_MAX)
+        /* The unit saves after room for its header as it would be with a value filling all
+         * the space left (headers only grow with the value); the header then goes just
+         * before the value. So the blob needs at most a few bytes of slack (the varints of
+         * two lengths), not a whole header's. */
+        size_t reserve = entry_header_size(u->name, u->type_url, cap - pos);
+        if (cap - pos < reserve)
             return fail(e, -ENOSPC, "blob full", u->name, name_len);
         size_t value_len = 0;
-        int err = u->save(u->dev, buf + pos + ENTRY_HEADER_MAX, cap - pos - ENTRY_HEADER_MAX,
-                          &value_len);
+        int err = u->save(u->dev, buf + pos + reserve, cap - pos - reserve, &value_len);
         if (err)
             return fail(e, err, err == -ENOSPC ? "blob full" : "save failed", u->name, name_len);
+        if (value_len > cap - pos - reserve)
+            return fail(e, -EOVERFLOW, "save overran its buffer", u->name, name_len);
         size_t entry_len = 0;
-        err = finish_entry(u->name, u->type_url, buf + pos, ENTRY_HEADER_MAX, value_len, &entry_len);
+        err = finish_entry(u->name, u->type_url, buf + pos, reserve, value_len, &entry_len);
         if (err)
             return fail(e, err, "entry not encodable", u->name, name_len);
         pos += entry_len;

@@ -51,7 +51,10 @@ struct state_blob_unit {
 };
 
 /* Saves units[0, count) into buf[0, cap). Returns 0 with *len, -ENOSPC (the blob does
- * not fit), -EINVAL (a unit's name or type URL is not valid), or a unit's save error. */
+ * not fit), -EINVAL (a unit's name or type URL is not valid), -EOVERFLOW (a unit's save
+ * claimed more than its buffer), or a unit's save error. Each unit saves in place after
+ * room for its header, so cap must exceed the blob by a few bytes (the difference of two
+ * length varints: at most 9 below 256 MiB). */
 int state_save(const struct state_unit *units, size_t count, uint8_t *buf, size_t cap,
                size_t *len, struct state_error *error);
 

@@ -236,6 +236,10 @@ static void test_all_units_round_trip(void **state)
     assert_int_equal(state_writer_add(&w, adapters[0].name, adapters[0].type_url, unit_value.b,
                                       unit_value.len), -ENOSPC);
     assert_int_equal(w.len, 0);
+    /* a buffer a few bytes over the blob is enough (the header room is reserved exactly) */
+    struct blob roomy;
+    assert_int_equal(state_save(a.units, nadapters, roomy.b, blob.len + 8, &roomy.len, &e), 0);
+    assert_true(same(&blob, &roomy));
     /* too small a buffer: -ENOSPC naming the unit that did not fit */
     assert_int_equal(state_save(a.units, nadapters, again.b, blob.len - 1, &again.len, &e), -ENOSPC);
     assert_int_equal(e.err, -ENOSPC);
