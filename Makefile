@@ -365,7 +365,7 @@ fuzz_saved_state_SRCS := $(unit_saved_state_SRCS)
 FUZZ_BINS    := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_TARGETS))
 FUZZ_SECONDS ?= $(if $(CI),60,15)
 FUZZCFLAGS   := -std=gnu11 -O1 -g $(WARNINGS) -Wno-missing-prototypes \
-	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -I. -I$(BUILD)/gen $(NANOPB_DEFS)
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -I. -I$(BUILD)/gen $(NANOPB_DEFS) -MMD -MP
 
 .PHONY: fuzz fuzz-build
 fuzz-build: $(FUZZ_BINS)
@@ -421,4 +421,4 @@ clean:
 
 FORCE:
 
--include $(shell find $(BUILD)/kernel $(BUILD)/unit $(BUILD)/guests -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/kernel $(BUILD)/unit $(BUILD)/guests $(BUILD)/fuzz -name '*.d' 2>/dev/null)
