@@ -190,7 +190,8 @@ unit_screenshot_SRCS      := kernel/host/screenshot.c drivers/vdev/display/frame
 # Saved state: the generic device suite over every core, the envelope, the golden blobs.
 UNIT_TESTS += saved_state
 unit_saved_state_SRCS     := tests/unit/state_adapters.c $(STATE_SRCS) drivers/vdev/chipset/i440bx.c drivers/vdev/chipset/pam.c \
-	drivers/vdev/chipset/pam_get.c drivers/vdev/chipset/pci_proxy.c drivers/vdev/chipset/cmos_view.c \
+	drivers/vdev/chipset/pam_get.c drivers/vdev/chipset/pam_faithful.c drivers/vdev/chipset/pci_proxy.c \
+	drivers/vdev/chipset/cmos_view.c \
 	drivers/vdev/chipset/fwcfg_view.c drivers/vdev/display/framebuffer.c \
 	drivers/vdev/display/bochs_display.c drivers/vdev/testdev/testdev.c
 $(BUILD)/unit/test_saved_state: HOSTCFLAGS += -DMEZZ_VECTORS_DIR='"$(CURDIR)/tests/vectors"'
