@@ -94,6 +94,7 @@ DRIVER_SRCS := \
 	drivers/vdev/chipset/i440bx.c \
 	drivers/vdev/chipset/fwcfg_view.c \
 	drivers/vdev/chipset/cmos_view.c \
+	drivers/vdev/chipset/legacy_ports.c \
 	drivers/vdev/chipset/pci_proxy.c \
 	drivers/vdev/display/framebuffer.c \
 	drivers/vdev/display/bochs_display.c
@@ -133,7 +134,8 @@ STATE_CODEC_SRCS := \
 	drivers/vdev/chipset/fwcfg_view_state.c \
 	drivers/vdev/display/framebuffer_state.c \
 	drivers/vdev/display/bochs_display_state.c \
-	drivers/vdev/testdev/testdev_state.c
+	drivers/vdev/testdev/testdev_state.c \
+	drivers/vdev/chipset/legacy_ports_state.c
 STATE_PB_SRCS := $(NANOPB_SRCS) $(PROTO_SRCS) kernel/lib/pb_codec.c
 STATE_SRCS := $(STATE_PB_SRCS) kernel/servicing/envelope.c $(STATE_CODEC_SRCS)
 
@@ -193,7 +195,8 @@ unit_saved_state_SRCS     := tests/unit/state_adapters.c $(STATE_SRCS) drivers/v
 	drivers/vdev/chipset/pam_get.c drivers/vdev/chipset/pam_faithful.c drivers/vdev/chipset/pci_proxy.c \
 	drivers/vdev/chipset/cmos_view.c \
 	drivers/vdev/chipset/fwcfg_view.c drivers/vdev/display/framebuffer.c \
-	drivers/vdev/display/bochs_display.c drivers/vdev/testdev/testdev.c
+	drivers/vdev/display/bochs_display.c drivers/vdev/testdev/testdev.c \
+	drivers/vdev/chipset/legacy_ports.c kernel/vtl0/partition_state.c
 $(BUILD)/unit/test_saved_state: HOSTCFLAGS += -DMEZZ_VECTORS_DIR='"$(CURDIR)/tests/vectors"'
 UNIT_BINS := $(patsubst %,$(BUILD)/unit/test_%,$(UNIT_TESTS))
 

@@ -14,6 +14,7 @@
 #include "arch/x86_64/cpu/idt.h"
 #include "drivers/vdev/chipset/cmos_view.h"
 #include "drivers/vdev/chipset/fwcfg_view.h"
+#include "drivers/vdev/chipset/legacy_ports.h"
 #include "drivers/vdev/chipset/pam.h"
 #include "drivers/vdev/chipset/pci_proxy.h"
 #include "drivers/vdev/testdev/testdev.h"
@@ -27,7 +28,6 @@
 #define VTL0_LAPIC_BASE     0xFEE00000ull
 #define VTL0_IOAPIC_BASE    0xFEC00000ull
 #define VTL0_IRQ_QUEUE      16
-#define VTL0_DEBUGCON_LINE  160
 #define VTL0_MAX_PCI_FUNCTIONS 4
 #define VTL0_MAX_MMIO_DEVICES  4
 #define VTL0_MAX_PORT_DEVICES  4
@@ -125,7 +125,6 @@ struct partition {
     uint64_t iopm_pa, msrpm_pa;
     struct page_table npt;
     uint64_t npt_generation;         /* gpa.generation the NPT was built from */
-    uint16_t pm_base;                /* PIIX4 PM I/O base VTL0 programmed (0 = none) */
     uint8_t port_owner[0x10000];     /* which handler owns each port (ports.c) */
     uint64_t poll_interval_tsc;      /* host channels polled at most this often */
     uint64_t last_poll_tsc;
@@ -140,10 +139,7 @@ struct partition {
     unsigned irq_head, irq_count;
     bool nmi_pending;
     bool intr_deferred;              /* a physical interrupt waits for VTL0 to take it */
-    bool kbc_expect_output_port;
-    uint8_t port92;
-    char debugcon[VTL0_DEBUGCON_LINE];
-    unsigned debugcon_len;
+    struct legacy_ports legacy;      /* KBC command, port 0x92, debugcon, the PM base */
     struct pci_proxy pci;
     struct fwcfg_view fwcfg;
     struct cmos_view cmos;

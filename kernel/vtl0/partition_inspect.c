@@ -91,7 +91,7 @@ static void inspect_partition(struct inspect_writer *w, void *ctx)
     inspect_hex(w, "rip", p->vmcb->save.rip);
     inspect_hex(w, "rom_bios_offset", p->rom_bios_offset);
     inspect_u64(w, "firmware_size", p->firmware_size);
-    inspect_hex(w, "pm_base", p->pm_base);
+    inspect_hex(w, "pm_base", p->legacy.st.pm_base);
 
     inspect_begin(w, "exits");
     uint64_t total = 0;

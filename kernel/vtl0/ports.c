@@ -13,27 +13,19 @@
 #include "drivers/hw/piix_regs.h"
 #include "kernel/core/console.h"
 #include "kernel/lib/log.h"
-#include "kernel/lib/pb_codec.h"
 #include "kernel/vtl0/partition_priv.h"
-#include "legacy_ports.pb.h"
 #include "mm/vtl2_space.h"
 
-typedef mezzanine_vtl0_legacy_ports_SavedState legacy_msg;
-_Static_assert(sizeof(((legacy_msg *)0)->debugcon_line.bytes) == VTL0_DEBUGCON_LINE,
-               "the schema holds a whole debugcon line");
 
 /* Keyboard controller (8042). */
 #define KBC_DATA            0x60
 #define KBC_COMMAND         0x64
-#define KBC_CMD_WRITE_OUTPUT 0xD1
 #define KBC_CMD_PULSE_RESET  0xFE
 #define KBC_OUT_RESET_N     0x01     /* output port bit 0: 0 resets the CPU */
 #define KBC_OUT_A20         0x02
 
 /* System control port A (PS/2): bit 0 fast reset, bit 1 A20. */
 #define PORT92              0x92
-#define PORT92_RESET        0x01
-#define PORT92_A20          0x02
 
 #define DEBUGCON_PORT       0x402
 #define DEBUGCON_READBACK   0xE9     /* what SeaBIOS expects back from QEMU's debugcon */
@@ -77,17 +69,9 @@ static void debugcon(struct partition *p, uint16_t port, unsigned size, bool is_
         *value = DEBUGCON_READBACK;
         return;
     }
-    char c = (char)*value;
-    if (c == '\n' || p->debugcon_len == VTL0_DEBUGCON_LINE - 1) {
-        p->debugcon[p->debugcon_len] = '\0';
-        log_info("vtl0", "debugcon: %s", p->debugcon);
-        p->debugcon_len = 0;
-        if (c == '\n')
-            return;
-    }
-    if (c == '\r')
-        return;
-    p->debugcon[p->debugcon_len++] = (c >= 0x20 && c < 0x7F) ? c : '.';
+    char line[LEGACY_DEBUGCON_LINE];
+    if (legacy_debugcon_put(&p->legacy, (char)*value, line))
+        log_info("vtl0", "debugcon: %s", line);
 }
 
 static void kbc(struct partition *p, uint16_t port, unsigned size, bool is_write, uint32_t *value)
@@ -103,12 +87,11 @@ static void kbc(struct partition *p, uint16_t port, unsigned size, bool is_write
             vtl0_request_halt(p, VTL0_HALT_RESET, "keyboard controller reset");
             return;
         }
-        p->kbc_expect_output_port = v == KBC_CMD_WRITE_OUTPUT;
+        legacy_kbc_command(&p->legacy, v);
         outb(KBC_COMMAND, v);
         return;
     }
-    if (p->kbc_expect_output_port) {
-        p->kbc_expect_output_port = false;
+    if (legacy_kbc_take_output_port(&p->legacy)) {
         if (!(v & KBC_OUT_RESET_N)) {
             vtl0_request_halt(p, VTL0_HALT_RESET, "keyboard controller output port");
             return;
@@ -124,11 +107,10 @@ static void port92(struct partition *p, uint16_t port, unsigned size, bool is_wr
     (void)port;
     (void)size;
     if (!is_write) {
-        *value = p->port92;
+        *value = legacy_port92_read(&p->legacy);
         return;
     }
-    p->port92 = (uint8_t)(*value & ~PORT92_RESET);
-    if (*value & PORT92_RESET)
+    if (legacy_port92_write(&p->legacy, (uint8_t)*value))
         vtl0_request_halt(p, VTL0_HALT_RESET, "port 0x92 fast reset");
 }
 
@@ -140,7 +122,7 @@ static void pm1a_control(struct partition *p, uint16_t port, unsigned size, bool
         return;
     }
     uint32_t v = *value;
-    if (port == p->pm_base + PM1A_CNT_OFFSET && size >= 2 && (v & PM1_CNT_SLP_EN)) {
+    if (port == p->legacy.st.pm_base + PM1A_CNT_OFFSET && size >= 2 && (v & PM1_CNT_SLP_EN)) {
         if (PM1_CNT_SLP_TYP(v) == SLP_TYP_S5) {
             vtl0_request_halt(p, VTL0_HALT_POWER_OFF, "ACPI S5 through PM1a_CNT");
             return;
@@ -234,8 +216,8 @@ void vtl0_io_set_intercept(struct partition *p, uint16_t port, unsigned count, b
 void vtl0_pm_base_changed(void *ctx, uint16_t base, bool enabled)
 {
     struct partition *p = ctx;
-    if (p->pm_base != 0) {
-        uint16_t old = (uint16_t)(p->pm_base + PM1A_CNT_OFFSET);
+    if (p->legacy.st.pm_base != 0) {
+        uint16_t old = (uint16_t)(p->legacy.st.pm_base + PM1A_CNT_OFFSET);
         vtl0_io_set_intercept(p, old, 2, false);
         set_owner(p, old, 2, 0);
         /* A fixed handler may share the old ports (VTL0 can put the base anywhere). */
@@ -249,12 +231,12 @@ void vtl0_pm_base_changed(void *ctx, uint16_t base, bool enabled)
             }
         }
     }
-    p->pm_base = enabled ? base : 0;
-    if (p->pm_base != 0) {
+    p->legacy.st.pm_base = enabled ? base : 0;
+    if (p->legacy.st.pm_base != 0) {
         /* Follow PM1a_CNT wherever VTL0 puts the PM I/O base (SPEC section 5). */
-        vtl0_io_set_intercept(p, (uint16_t)(p->pm_base + PM1A_CNT_OFFSET), 2, true);
-        set_owner(p, (uint16_t)(p->pm_base + PM1A_CNT_OFFSET), 2, PORT_OWNER_PM);
-        log_debug("vtl0", "PM1a_CNT intercepted at 0x%x", p->pm_base + PM1A_CNT_OFFSET);
+        vtl0_io_set_intercept(p, (uint16_t)(p->legacy.st.pm_base + PM1A_CNT_OFFSET), 2, true);
+        set_owner(p, (uint16_t)(p->legacy.st.pm_base + PM1A_CNT_OFFSET), 2, PORT_OWNER_PM);
+        log_debug("vtl0", "PM1a_CNT intercepted at 0x%x", p->legacy.st.pm_base + PM1A_CNT_OFFSET);
     }
 }
 
@@ -272,58 +254,37 @@ static void testdev_event(void *ctx, const struct testdev_event *ev)
     log_info("testdev", "%s", line);
 }
 
-/* Unit "legacy_ports": the KBC's output-port command, port 0x92, the debugcon
- * line being gathered. (PM1a_CNT follows the PM base the PCI proxy unit holds.) */
+/* Unit "legacy_ports" (drivers/vdev/chipset/legacy_ports.h). */
 static void legacy_unit_reset(void *ctx)
 {
+    legacy_ports_reset(&((struct partition *)ctx)->legacy);
+}
+
+static int legacy_unit_save(const void *ctx, uint8_t *buf, size_t cap, size_t *len)
+{
+    return legacy_ports_save_state(&((const struct partition *)ctx)->legacy, buf, cap, len);
+}
+
+/* The core takes the saved PM base; the intercept of PM1a_CNT moves with it. */
+static int legacy_unit_restore(void *ctx, const uint8_t *buf, size_t len)
+{
     struct partition *p = ctx;
-    p->kbc_expect_output_port = false;
-    p->port92 = PORT92_A20;
-    p->debugcon_len = 0;
+    uint16_t before = p->legacy.st.pm_base;
+    int err = legacy_ports_restore_state(&p->legacy, buf, len);
+    if (err)
+        return err;
+    uint16_t after = p->legacy.st.pm_base;
+    if (after != before) {
+        p->legacy.st.pm_base = before;   /* vtl0_pm_base_changed moves from the old base */
+        vtl0_pm_base_changed(p, after, after != 0);
+    }
+    return 0;
 }
 
 /* Unit "fwcfg_view": the selector and the offset into the selected item. */
 static void fwcfg_unit_reset(void *ctx)
 {
-    struct partition *p = ctx;
-    fwcfg_view_reset(&p->fwcfg);
-}
-
-static int legacy_unit_save(const void *ctx, uint8_t *buf, size_t cap, size_t *len)
-{
-    const struct partition *p = ctx;
-    legacy_msg m = mezzanine_vtl0_legacy_ports_SavedState_init_zero;
-    m.kbc_expect_output_port = p->kbc_expect_output_port;
-    m.port92 = p->port92;
-    m.debugcon_line.size = (pb_size_t)p->debugcon_len;
-    memcpy(m.debugcon_line.bytes, p->debugcon, p->debugcon_len);
-    m.pm_base = p->pm_base;
-    return pb_codec_encode(mezzanine_vtl0_legacy_ports_SavedState_fields, &m, buf, cap, len);
-}
-
-static int legacy_unit_restore(void *ctx, const uint8_t *buf, size_t len)
-{
-    struct partition *p = ctx;
-    legacy_msg m;
-    if (pb_codec_decode(mezzanine_vtl0_legacy_ports_SavedState_fields, &m, buf, len) != 0)
-        return -EINVAL;
-    /* Port 0x92 keeps only A20 and the reset bit; the PM base is 64-byte aligned
-     * (PIIX4 PMBA bits 15:6) and never in the first page of ports, where Mezzanine's
-     * own fixed handlers are. */
-    if (m.port92 > 0xFF || m.pm_base > 0xFFC0 || (m.pm_base & 0x3F) ||
-        (m.pm_base != 0 && m.pm_base < 0x100))
-        return -EINVAL;
-    for (pb_size_t i = 0; i < m.debugcon_line.size; i++) {
-        if (m.debugcon_line.bytes[i] < 0x20 || m.debugcon_line.bytes[i] > 0x7E)
-            return -EINVAL;
-    }
-    p->kbc_expect_output_port = m.kbc_expect_output_port;
-    p->port92 = (uint8_t)m.port92;
-    memcpy(p->debugcon, m.debugcon_line.bytes, m.debugcon_line.size);
-    p->debugcon_len = m.debugcon_line.size;
-    if (m.pm_base != p->pm_base)
-        vtl0_pm_base_changed(p, (uint16_t)m.pm_base, m.pm_base != 0);
-    return 0;
+    fwcfg_view_reset(&((struct partition *)ctx)->fwcfg);
 }
 
 /* Units "cmos_view" and "testdev" keep what they have over a VTL0 reset: the CMOS index
@@ -379,8 +340,8 @@ static const struct vtl0_device_ops testdev_unit_ops = {
 
 static void register_units(struct partition *p)
 {
-    p->legacy_unit = (struct vtl0_device){ .name = "legacy_ports", .ops = &legacy_unit_ops, .ctx = p,
-        .type_url = "type.googleapis.com/mezzanine.vtl0.legacy_ports.SavedState" };
+    p->legacy_unit = (struct vtl0_device){ .name = LEGACY_PORTS_STATE_UNIT, .ops = &legacy_unit_ops,
+        .ctx = p, .type_url = LEGACY_PORTS_STATE_TYPE_URL };
     p->cmos_unit = (struct vtl0_device){ .name = CMOS_VIEW_STATE_UNIT, .ops = &cmos_unit_ops, .ctx = p,
         .type_url = CMOS_VIEW_STATE_TYPE_URL };
     p->fwcfg_unit = (struct vtl0_device){ .name = FWCFG_VIEW_STATE_UNIT, .ops = &fwcfg_unit_ops, .ctx = p,
@@ -406,6 +367,7 @@ void vtl0_io_init(struct partition *p)
         vtl0_io_set_intercept(p, port_handlers[i].first, port_handlers[i].count, true);
         set_owner(p, port_handlers[i].first, port_handlers[i].count, (uint8_t)(i + 1));
     }
+    legacy_ports_init(&p->legacy);
     cmos_view_init(&p->cmos, ram_below_4g, p->ram_above_4g, &cmos_ops);
     if (fwcfg_view_init(&p->fwcfg, ram_below_4g, p->ram_above_4g, &fwcfg_ops) != 0)
         log_warn("vtl0", "no fw_cfg device: VTL0 sees none either");
@@ -453,7 +415,7 @@ find_handler(struct partition *p, uint16_t port, unsigned *end)
     }
     if (owner == PORT_OWNER_PM) {
         /* The one handler whose port moves: it follows VTL0's PM I/O base. */
-        *end = (unsigned)(uint16_t)(p->pm_base + PM1A_CNT_OFFSET) + 2;
+        *end = (unsigned)(uint16_t)(p->legacy.st.pm_base + PM1A_CNT_OFFSET) + 2;
         return pm1a_control;
     }
     if (owner == 0)

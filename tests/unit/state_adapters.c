@@ -1,8 +1,11 @@
 /* Device adapters for the saved-state suite and fuzz target; see state_adapters.h. */
 #include "tests/unit/state_adapters.h"
 
+#include "kernel/vtl0/partition_priv.h"
+
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 
 static const uint8_t test_script[] = { 1, 2, 3, 4, 5, 6, 7, 8 };
 static const uint8_t test_rom[4096] = { 0x55, 0xAA };
@@ -325,6 +328,59 @@ static int td_save_w(const void *w, uint8_t *b, size_t c, size_t *l)
 static int td_restore_w(void *w, const uint8_t *b, size_t l)
 { return testdev_restore_state(&((struct w_testdev *)w)->dev, b, l); }
 
+/* ---- legacy_ports -------------------------------------------------------------------- */
+
+static void legacy_fresh(void *w)
+{
+    legacy_ports_init(&((struct w_legacy *)w)->dev);
+}
+static void legacy_mutate(void *w)
+{
+    struct legacy_ports *lp = &((struct w_legacy *)w)->dev;
+    char line[LEGACY_DEBUGCON_LINE];
+    legacy_kbc_command(lp, 0xD1);
+    (void)legacy_port92_write(lp, 0x00);
+    (void)legacy_debugcon_put(lp, 'S', line);
+}
+static void legacy_do_reset(void *w) { legacy_ports_reset(&((struct w_legacy *)w)->dev); }
+static int legacy_save_w(const void *w, uint8_t *b, size_t c, size_t *l)
+{ return legacy_ports_save_state(&((const struct w_legacy *)w)->dev, b, c, l); }
+static int legacy_restore_w(void *w, const uint8_t *b, size_t l)
+{ return legacy_ports_restore_state(&((struct w_legacy *)w)->dev, b, l); }
+
+/* ---- partition (VTL0's CPU) ---------------------------------------------------------- */
+
+/* What partition_init leaves: the VMCB at the reset vector (the values VMRUN needs). */
+static void partition_fresh(void *w)
+{
+    struct w_partition *x = w;
+    memset(x, 0, sizeof(*x));
+    x->dev.vmcb = &x->vmcb;
+    x->vmcb.save.cs = (struct vmcb_segment){ .selector = 0xF000, .attrib = 0x9B, .limit = 0xFFFF,
+                                             .base = 0xFFFF0000 };
+    x->vmcb.save.cr0 = 0x60000010;
+    x->vmcb.save.rflags = 0x2;
+    x->vmcb.save.rip = 0xFFF0;
+    x->vmcb.save.efer = 1u << 12;            /* EFER.SVME */
+    x->vmcb.save.g_pat = 0x0007040600070406ull;
+}
+/* VTL0 ran a while: in protected mode with registers set, an interrupt queued. */
+static void partition_mutate(void *w)
+{
+    struct w_partition *x = w;
+    x->vmcb.save.cr0 |= 1;
+    x->vmcb.save.rip = 0x7C00;
+    x->dev.gprs.gpr[GPR_RBX] = 0x1234;
+    x->dev.irq_queue[0] = 0x20;
+    x->dev.irq_count = 1;
+    x->dev.mtrr_shadow[3] = 0x6;
+}
+static void partition_do_reset(void *w) { partition_fresh(w); }
+static int partition_save_w(const void *w, uint8_t *b, size_t c, size_t *l)
+{ return partition_cpu_save(&((const struct w_partition *)w)->dev, b, c, l); }
+static int partition_restore_w(void *w, const uint8_t *b, size_t l)
+{ return partition_cpu_restore(&((struct w_partition *)w)->dev, b, l); }
+
 #define ADAPTER(unit, url, wrapper, p) \
     { unit, url, sizeof(struct wrapper), p##_fresh, p##_mutate, p##_do_reset, p##_save_w, \
       p##_restore_w }
@@ -338,6 +394,9 @@ const struct adapter adapters[] = {
     ADAPTER(FRAMEBUFFER_STATE_UNIT, FRAMEBUFFER_STATE_TYPE_URL, w_fb, fb),
     ADAPTER(BOCHS_DISPLAY_STATE_UNIT, BOCHS_DISPLAY_STATE_TYPE_URL, w_bochs, bochs),
     ADAPTER(TESTDEV_STATE_UNIT, TESTDEV_STATE_TYPE_URL, w_testdev, td),
+    ADAPTER(LEGACY_PORTS_STATE_UNIT, LEGACY_PORTS_STATE_TYPE_URL, w_legacy, legacy),
+    ADAPTER("partition", "type.googleapis.com/mezzanine.vtl0.partition.SavedState", w_partition,
+            partition),
 };
 const size_t nadapters = sizeof(adapters) / sizeof(adapters[0]);
 

@@ -13,11 +13,13 @@
 #include "drivers/vdev/chipset/cmos_view.h"
 #include "drivers/vdev/chipset/fwcfg_view.h"
 #include "drivers/vdev/chipset/i440bx.h"
+#include "drivers/vdev/chipset/legacy_ports.h"
 #include "drivers/vdev/chipset/pam_get.h"
 #include "drivers/vdev/chipset/pci_proxy.h"
 #include "drivers/vdev/display/bochs_display.h"
 #include "drivers/vdev/display/framebuffer.h"
 #include "drivers/vdev/testdev/testdev.h"
+#include "kernel/vtl0/partition.h"
 
 struct fake {
     unsigned calls;
@@ -36,6 +38,10 @@ struct w_fwcfg { struct fwcfg_view dev; struct fake f; };
 struct w_fb { struct framebuffer dev; struct fake f; uint8_t vram[FB_TEST_VRAM]; };
 struct w_bochs { struct bochs_display dev; struct fake f; };
 struct w_testdev { struct testdev dev; struct fake f; };
+struct w_legacy { struct legacy_ports dev; struct fake f; };
+/* The partition unit is kernel glue over VTL0's VMCB (kernel/vtl0/partition_state.c); its
+ * adapter owns a VMCB and points a zeroed partition at it. */
+struct w_partition { struct partition dev; struct vmcb vmcb; struct fake f; };
 
 struct adapter {
     const char *name, *type_url;
@@ -48,7 +54,7 @@ struct adapter {
 };
 
 /* In unit order: i440bx, pam_get, pci_proxy, cmos_view, fwcfg_view, framebuffer,
- * bochs_display, testdev. */
+ * bochs_display, testdev, legacy_ports, partition. */
 extern const struct adapter adapters[];
 extern const size_t nadapters;
 
