@@ -12,7 +12,7 @@ from harness.saved_state import StateError, decode, encode, message_class, to_te
 VECTORS = REPO_ROOT / "tests" / "vectors" / "saved_state"
 MEZZ = REPO_ROOT / "tools" / "mezz"
 UNITS = ["i440bx", "pam_get", "pci_proxy", "cmos_view", "fwcfg_view", "framebuffer",
-         "bochs_display", "testdev"]
+         "bochs_display", "testdev", "legacy_ports", "partition"]
 
 
 def golden(name):
@@ -30,6 +30,13 @@ def test_golden_blobs_decode_and_reencode_byte_for_byte(name):
 
 def test_busy_blob_fields():
     units = {u.name: u for u in decode(golden("busy-v1.bin"))}
+    legacy = units["legacy_ports"]
+    assert legacy.type_name == "mezzanine.vdev.legacy_ports.SavedState"
+    assert legacy.message.kbc_expect_output_port and legacy.message.debugcon_line == b"S"
+    cpu = units["partition"]
+    assert cpu.type_name == "mezzanine.vtl0.partition.SavedState"
+    assert cpu.message.rip == 0x7C00 and cpu.message.gprs[3] == 0x1234   # RBX
+    assert list(cpu.message.irq_queue) == [0x20]
     i440bx = units["i440bx"]
     assert i440bx.type_name == "chipset.i440bx.host_pci_bridge.SavedState"
     assert i440bx.message.pam_reg1 == 0x33333303

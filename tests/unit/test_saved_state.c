@@ -484,6 +484,16 @@ static void test_golden_blobs(void **state)
         assert_int_equal(td->st.cursor, busy ? 1 : 0);
         assert_int_equal(td->st.nargs, busy ? 1 : 0);
         assert_int_equal(td->st.events, busy ? 1 : 0);
+        struct legacy_ports *lp = &((struct w_legacy *)a.dev[8])->dev;
+        assert_int_equal(lp->st.kbc_expect_output_port, busy);
+        assert_int_equal(legacy_port92_read(lp), busy ? 0x00 : LEGACY_PORT92_A20);
+        assert_int_equal(lp->st.debugcon_len, busy ? 1 : 0);
+        struct w_partition *vp = a.dev[9];
+        assert_int_equal(vp->vmcb.save.rip, busy ? 0x7C00 : 0xFFF0);
+        assert_int_equal(vp->vmcb.save.cr0, busy ? 0x60000011 : 0x60000010);
+        assert_int_equal(vp->dev.gprs.gpr[GPR_RBX], busy ? 0x1234 : 0);
+        assert_int_equal(vp->dev.irq_count, busy ? 1 : 0);
+        assert_int_equal(vp->dev.mtrr_shadow[3], busy ? 6 : 0);
         /* and today's save of that state is still a blob that restores */
         struct blob again;
         assert_int_equal(state_save(a.units, nadapters, again.b, sizeof(again.b), &again.len, &e), 0);
