@@ -230,7 +230,7 @@ HOSTLIBS := -lcmocka
 all: kernel guests
 # kernel: the flat multiboot kernel, the IGVM image made from it, and the boot shim
 # that loads the image (what `make run` and the tests boot; docs/image.md).
-kernel: $(BUILD)/kernel.bin $(BUILD)/mezzanine.igvm $(BUILD)/shim.bin
+kernel: $(BUILD)/kernel.bin $(BUILD)/mezzanine.igvm $(BUILD)/shim.bin $(BUILD)/host/igvm-dump
 
 # ---- newlib (from Debian's newlib-source, cached in build/newlib) ----------------------
 newlib: $(NEWLIB)/lib/libc.a
@@ -331,6 +331,13 @@ $(BUILD)/shim.elf: $(SHIM_OBJS) arch/x86_64/boot/shim/shim.ld $(NEWLIB)/lib/libc
 $(BUILD)/shim.bin: $(BUILD)/shim.elf
 	@echo "  OBJCOPY $@"
 	$(Q)objcopy -O binary $< $@
+
+# igvm-dump: the C library's view of an image, for the tests (tests/integration/test_image.py).
+IGVM_LIB_SRCS := kernel/boot/igvm.c kernel/lib/sha256.c kernel/lib/crc32.c
+$(BUILD)/host/igvm-dump: tests/tools/igvm_dump.c $(IGVM_LIB_SRCS)
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $@"
+	$(Q)$(HOSTCC) $(HOSTCFLAGS) -o $@ $(filter %.c,$^)
 
 # ---- unit tests (native, cmocka, ASan+UBSan) -------------------------------------------
 unit: $(UNIT_BINS)

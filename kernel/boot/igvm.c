@@ -485,13 +485,6 @@ static int finish_plan(struct walk *w, uint64_t load_base)
     if (plan->page_count == 0)
         return refuse(error, "page data", "no pages");
 
-    uint8_t digest[SHA256_DIGEST_SIZE];
-    sha256_final(&w->digest, digest);
-    if (plan->info.page_count != plan->page_count ||
-        plan->info.data_page_count != plan->data_page_count ||
-        memcmp(digest, plan->info.digest, sizeof(digest)) != 0)
-        return refuse(error, "digest mismatch", "page data does not match the image's SHA-256");
-
     for (uint32_t i = 0; i < plan->area_count; i++) {
         if (!plan->areas[i].inserted)
             return refuse_at(error, "parameter area", "area never inserted", plan->areas[i].index);
@@ -524,6 +517,14 @@ static int finish_plan(struct walk *w, uint64_t load_base)
                                  "inserted areas overlap", a->gpa);
         }
     }
+
+    /* Structure first, so a misplaced page is named as such; then the content. */
+    uint8_t digest[SHA256_DIGEST_SIZE];
+    sha256_final(&w->digest, digest);
+    if (plan->info.page_count != plan->page_count ||
+        plan->info.data_page_count != plan->data_page_count ||
+        memcmp(digest, plan->info.digest, sizeof(digest)) != 0)
+        return refuse(error, "digest mismatch", "page data does not match the image's SHA-256");
 
     uint64_t delta = 0;
     if (load_base == IGVM_LOAD_AT_IMAGE_ADDRESS) {

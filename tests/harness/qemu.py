@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import List, Optional, Tuple
 
 from .modules import check_module_name
+from .paths import DEFAULT_SHIM
 
 QEMU_BINARY = "qemu-system-x86_64"
 # The VGA BIOS for Mezzanine's display (docs/framebuffer.md): Debian's SeaVGABIOS build
@@ -20,6 +21,8 @@ DEFAULT_VGABIOS = Path("/usr/share/seabios/vgabios-bochs-display.bin")
 VGABIOS_MODULE = "vgabios"
 DEFAULT_MEMORY_MB = 512
 RUN_DIR_PREFIX = "mezz-run-"
+IGVM_MODULE = "igvm"            # the shim's module name for the image (docs/image.md)
+IGVM_MAGIC = b"IGVM"
 _OWNER_FILE = "host.pid"
 
 
@@ -27,7 +30,9 @@ _OWNER_FILE = "host.pid"
 class QemuConfig:
     """What varies between runs. Everything else on the command line is fixed.
 
-    kernel:    the flat multiboot image (build/kernel.bin).
+    kernel:    what to boot: an IGVM image (build/mezzanine.igvm), which QEMU boots
+               through the multiboot boot shim `shim` as the module "igvm", or a flat
+               multiboot kernel (build/kernel.bin), booted directly.
     cmdline:   the kernel command line, passed with -append.
     vtl0:      optional VTL0 firmware, passed as the multiboot module "PATH vtl0".
     memory_mb: guest RAM in MiB (-m and the memory-backend-file size).
@@ -42,6 +47,7 @@ class QemuConfig:
     memory_mb: int = DEFAULT_MEMORY_MB
     qemu: str = QEMU_BINARY
     modules: Tuple[Tuple[Path, str], ...] = ()
+    shim: Path = DEFAULT_SHIM
 
     def validate(self) -> None:
         """Raise ValueError if this config cannot be put on a QEMU command line."""
@@ -49,6 +55,12 @@ class QemuConfig:
             raise ValueError(f"memory_mb must be a positive integer, not {self.memory_mb!r}")
         if not Path(self.kernel).is_file():
             raise ValueError(f"kernel image {self.kernel} does not exist (run make?)")
+        if is_igvm(self.kernel):
+            text = str(self.kernel)
+            if "," in text or any(c.isspace() for c in text):
+                raise ValueError(f"IGVM image path may not contain ',' or spaces: {text!r}")
+            if not Path(self.shim).is_file():
+                raise ValueError(f"boot shim {self.shim} does not exist (run make?)")
         if self.vtl0 is not None:
             text = str(self.vtl0)
             # -initrd splits modules at ',' and the module string at whitespace.
@@ -57,6 +69,7 @@ class QemuConfig:
             if not Path(self.vtl0).is_file():
                 raise ValueError(f"VTL0 firmware {self.vtl0} does not exist")
         names = ["vtl0"] if self.vtl0 is not None else []
+        names += [IGVM_MODULE] if is_igvm(self.kernel) else []
         for path, name in self.modules:
             check_module_name(name)
             if name in names:
@@ -138,6 +151,15 @@ def kernel_cmdline(config: QemuConfig) -> str:
     return cmdline
 
 
+def is_igvm(path) -> bool:
+    """Is this file an IGVM image (its first four bytes say "IGVM")?"""
+    try:
+        with open(path, "rb") as f:
+            return f.read(4) == IGVM_MAGIC
+    except OSError:
+        return False
+
+
 def is_seabios(path: Optional[Path]) -> bool:
     """Is this VTL0 firmware image a SeaBIOS build (it names itself in its text)?"""
     try:
@@ -179,9 +201,14 @@ def build_command(config: QemuConfig, paths: RunPaths) -> List[str]:
         "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
         "-qmp", f"unix:{paths.qmp_sock},server=on,wait=off",
         "-d", "cpu_reset", "-D", str(paths.debug_log),
-        "-kernel", str(config.kernel), "-append", kernel_cmdline(config),
     ]
-    modules = [f"{config.vtl0} vtl0"] if config.vtl0 is not None else []
+    modules = []
+    if is_igvm(config.kernel):
+        argv += ["-kernel", str(config.shim), "-append", kernel_cmdline(config)]
+        modules.append(f"{config.kernel} {IGVM_MODULE}")
+    else:
+        argv += ["-kernel", str(config.kernel), "-append", kernel_cmdline(config)]
+    modules += [f"{config.vtl0} vtl0"] if config.vtl0 is not None else []
     modules += [f"{path} {name}" for path, name in config.modules]
     if modules:
         argv += ["-initrd", ",".join(modules)]
