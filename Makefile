@@ -56,6 +56,7 @@ KERNEL_SRCS := \
 	kernel/boot/loader_parse.c \
 	kernel/boot/igvm.c \
 	kernel/boot/igvm_params.c \
+	kernel/boot/igvm_boot.c \
 	kernel/lib/sha256.c \
 	kernel/lib/crc32.c \
 	kernel/core/machine.c \
@@ -207,8 +208,9 @@ $(BUILD)/unit/test_saved_state: HOSTCFLAGS += -DMEZZ_VECTORS_DIR='"$(CURDIR)/tes
 # real build/mezzanine.igvm, so it is built after the image.
 UNIT_TESTS += sha256 igvm loader_parse
 unit_sha256_SRCS          := kernel/lib/sha256.c
-unit_igvm_SRCS            := kernel/boot/igvm.c kernel/boot/igvm_params.c kernel/lib/sha256.c kernel/lib/crc32.c
-unit_loader_parse_SRCS    := kernel/boot/loader_parse.c kernel/boot/multiboot_parse.c kernel/boot/igvm_params.c
+unit_igvm_SRCS            := kernel/boot/igvm.c kernel/boot/igvm_params.c kernel/boot/igvm_boot.c \
+                             kernel/lib/sha256.c kernel/lib/crc32.c
+unit_loader_parse_SRCS    := kernel/boot/loader_parse.c kernel/boot/multiboot_parse.c kernel/boot/igvm_params.c mm/memmap.c
 UNIT_BINS := $(patsubst %,$(BUILD)/unit/test_%,$(UNIT_TESTS))
 
 # ---- flags ---------------------------------------------------------------------------
@@ -230,7 +232,8 @@ HOSTLIBS := -lcmocka
 all: kernel guests
 # kernel: the flat multiboot kernel, the IGVM image made from it, and the boot shim
 # that loads the image (what `make run` and the tests boot; docs/image.md).
-kernel: $(BUILD)/kernel.bin $(BUILD)/mezzanine.igvm $(BUILD)/shim.bin $(BUILD)/host/igvm-dump
+kernel: $(BUILD)/kernel.bin $(BUILD)/mezzanine.igvm $(BUILD)/shim.bin $(BUILD)/host/igvm-dump \
+	$(BUILD)/efi/esp.img
 
 # ---- newlib (from Debian's newlib-source, cached in build/newlib) ----------------------
 newlib: $(NEWLIB)/lib/libc.a
@@ -300,6 +303,7 @@ SHIM_SRCS := \
 	arch/x86_64/boot/shim/pit_stamp.c \
 	arch/x86_64/cpu/tsc_calc.c \
 	kernel/boot/igvm.c \
+	kernel/boot/igvm_boot.c \
 	kernel/boot/igvm_params.c \
 	kernel/boot/multiboot_parse.c \
 	kernel/core/cmdline.c \
@@ -331,6 +335,63 @@ $(BUILD)/shim.elf: $(SHIM_OBJS) arch/x86_64/boot/shim/shim.ld $(NEWLIB)/lib/libc
 $(BUILD)/shim.bin: $(BUILD)/shim.elf
 	@echo "  OBJCOPY $@"
 	$(Q)objcopy -O binary $< $@
+
+# ---- the UEFI loader (gnu-efi + GNU ld, toolchain.md section 2) and its ESP ------------
+EFI_BUILD := $(BUILD)/efi
+EFI_SRCS := \
+	arch/x86_64/efi/efi_loader.c \
+	arch/x86_64/efi/efi_libc.c \
+	arch/x86_64/efi/efi_enter.S \
+	kernel/boot/igvm.c \
+	kernel/boot/igvm_boot.c \
+	kernel/boot/igvm_params.c \
+	kernel/core/cmdline.c \
+	kernel/core/log_format.c \
+	kernel/lib/sha256.c \
+	kernel/lib/crc32.c \
+	mm/memmap.c
+EFI_OBJS := $(patsubst %,$(EFI_BUILD)/%.o,$(EFI_SRCS))
+# efi_main is called with the SysV ABI by gnu-efi's crt0 (not EFIAPI); -mgeneral-regs-only
+# keeps the shared code as integer-only as in the kernel.
+EFI_CFLAGS := -std=gnu11 -O2 -Wall -Wextra -Werror -I. -I/usr/include/efi -I/usr/include/efi/x86_64 \
+	-I/usr/include/efi/protocol -fpic -ffreestanding -fno-stack-protector -fno-stack-check \
+	-fshort-wchar -mno-red-zone -maccumulate-outgoing-args -mgeneral-regs-only \
+	-ffunction-sections -fdata-sections -DGNU_EFI_USE_MS_ABI -MMD -MP
+EFI_LDS := /usr/lib/elf_x86_64_efi.lds
+
+$(EFI_BUILD)/%.c.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  EFICC   $<"
+	$(Q)gcc $(EFI_CFLAGS) -c $< -o $@
+
+$(EFI_BUILD)/%.S.o: %.S
+	@mkdir -p $(dir $@)
+	@echo "  EFIAS   $<"
+	$(Q)gcc -c $< -o $@
+
+$(EFI_BUILD)/BOOTX64.EFI: $(EFI_OBJS)
+	@echo "  EFILD   $@"
+	$(Q)# Drop what the loader never calls first (log_format_line's snprintf, ...): the
+	$(Q)# final link must keep crt0's unreferenced .reloc section, so it cannot collect.
+	$(Q)ld -r --gc-sections -u efi_main -o $(EFI_BUILD)/loader.o $(EFI_OBJS)
+	$(Q)ld -shared -Bsymbolic -nostdlib -znocombreloc --no-undefined -T $(EFI_LDS) \
+		/usr/lib/crt0-efi-x86_64.o $(EFI_BUILD)/loader.o -L/usr/lib -lgnuefi -lefi \
+		-o $(EFI_BUILD)/loader.so
+	$(Q)objcopy -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel -j .rela \
+		-j .rel.* -j .rela.* -j .reloc --target efi-app-x86_64 --subsystem=10 \
+		$(EFI_BUILD)/loader.so $@
+
+# The ESP image: the loader as the removable-media boot path and the IGVM image; runs
+# add \cmdline.txt and \modules\NAME to their own copy (tests/harness/qemu.py).
+$(EFI_BUILD)/esp.img: $(EFI_BUILD)/BOOTX64.EFI $(BUILD)/mezzanine.igvm
+	@echo "  ESP     $@"
+	$(Q)rm -f $@.tmp && mkfs.fat -C -n MEZZESP $@.tmp 16384 >/dev/null
+	$(Q)mmd -i $@.tmp ::/EFI ::/EFI/BOOT ::/modules
+	$(Q)mcopy -i $@.tmp $(EFI_BUILD)/BOOTX64.EFI ::/EFI/BOOT/BOOTX64.EFI
+	$(Q)mcopy -i $@.tmp $(BUILD)/mezzanine.igvm ::/mezzanine.igvm
+	$(Q)mv $@.tmp $@
+
+efi: $(EFI_BUILD)/esp.img
 
 # igvm-dump: the C library's view of an image, for the tests (tests/integration/test_image.py).
 IGVM_LIB_SRCS := kernel/boot/igvm.c kernel/lib/sha256.c kernel/lib/crc32.c
@@ -493,4 +554,4 @@ clean:
 
 FORCE:
 
--include $(shell find $(BUILD)/kernel $(BUILD)/shim $(BUILD)/unit $(BUILD)/guests $(BUILD)/fuzz -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/kernel $(BUILD)/shim $(BUILD)/efi $(BUILD)/unit $(BUILD)/guests $(BUILD)/fuzz -name '*.d' 2>/dev/null)

@@ -239,7 +239,7 @@ void kmain(uint32_t magic, uint32_t info_pa)
     memory_map_count = (size_t)count;
     print_memory_map();
 
-    err = vtl2_place(memory_map, memory_map_count, options.vtl2_size, &vtl2);
+    err = boot_place_vtl2(&boot_params, memory_map, memory_map_count, options.vtl2_size, &vtl2);
     if (err)
         panic("boot: no room for a %llu MiB VTL2 region below 4 GiB (error %d)",
               (unsigned long long)(options.vtl2_size >> 20), err);

@@ -105,3 +105,11 @@ int boot_loader_parse(uint32_t magic, uint64_t info_pa, read_phys_fn read_phys, 
         return boot_block_parse(info_pa, read_phys, ctx, out);
     return multiboot_parse(magic, info_pa, read_phys, ctx, out);
 }
+
+int boot_place_vtl2(const struct boot_params *params, const struct mem_range *map, size_t n,
+                     uint64_t requested_size, struct vtl2_layout *out)
+{
+    if (params->vtl2_size != 0)
+        return vtl2_layout_at(map, n, params->vtl2_base, params->vtl2_size, out);
+    return vtl2_place(map, n, requested_size, out);
+}

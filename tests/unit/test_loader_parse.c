@@ -125,12 +125,34 @@ static void test_untrusted_fields_are_bounded(void **state)
     assert_int_equal(bp.mem_count, 2);
 }
 
+/* The loader's VTL2 placement is used when it lies in RAM; without one the kernel places
+ * the region itself at the top of RAM below 4 GiB. */
+static void test_vtl2_placement(void **state)
+{
+    (void)state;
+    const struct mem_range map[] = { { 0x100000, 0x1ff00000, MEM_USABLE } };
+    struct vtl2_layout layout;
+    struct boot_params params = { .vtl2_base = 0x10000000, .vtl2_size = 64 << 20 };
+    assert_int_equal(boot_place_vtl2(&params, map, 1, 128 << 20, &layout), 0);
+    assert_int_equal(layout.base, 0x10000000);
+    assert_int_equal(layout.slot_base[0], 0x10200000);
+    params.vtl2_base = 0x1fe00000;              /* runs past RAM */
+    assert_int_equal(boot_place_vtl2(&params, map, 1, 128 << 20, &layout), -ENOMEM);
+    params.vtl2_base = 0x10100000;              /* not 2 MiB aligned */
+    assert_int_equal(boot_place_vtl2(&params, map, 1, 128 << 20, &layout), -EINVAL);
+    params.vtl2_size = 0;                       /* multiboot: placed at the top */
+    assert_int_equal(boot_place_vtl2(&params, map, 1, 128 << 20, &layout), 0);
+    assert_int_equal(layout.base + layout.size, 0x20000000);
+    assert_int_equal(layout.size, 128 << 20);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_block_fills_boot_params),
         cmocka_unit_test(test_bad_blocks_are_refused),
         cmocka_unit_test(test_untrusted_fields_are_bounded),
+        cmocka_unit_test(test_vtl2_placement),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

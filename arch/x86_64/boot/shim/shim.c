@@ -1,7 +1,7 @@
 /*
  * The multiboot boot shim (SPEC section 8, docs/image.md): QEMU loads it with
  * `-kernel build/shim.bin` and Mezzanine's IGVM image as the multiboot module "igvm".
- * It places the VTL2 region exactly as the kernel will (mm/memmap.c), loads the image
+ * It places the VTL2 region exactly as the kernel would (mm/memmap.c), loads the image
  * into the kernel's slot with the IGVM library, fills the memory-map and command-line
  * parameters and the boot block, and enters the kernel. A refused image ends the
  * machine with isa-debug-exit status SHIM_REJECT_CODE ("image rejected" for the host)
@@ -12,9 +12,9 @@
 
 #include "arch/x86_64/boot/shim/pit_stamp.h"
 #include "arch/x86_64/cpu/cpu.h"
-#include "arch/x86_64/layout.h"
 #include "kernel/boot/boot_block.h"
 #include "kernel/boot/igvm.h"
+#include "kernel/boot/igvm_boot.h"
 #include "kernel/boot/igvm_params.h"
 #include "kernel/boot/multiboot_parse.h"
 #include "kernel/core/cmdline.h"
@@ -29,12 +29,6 @@
 
 #define PTE_PRESENT_WRITABLE 0x03ull
 #define PDE_LARGE            0x83ull
-#define EFER_LME  (1ull << 8)
-#define EFER_LMA  (1ull << 10)
-#define EFER_NXE  (1ull << 11)
-#define CR0_PE    (1ull << 0)
-#define CR0_PG    (1ull << 31)
-#define CR4_PAE   (1ull << 5)
 
 void shim_main(uint32_t magic, uint32_t info_pa);
 NORETURN void shim_enter(uint64_t rip, uint64_t cr0, uint64_t cr4, uint64_t efer_bits,
@@ -97,7 +91,7 @@ static void ignore_option(void *ctx, const char *option, const char *reason)
 }
 
 /* The memory map as the kernel will see it: through the IGVM parameter's page
- * granularity and back, then sanitised; so both place VTL2 alike. */
+ * granularity and back, then sanitised; so both agree on what is RAM. */
 static size_t prepare_memory_map(struct shim_state *shim, int *encoded)
 {
     *encoded = igvm_memmap_encode(shim->params.mem, shim->params.mem_count, shim->memory_map,
@@ -128,31 +122,14 @@ static void map_kernel_window(const struct igvm_plan *plan)
     shim_pml4[511] = (uint64_t)(uintptr_t)shim_pdpt_high | PTE_PRESENT_WRITABLE;
 }
 
-static void fill_block(struct shim_state *shim, const struct igvm_plan *plan, const struct vtl2_layout *vtl2, uint64_t tsc_hz)
+static void fill_block(struct shim_state *shim, const struct vtl2_layout *vtl2, uint64_t tsc_hz)
 {
-    struct mezz_boot_block *b = &shim->block;
-    const struct igvm_plan_area *map = plan->memory_map_area, *cmd = plan->command_line_area;
-    memset(b, 0, sizeof(*b));
-    b->magic = MEZZ_BOOT_BLOCK_MAGIC;
-    b->version = MEZZ_BOOT_BLOCK_VERSION;
-    b->size = sizeof(*b);
-    b->tsc_hz = tsc_hz;
-    b->kernel_phys = plan->load_base;
-    b->vtl2_base = vtl2->base;
-    b->vtl2_size = vtl2->size;
-    b->memory_map_pa = map->gpa + map->memory_map_offset;
-    b->memory_map_bytes = (uint32_t)(map->size - map->memory_map_offset);
-    b->command_line_pa = cmd->gpa + cmd->command_line_offset;
-    b->command_line_bytes = (uint32_t)(cmd->size - cmd->command_line_offset);
-    strncpy(b->loader_name, "mezzanine igvm shim", sizeof(b->loader_name) - 1);
+    igvm_boot_fill_block(&shim->block, &shim->plan, vtl2, tsc_hz, "mezzanine igvm shim");
     for (uint32_t i = 0; i < shim->params.module_count; i++) {
         const struct boot_module *m = &shim->params.modules[i];
-        if (strcmp(m->name, IGVM_MODULE) == 0 || b->module_count == MEZZ_BOOT_MODULES_MAX)
-            continue;
-        struct mezz_boot_module *out = &b->modules[b->module_count++];
-        out->phys_base = m->phys_base;
-        out->size = m->size;
-        strncpy(out->name, m->name, sizeof(out->name) - 1);
+        if (strcmp(m->name, IGVM_MODULE) != 0 &&
+            !igvm_boot_add_module(&shim->block, m->name, m->phys_base, m->size))
+            reject("shim", "more modules than the boot block holds");
     }
 }
 
@@ -160,6 +137,7 @@ void shim_main(uint32_t magic, uint32_t info_pa)
 {
     struct shim_state state;
     struct shim_state *shim = &state;
+
     pit_stamp_start(&shim->stamp);
     if (multiboot_parse(magic, info_pa, read_identity, NULL, &shim->params) != 0)
         reject("shim", "unusable multiboot information");
@@ -189,28 +167,18 @@ void shim_main(uint32_t magic, uint32_t info_pa)
         reject("igvm", text);
     }
     const struct igvm_plan *plan = &shim->plan;
-    if (plan->image_low < vtl2.slot_base[0] || plan->image_high > vtl2.slot_base[0] + vtl2.slot_size)
-        reject("igvm", "image does not fit the kernel slot");
-    if (plan->required_gpa != vtl2.base || plan->required_size > vtl2.size)
-        reject("igvm", "REQUIRED_MEMORY does not match the VTL2 region");
-    if (plan->memory_map_area == NULL || plan->command_line_area == NULL)
-        reject("igvm", "image declares no memory map or command line parameter");
-    const struct igvm_plan_area *map = plan->memory_map_area;
-    if ((uint64_t)(encoded + 1) * sizeof(struct igvm_memory_map_entry) > map->size - map->memory_map_offset)
-        reject("igvm", "memory map parameter area does not fit the map");
-    uint64_t cr0 = plan->entry.cr0, cr4 = plan->entry.cr4, efer = plan->entry.efer;
-    if (!(cr0 & CR0_PG) || !(cr0 & CR0_PE) || !(cr4 & CR4_PAE) || !(efer & EFER_LME))
-        reject("igvm", "VP context does not keep 64-bit paging on");
+    const char *why = igvm_boot_check(plan, &vtl2, (uint32_t)encoded);
+    if (why != NULL)
+        reject("igvm", why);
 
     if (igvm_plan_apply(plan, image, identity_ptr, NULL) != 0)
         reject("igvm", "a destination page is not reachable");
-    memcpy((void *)(uintptr_t)(map->gpa + map->memory_map_offset), shim->memory_map,
-           (size_t)(encoded + 1) * sizeof(struct igvm_memory_map_entry));
-    const struct igvm_plan_area *cmd = plan->command_line_area;
-    igvm_cmdline_encode(shim->params.cmdline, (void *)(uintptr_t)(cmd->gpa + cmd->command_line_offset),
-                        cmd->size - cmd->command_line_offset);
+    if (igvm_boot_write_params(plan, shim->memory_map, (uint32_t)encoded, shim->params.cmdline,
+                               identity_ptr, NULL) != 0)
+        reject("igvm", "a parameter area is not reachable");
     map_kernel_window(plan);
-    fill_block(shim, plan, &vtl2, pit_stamp_finish(&shim->stamp));
-    shim_enter(plan->entry.rip, cr0, cr4, efer & (EFER_LME | EFER_NXE), MEZZ_BOOT_BLOCK_MAGIC,
+    fill_block(shim, &vtl2, pit_stamp_finish(&shim->stamp));
+    shim_enter(plan->entry.rip, plan->entry.cr0, plan->entry.cr4,
+               plan->entry.efer & IGVM_BOOT_EFER_BITS, MEZZ_BOOT_BLOCK_MAGIC,
                (uint32_t)(uintptr_t)&shim->block);
 }
