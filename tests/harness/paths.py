@@ -9,6 +9,9 @@ BUILD_DIR = REPO_ROOT / "build"
 DEFAULT_KERNEL = BUILD_DIR / "mezzanine.igvm"
 DEFAULT_SHIM = BUILD_DIR / "shim.bin"
 FLAT_KERNEL = BUILD_DIR / "kernel.bin"
+# UEFI boots (docs/image.md): the ESP image with the EFI loader, and Debian's OVMF.
+DEFAULT_ESP = BUILD_DIR / "efi" / "esp.img"
+DEFAULT_OVMF = Path("/usr/share/ovmf/OVMF.fd")
 DEFAULT_KERNEL_ELF = BUILD_DIR / "kernel.elf"
 VERSION_FILE = REPO_ROOT / "VERSION"
 TESTFW = BUILD_DIR / "guests" / "testfw.bin"   # the VTL0 test firmware (docs/testdev.md)
