@@ -209,7 +209,7 @@ $(BUILD)/unit/test_saved_state: HOSTCFLAGS += -DMEZZ_VECTORS_DIR='"$(CURDIR)/tes
 UNIT_TESTS += sha256 igvm loader_parse
 unit_sha256_SRCS          := kernel/lib/sha256.c
 unit_igvm_SRCS            := kernel/boot/igvm.c kernel/boot/igvm_params.c kernel/boot/igvm_boot.c \
-                             kernel/lib/sha256.c kernel/lib/crc32.c
+                             kernel/lib/sha256.c kernel/lib/crc32.c mm/memmap.c
 unit_loader_parse_SRCS    := kernel/boot/loader_parse.c kernel/boot/multiboot_parse.c kernel/boot/igvm_params.c mm/memmap.c
 UNIT_BINS := $(patsubst %,$(BUILD)/unit/test_%,$(UNIT_TESTS))
 

@@ -6,6 +6,7 @@
 
 #include "arch/x86_64/boot/multiboot.h"
 #include "kernel/boot/boot_block.h"
+#include "kernel/boot/igvm.h"
 #include "kernel/boot/igvm_params.h"
 
 /* Copies a NUL-padded field into a terminated string of cap bytes. */
@@ -36,7 +37,9 @@ static int read_command_line(const struct mezz_boot_block *b, read_phys_fn read_
 static int read_memory_map(const struct mezz_boot_block *b, read_phys_fn read_phys, void *ctx,
                            struct boot_params *out)
 {
-    if (b->memory_map_pa == 0 || b->memory_map_bytes < sizeof(struct igvm_memory_map_entry))
+    /* The parameter lives in an IGVM parameter area, which is at most 64 KiB. */
+    if (b->memory_map_pa == 0 || b->memory_map_bytes < sizeof(struct igvm_memory_map_entry) ||
+        b->memory_map_bytes > IGVM_MAX_PARAM_AREA_SIZE)
         return -EINVAL;
     for (uint64_t off = 0; off + sizeof(struct igvm_memory_map_entry) <= b->memory_map_bytes;
          off += sizeof(struct igvm_memory_map_entry)) {

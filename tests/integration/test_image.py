@@ -164,3 +164,20 @@ def test_the_default_boot_is_the_igvm_path(vm):
     machine.wait_for_log(r"boot complete", 20)
     assert "loader 'mezzanine igvm shim'" in machine.console
     assert "(from the loader)" in machine.console    # the shim measured the TSC
+
+
+def test_the_flat_kernel_still_boots_directly(vm, flat_kernel):
+    machine = vm(kernel=flat_kernel)
+    machine.wait_for_log(r"boot complete", 20)
+    assert "loader 'qemu" in machine.console.lower()    # QEMU's multiboot loader
+    assert "(from the loader)" not in machine.console   # calibrated against the PIT
+
+
+def test_servicing_can_plan_the_other_slot(kernel):
+    """The load plan takes the kernel's slot as a parameter: slot1 of the default region."""
+    slot1 = SLOT0 + 0x400000
+    status, plan = c_plan(kernel, slot1)
+    assert status == 0, plan
+    assert plan["load_base"] == slot1 and plan["pages"][0][0] == slot1
+    status, plan = c_plan(kernel, slot1 + 0x1000)       # not 2 MiB aligned
+    assert status == 1 and plan["check"] == "relocatable region"

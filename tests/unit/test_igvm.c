@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "kernel/boot/igvm.h"
+#include "kernel/boot/igvm_boot.h"
 #include "kernel/boot/igvm_params.h"
 #include "kernel/lib/crc32.h"
 
@@ -388,6 +389,55 @@ static void test_memory_map_parameter_round_trip(void **state)
     assert_string_equal(cmd, "mezz.lo");
 }
 
+/* The loader-side checks shared by the shim and the UEFI loader (kernel/boot/igvm_boot.c). */
+static void test_loader_checks_and_parameters(void **state)
+{
+    (void)state;
+    struct igvm_error error;
+    const struct mem_range ram[] = { { 0x100000, 0x1ff00000, MEM_USABLE } };
+    struct vtl2_layout vtl2;
+    assert_int_equal(vtl2_place(ram, 1, 64 << 20, &vtl2), 0);
+    assert_int_equal(igvm_plan_load(real.bytes, real.size, vtl2.slot_base[0], &plan, &error), 0);
+    assert_null(igvm_boot_check(&plan, &vtl2, 10));
+    /* More map entries than the memory-map area holds. */
+    assert_non_null(igvm_boot_check(&plan, &vtl2, 8192 / 24));
+    /* The plan made for another slot does not fit this region's slot0. */
+    assert_int_equal(igvm_plan_load(real.bytes, real.size, vtl2.slot_base[1], &plan2, &error), 0);
+    assert_string_equal(igvm_boot_check(&plan2, &vtl2, 10), "image does not fit the kernel slot");
+    /* A region smaller than REQUIRED_MEMORY. */
+    struct vtl2_layout small = vtl2;
+    small.size = 32 << 20;
+    assert_non_null(igvm_boot_check(&plan, &small, 10));
+
+    struct fake_ram mem = { .base = vtl2.slot_base[0], .size = 0x400000 };
+    mem.bytes = calloc(1, mem.size);
+    const struct mem_range map[] = { { 0, 0x9f000, MEM_USABLE }, { 0x100000, 0x1ff00000, MEM_USABLE } };
+    uint8_t encoded[8192];
+    int entries = igvm_memmap_encode(map, 2, encoded, sizeof(encoded));
+    assert_int_equal(entries, 2);
+    assert_int_equal(igvm_plan_apply(&plan, real.bytes, fake_phys, &mem), 0);
+    assert_int_equal(igvm_boot_write_params(&plan, encoded, (uint32_t)entries, "mezz.log=debug",
+                                            fake_phys, &mem), 0);
+    const uint8_t *area = mem.bytes + (plan.memory_map_area->gpa - mem.base);
+    assert_memory_equal(area, encoded, 3 * 24);
+    assert_string_equal((const char *)mem.bytes + (plan.command_line_area->gpa - mem.base),
+                        "mezz.log=debug");
+
+    struct mezz_boot_block block;
+    igvm_boot_fill_block(&block, &plan, &vtl2, 123456789, "unit test");
+    assert_int_equal(block.magic, MEZZ_BOOT_BLOCK_MAGIC);
+    assert_int_equal(block.kernel_phys, vtl2.slot_base[0]);
+    assert_int_equal(block.memory_map_pa, plan.memory_map_area->gpa);
+    assert_int_equal(block.command_line_pa, plan.command_line_area->gpa);
+    assert_int_equal(block.tsc_hz, 123456789);
+    assert_string_equal(block.loader_name, "unit test");
+    for (int i = 0; i < MEZZ_BOOT_MODULES_MAX; i++)
+        assert_true(igvm_boot_add_module(&block, "m", 0x1000 * (i + 1), 0x1000));
+    assert_false(igvm_boot_add_module(&block, "one too many", 0x100000, 1));
+    assert_int_equal(block.module_count, MEZZ_BOOT_MODULES_MAX);
+    free(mem.bytes);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -408,6 +458,7 @@ int main(void)
         cmocka_unit_test(test_bad_relocation),
         cmocka_unit_test(test_error_format),
         cmocka_unit_test(test_memory_map_parameter_round_trip),
+        cmocka_unit_test(test_loader_checks_and_parameters),
     };
     return cmocka_run_group_tests(tests, load_real, free_real);
 }

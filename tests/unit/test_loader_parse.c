@@ -97,6 +97,9 @@ static void test_bad_blocks_are_refused(void **state)
     block()->memory_map_pa = 0;
     assert_int_equal(boot_block_parse(BLOCK, fake_read, NULL, &bp), -EINVAL);
     setup_block();
+    block()->memory_map_bytes = 0xFFFFFFFF;     /* larger than any parameter area */
+    assert_int_equal(boot_block_parse(BLOCK, fake_read, NULL, &bp), -EINVAL);
+    setup_block();
     block()->memory_map_pa = 0x90000000;       /* unreadable */
     assert_int_equal(boot_block_parse(BLOCK, fake_read, NULL, &bp), -EFAULT);
     /* Neither magic: refused by the multiboot path. */
