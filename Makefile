@@ -307,7 +307,7 @@ SHIM_SRCS := \
 	kernel/boot/igvm_params.c \
 	kernel/boot/multiboot_parse.c \
 	kernel/core/cmdline.c \
-	kernel/core/log_format.c \
+	kernel/lib/log_format.c \
 	kernel/lib/sha256.c \
 	kernel/lib/crc32.c \
 	mm/memmap.c
@@ -346,7 +346,7 @@ EFI_SRCS := \
 	kernel/boot/igvm_boot.c \
 	kernel/boot/igvm_params.c \
 	kernel/core/cmdline.c \
-	kernel/core/log_format.c \
+	kernel/lib/log_format.c \
 	kernel/lib/sha256.c \
 	kernel/lib/crc32.c \
 	mm/memmap.c
