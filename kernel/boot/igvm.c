@@ -503,7 +503,7 @@ static int finish_plan(struct walk *w, uint64_t load_base)
     }
     for (uint32_t i = 0; i < plan->area_count; i++) {
         const struct igvm_plan_area *a = &plan->areas[i];
-        if (a->gpa < lo || a->size > hi - a->gpa)
+        if (a->gpa < lo || a->gpa > hi || a->size > hi - a->gpa)
             return refuse_at(error, "parameter area does not fit",
                              "inserted area outside the image's region", a->gpa);
         for (uint32_t j = 0; j < plan->page_count; j++) {

@@ -338,6 +338,12 @@ static void test_parameter_area_does_not_fit(void **state)
     put64(img + insert + 8, 0x200000 + 0x400000 - 0x1000 + 0x1000);
     fix_crc(img);
     expect_refused(img, real.size, "parameter area does not fit");
+    /* Far past it: the end check must not wrap (found by fuzz_igvm). */
+    img = copy_real();
+    insert = find_tlv(img, IGVM_VHT_PARAMETER_INSERT, 1);
+    put64(img + insert + 8, 0xFFFFFFFFFFFFF000ull);
+    fix_crc(img);
+    expect_refused(img, real.size, "parameter area does not fit");
 }
 
 static void test_bad_relocation(void **state)
