@@ -38,6 +38,9 @@ class Vm:
     {"testscript": script.encode()} (docs/testdev.md); bytes become temporary files.
     vgabios: the display's VGA BIOS module: None = Debian's SeaVGABIOS when vtl0 is
     SeaBIOS, a path = that image, False = none (docs/framebuffer.md).
+    kernel: build/mezzanine.igvm by default (booted through the boot shim), or a flat
+    multiboot kernel. uefi: boot the image through OVMF and the EFI loader instead
+    (docs/image.md).
 
     Files written to log_dir (when given): console.log (as it arrives), qemu-debug.log
     and qemu-stderr.log (on stop), transcript.jsonl (host events).
