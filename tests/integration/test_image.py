@@ -181,3 +181,12 @@ def test_servicing_can_plan_the_other_slot(kernel):
     assert plan["load_base"] == slot1 and plan["pages"][0][0] == slot1
     status, plan = c_plan(kernel, slot1 + 0x1000)       # not 2 MiB aligned
     assert status == 1 and plan["check"] == "relocatable region"
+
+
+def test_the_shim_refuses_to_place_vtl2_in_too_little_ram(kernel, test_log_dir):
+    """64 MiB of RAM cannot hold the 64 MiB VTL2 region above QEMU's loaded modules: the
+    shim says so and ends the machine before writing anything (no triple fault)."""
+    with Vm(kernel=kernel, memory_mb=64, timeout=30, log_dir=test_log_dir) as machine:
+        halt = machine.wait_for_halt(30)
+    assert halt.reason == HaltReason.IMAGE_REJECTED, halt
+    assert halt.detail.startswith("vtl2 region:"), halt.detail

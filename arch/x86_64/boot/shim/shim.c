@@ -8,6 +8,7 @@
  * before anything was copied.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "arch/x86_64/boot/shim/pit_stamp.h"
@@ -34,6 +35,7 @@ void shim_main(uint32_t magic, uint32_t info_pa);
 NORETURN void shim_enter(uint64_t rip, uint64_t cr0, uint64_t cr4, uint64_t efer_bits,
                          uint32_t magic, uint32_t block);
 extern uint64_t shim_pml4[512], shim_pdpt_high[512], shim_pd_kernel[512];
+extern char __shim_start[], __shim_bss_end[];
 
 /* Everything the shim works with and hands on: one frame on the shim's stack (it never
  * returns), in its own memory below the VTL2 region, until the kernel copied it. */
@@ -83,6 +85,11 @@ static void *identity_ptr(void *ctx, uint64_t gpa, uint64_t len)
     if (gpa == 0 || gpa >= GiB(4) || len > GiB(4) - gpa)
         return NULL;
     return (void *)(uintptr_t)gpa;
+}
+
+static bool overlaps(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
+{
+    return a < b + blen && b < a + alen;
 }
 
 static void ignore_option(void *ctx, const char *option, const char *reason)
@@ -157,6 +164,17 @@ void shim_main(uint32_t magic, uint32_t info_pa)
     struct vtl2_layout vtl2;
     if (vtl2_place(shim->sanitized, map_count, options.vtl2_size, &vtl2) != 0)
         reject("vtl2 region", "no room below 4 GiB for the requested size");
+
+    /* The region is about to be written: it must not hold the shim (code, tables,
+     * stack) or anything QEMU loaded for us. */
+    if (overlaps(vtl2.base, vtl2.size, (uint64_t)(uintptr_t)__shim_start,
+                 (uint64_t)(uintptr_t)(__shim_bss_end - __shim_start)))
+        reject("vtl2 region", "overlaps the boot shim");
+    for (uint32_t i = 0; i < shim->params.module_count; i++) {
+        const struct boot_module *m = &shim->params.modules[i];
+        if (overlaps(vtl2.base, vtl2.size, m->phys_base, m->size))
+            reject("vtl2 region", "overlaps a multiboot module");
+    }
 
     /* Validate everything before touching VTL2 memory. */
     struct igvm_error error;
