@@ -53,6 +53,12 @@ KERNEL_SRCS := \
 	kernel/core/panic.c \
 	kernel/core/cmdline.c \
 	kernel/boot/multiboot_parse.c \
+	kernel/boot/loader_parse.c \
+	kernel/boot/igvm.c \
+	kernel/boot/igvm_params.c \
+	kernel/boot/igvm_boot.c \
+	kernel/lib/sha256.c \
+	kernel/lib/crc32.c \
 	kernel/core/machine.c \
 	kernel/core/test_hooks.c \
 	kernel/core/syscalls.c \
@@ -198,6 +204,13 @@ unit_saved_state_SRCS     := tests/unit/state_adapters.c $(STATE_SRCS) drivers/v
 	drivers/vdev/display/bochs_display.c drivers/vdev/testdev/testdev.c \
 	drivers/vdev/chipset/legacy_ports.c kernel/vtl0/partition_state.c
 $(BUILD)/unit/test_saved_state: HOSTCFLAGS += -DMEZZ_VECTORS_DIR='"$(CURDIR)/tests/vectors"'
+# The IGVM image and its loader library (docs/image.md). test_igvm corrupts copies of the
+# real build/mezzanine.igvm, so it is built after the image.
+UNIT_TESTS += sha256 igvm loader_parse
+unit_sha256_SRCS          := kernel/lib/sha256.c
+unit_igvm_SRCS            := kernel/boot/igvm.c kernel/boot/igvm_params.c kernel/boot/igvm_boot.c \
+                             kernel/lib/sha256.c kernel/lib/crc32.c mm/memmap.c
+unit_loader_parse_SRCS    := kernel/boot/loader_parse.c kernel/boot/multiboot_parse.c kernel/boot/igvm_params.c mm/memmap.c
 UNIT_BINS := $(patsubst %,$(BUILD)/unit/test_%,$(UNIT_TESTS))
 
 # ---- flags ---------------------------------------------------------------------------
@@ -215,9 +228,12 @@ HOSTCFLAGS := -std=gnu11 -O1 -g $(WARNINGS) -Wno-missing-prototypes \
 	$(NANOPB_DEFS) -MMD -MP
 HOSTLIBS := -lcmocka
 
-.PHONY: all kernel unit test run debug deps clean newlib
+.PHONY: all kernel unit test run debug deps clean newlib efi
 all: kernel guests
-kernel: $(BUILD)/kernel.bin
+# kernel: the flat multiboot kernel, the IGVM image made from it, and the boot shim
+# that loads the image (what `make run` and the tests boot; docs/image.md).
+kernel: $(BUILD)/kernel.bin $(BUILD)/mezzanine.igvm $(BUILD)/shim.bin $(BUILD)/host/igvm-dump \
+	$(BUILD)/efi/esp.img
 
 # ---- newlib (from Debian's newlib-source, cached in build/newlib) ----------------------
 newlib: $(NEWLIB)/lib/libc.a
@@ -276,6 +292,114 @@ $(BUILD)/kernel.bin: $(BUILD)/kernel.elf
 	@echo "  OBJCOPY $@"
 	$(Q)objcopy -O binary $< $@
 
+# ---- the paravisor image and the boot shim (docs/image.md) -----------------------------
+$(BUILD)/mezzanine.igvm: $(BUILD)/kernel.elf tools/mkimage VERSION
+	@echo "  MKIMAGE $@"
+	$(Q)$(PYTHON) tools/mkimage --kernel $< --version '$(VERSION)' --build-id '$(GITREV)' -o $@
+
+SHIM_SRCS := \
+	arch/x86_64/boot/shim/shim_entry.S \
+	arch/x86_64/boot/shim/shim.c \
+	arch/x86_64/boot/shim/pit_stamp.c \
+	arch/x86_64/cpu/tsc_calc.c \
+	kernel/boot/igvm.c \
+	kernel/boot/igvm_boot.c \
+	kernel/boot/igvm_params.c \
+	kernel/boot/multiboot_parse.c \
+	kernel/core/cmdline.c \
+	kernel/lib/log_format.c \
+	kernel/lib/sha256.c \
+	kernel/lib/crc32.c \
+	mm/memmap.c
+SHIM_OBJS := $(patsubst %,$(BUILD)/shim/%.o,$(SHIM_SRCS))
+# The shim runs identity mapped at 1 MiB: the small code model, otherwise as the kernel.
+SHIM_CFLAGS := $(filter-out -mcmodel=kernel,$(KCFLAGS)) -mcmodel=small
+
+$(BUILD)/shim/%.c.o: %.c $(NEWLIB)/lib/libc.a
+	@mkdir -p $(dir $@)
+	@echo "  CC      $< (shim)"
+	$(Q)$(KCC) $(SHIM_CFLAGS) -c $< -o $@
+
+$(BUILD)/shim/%.S.o: %.S
+	@mkdir -p $(dir $@)
+	@echo "  AS      $< (shim)"
+	$(Q)$(KCC) $(KASFLAGS) -c $< -o $@
+
+$(BUILD)/shim.elf: $(SHIM_OBJS) arch/x86_64/boot/shim/shim.ld $(NEWLIB)/lib/libc.a
+	@echo "  LD      $@"
+	$(Q)$(KLD) -nostdlib -static -T arch/x86_64/boot/shim/shim.ld --gc-sections -z max-page-size=4096 \
+		-o $@.tmp $(SHIM_OBJS) $(NEWLIB)/lib/libc.a
+	$(Q)tools/check-no-fpu.sh $@.tmp
+	$(Q)mv $@.tmp $@
+
+$(BUILD)/shim.bin: $(BUILD)/shim.elf
+	@echo "  OBJCOPY $@"
+	$(Q)objcopy -O binary $< $@
+
+# ---- the UEFI loader (gnu-efi + GNU ld, toolchain.md section 2) and its ESP ------------
+EFI_BUILD := $(BUILD)/efi
+EFI_SRCS := \
+	arch/x86_64/efi/efi_loader.c \
+	arch/x86_64/efi/efi_libc.c \
+	arch/x86_64/efi/efi_enter.S \
+	kernel/boot/igvm.c \
+	kernel/boot/igvm_boot.c \
+	kernel/boot/igvm_params.c \
+	kernel/core/cmdline.c \
+	kernel/lib/log_format.c \
+	kernel/lib/sha256.c \
+	kernel/lib/crc32.c \
+	mm/memmap.c
+EFI_OBJS := $(patsubst %,$(EFI_BUILD)/%.o,$(EFI_SRCS))
+# efi_main is called with the SysV ABI by gnu-efi's crt0 (not EFIAPI); -mgeneral-regs-only
+# keeps the shared code as integer-only as in the kernel.
+EFI_CFLAGS := -std=gnu11 -O2 -Wall -Wextra -Werror -I. -I/usr/include/efi -I/usr/include/efi/x86_64 \
+	-I/usr/include/efi/protocol -fpic -ffreestanding -fno-stack-protector -fno-stack-check \
+	-fshort-wchar -mno-red-zone -maccumulate-outgoing-args -mgeneral-regs-only \
+	-ffunction-sections -fdata-sections -DGNU_EFI_USE_MS_ABI -MMD -MP
+EFI_LDS := /usr/lib/elf_x86_64_efi.lds
+
+$(EFI_BUILD)/%.c.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  EFICC   $<"
+	$(Q)gcc $(EFI_CFLAGS) -c $< -o $@
+
+$(EFI_BUILD)/%.S.o: %.S
+	@mkdir -p $(dir $@)
+	@echo "  EFIAS   $<"
+	$(Q)gcc -c $< -o $@
+
+$(EFI_BUILD)/BOOTX64.EFI: $(EFI_OBJS)
+	@echo "  EFILD   $@"
+	$(Q)# Drop what the loader never calls first (log_format_line's snprintf, ...): the
+	$(Q)# final link must keep crt0's unreferenced .reloc section, so it cannot collect.
+	$(Q)ld -r --gc-sections -u efi_main -o $(EFI_BUILD)/loader.o $(EFI_OBJS)
+	$(Q)ld -shared -Bsymbolic -nostdlib -znocombreloc --no-undefined -T $(EFI_LDS) \
+		/usr/lib/crt0-efi-x86_64.o $(EFI_BUILD)/loader.o -L/usr/lib -lgnuefi -lefi \
+		-o $(EFI_BUILD)/loader.so
+	$(Q)objcopy -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel -j .rela \
+		-j .rel.* -j .rela.* -j .reloc --target efi-app-x86_64 --subsystem=10 \
+		$(EFI_BUILD)/loader.so $@
+
+# The ESP image: the loader as the removable-media boot path and the IGVM image; runs
+# add \cmdline.txt and \modules\NAME to their own copy (tests/harness/qemu.py).
+$(EFI_BUILD)/esp.img: $(EFI_BUILD)/BOOTX64.EFI $(BUILD)/mezzanine.igvm
+	@echo "  ESP     $@"
+	$(Q)rm -f $@.tmp && mkfs.fat -C -n MEZZESP $@.tmp 16384 >/dev/null
+	$(Q)mmd -i $@.tmp ::/EFI ::/EFI/BOOT ::/modules
+	$(Q)mcopy -i $@.tmp $(EFI_BUILD)/BOOTX64.EFI ::/EFI/BOOT/BOOTX64.EFI
+	$(Q)mcopy -i $@.tmp $(BUILD)/mezzanine.igvm ::/mezzanine.igvm
+	$(Q)mv $@.tmp $@
+
+efi: $(EFI_BUILD)/esp.img
+
+# igvm-dump: the C library's view of an image, for the tests (tests/integration/test_image.py).
+IGVM_LIB_SRCS := kernel/boot/igvm.c kernel/lib/sha256.c kernel/lib/crc32.c
+$(BUILD)/host/igvm-dump: tests/tools/igvm_dump.c $(IGVM_LIB_SRCS)
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $@"
+	$(Q)$(HOSTCC) $(HOSTCFLAGS) -o $@ $(filter %.c,$^)
+
 # ---- unit tests (native, cmocka, ASan+UBSan) -------------------------------------------
 unit: $(UNIT_BINS)
 
@@ -283,7 +407,10 @@ unit: $(UNIT_BINS)
 $(BUILD)/unit/test_%: tests/unit/test_%.c $$(unit_%_SRCS) | $(PROTO_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $@"
-	$(Q)$(HOSTCC) $(HOSTCFLAGS) -o $@ $(filter %.c,$^) $(HOSTLIBS)
+	$(Q)$(HOSTCC) $(HOSTCFLAGS) $(unit_$*_CFLAGS) -o $@ $(filter %.c,$^) $(HOSTLIBS)
+
+unit_igvm_CFLAGS := -DMEZZ_TEST_IGVM='"$(abspath $(BUILD)/mezzanine.igvm)"'
+$(BUILD)/unit/test_igvm: $(BUILD)/mezzanine.igvm
 
 # ---- test firmware (tests/guests/testfw, docs/testdev.md) -------------------------------
 # One flat 64 KiB VTL0 image: the same C built three times (real, protected, long mode)
@@ -361,11 +488,12 @@ $(TESTFW): $(FW_BUILD)/fw16.bin
 # ---- fuzzing (libFuzzer, clang; tests/fuzz/) ---------------------------------------------
 # `make fuzz` runs each target for FUZZ_SECONDS (CI: 60) from tests/fuzz/corpus/NAME;
 # `make test` runs them too, through tools/run-tests.
-FUZZ_TARGETS := get_decoder frame insn_decode saved_state
+FUZZ_TARGETS := get_decoder frame insn_decode saved_state igvm
 fuzz_get_decoder_SRCS := get/codec.c get/client.c get/dps.c kernel/lib/json.c
 fuzz_frame_SRCS       := get/frame.c kernel/lib/crc32c.c
 fuzz_insn_decode_SRCS := arch/x86_64/decode/insn_decode.c arch/x86_64/decode/insn_mmio.c
 fuzz_saved_state_SRCS := $(unit_saved_state_SRCS)
+fuzz_igvm_SRCS        := kernel/boot/igvm.c kernel/lib/sha256.c kernel/lib/crc32.c
 FUZZ_BINS    := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_TARGETS))
 FUZZ_SECONDS ?= $(if $(CI),60,15)
 FUZZCFLAGS   := -std=gnu11 -O1 -g $(WARNINGS) -Wno-missing-prototypes \
@@ -421,8 +549,9 @@ debug: deps
 	$(Q)tools/debug.sh $(BUILD)
 
 clean:
-	rm -rf $(BUILD)/kernel $(BUILD)/unit $(BUILD)/guests $(BUILD)/gen $(BUILD)/kernel.elf $(BUILD)/kernel.bin
+	rm -rf $(BUILD)/kernel $(BUILD)/unit $(BUILD)/guests $(BUILD)/gen $(BUILD)/kernel.elf $(BUILD)/kernel.bin \
+		$(BUILD)/shim $(BUILD)/shim.elf $(BUILD)/shim.bin $(BUILD)/mezzanine.igvm $(BUILD)/efi
 
 FORCE:
 
--include $(shell find $(BUILD)/kernel $(BUILD)/unit $(BUILD)/guests $(BUILD)/fuzz -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/kernel $(BUILD)/shim $(BUILD)/efi $(BUILD)/unit $(BUILD)/guests $(BUILD)/fuzz -name '*.d' 2>/dev/null)

@@ -22,7 +22,7 @@
 #include "kernel/host/diag.h"
 #include "kernel/host/inspect_nodes.h"
 #include "kernel/lib/log.h"
-#include "kernel/boot/multiboot_parse.h"
+#include "kernel/boot/loader_parse.h"
 #include "kernel/lib/panic.h"
 #include "kernel/vtl0/partition.h"
 #include "kernel/vtl0/devices.h"
@@ -215,12 +215,14 @@ void kmain(uint32_t magic, uint32_t info_pa)
     log_raw_line("Mezzanine " MEZZ_VERSION " (" MEZZ_GITREV ") x86_64 paravisor");
     gdt_init(&gdt_tables);
     idt_init(&idt_tables);
-    log_set_tsc_hz(tsc_calibrate());
-    log_info("boot", "TSC %llu kHz", (unsigned long long)(log_tsc_hz() / 1000));
-
-    int err = multiboot_parse(magic, info_pa, read_boot_phys, NULL, &boot_params);
+    /* Multiboot information or an IGVM loader's boot block (kernel/boot/loader_parse.c);
+     * a loader that knows the TSC frequency spares the PIT calibration. */
+    int err = boot_loader_parse(magic, info_pa, read_boot_phys, NULL, &boot_params);
+    log_set_tsc_hz(boot_params.tsc_hz != 0 ? boot_params.tsc_hz : tsc_calibrate());
+    log_info("boot", "TSC %llu kHz%s", (unsigned long long)(log_tsc_hz() / 1000),
+             boot_params.tsc_hz != 0 ? " (from the loader)" : "");
     if (err)
-        panic("boot: unusable multiboot information (magic 0x%x, info 0x%x): error %d", magic,
+        panic("boot: unusable loader information (magic 0x%x, info 0x%x): error %d", magic,
               info_pa, err);
     boot_options_default(&options);
     cmdline_parse(boot_params.cmdline, &options, warn_option, NULL);
@@ -237,14 +239,16 @@ void kmain(uint32_t magic, uint32_t info_pa)
     memory_map_count = (size_t)count;
     print_memory_map();
 
-    err = vtl2_place(memory_map, memory_map_count, options.vtl2_size, &vtl2);
+    err = boot_place_vtl2(&boot_params, memory_map, memory_map_count, options.vtl2_size, &vtl2);
     if (err)
         panic("boot: no room for a %llu MiB VTL2 region below 4 GiB (error %d)",
               (unsigned long long)(options.vtl2_size >> 20), err);
     print_vtl2_layout();
     setup_allocator();
 
-    err = vtl2_space_init(&vtl2_space, &pmm, memory_map, memory_map_count, vtl2.slot_base[0],
+    err = vtl2_space_init(&vtl2_space, &pmm, memory_map, memory_map_count,
+                          boot_params.kernel_phys != 0 ? boot_params.kernel_phys : KERNEL_LOAD_PHYS,
+                          vtl2.slot_base[0],
                           vtl2.slot_size);
     if (err)
         panic("mm: cannot build VTL2 page tables (error %d)", err);

@@ -123,7 +123,22 @@ int vtl2_place(const struct mem_range *map, size_t n, uint64_t size, struct vtl2
     if (end < size || end - size < top->base)
         return -ENOMEM;
 
-    uint64_t base = end - size;
+    return vtl2_layout_at(map, n, end - size, size, layout);
+}
+
+int vtl2_layout_at(const struct mem_range *map, size_t n, uint64_t base, uint64_t size,
+                   struct vtl2_layout *layout)
+{
+    if (size < VTL2_MIN_SIZE || size > VTL2_MAX_SIZE || !IS_ALIGNED(size, VTL2_ALIGN) ||
+        !IS_ALIGNED(base, VTL2_ALIGN) || base > GiB(4) - size)
+        return -EINVAL;
+    bool inside = false;
+    for (size_t i = 0; i < n && !inside; i++)
+        inside = map[i].type == MEM_USABLE && map[i].base <= base &&
+                 base + size <= map[i].base + map[i].size;
+    if (!inside)
+        return -ENOMEM;
+    uint64_t end = base + size;
     layout->base = base;
     layout->size = size;
     layout->persisted_base = base;

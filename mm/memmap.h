@@ -66,4 +66,12 @@ struct vtl2_layout {
  */
 int vtl2_place(const struct mem_range *map, size_t n, uint64_t size, struct vtl2_layout *layout);
 
+/*
+ * Lays out a VTL2 region a loader already placed at `base` (docs/image.md): it must be
+ * 2 MiB aligned, below 4 GiB and inside one usable range of the sanitised `map`.
+ * Returns 0 and fills *layout, -EINVAL for a bad base or size, -ENOMEM if not in RAM.
+ */
+int vtl2_layout_at(const struct mem_range *map, size_t n, uint64_t base, uint64_t size,
+                   struct vtl2_layout *layout);
+
 #endif

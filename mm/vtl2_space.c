@@ -101,13 +101,16 @@ static int map_direct(struct vtl2_space *s, const struct mem_range *map, size_t 
 }
 
 int vtl2_space_init(struct vtl2_space *s, struct pmm *pmm, const struct mem_range *map,
-                    size_t n, uint64_t slot_phys, uint64_t slot_size)
+                    size_t n, uint64_t running_phys, uint64_t slot_phys, uint64_t slot_size)
 {
     const struct pt_ops ops = { .alloc_table = alloc_table, .table_ptr = table_ptr, .ctx = pmm };
     uint64_t size = kernel_image_size();
     int err;
 
     if (size > slot_size || !IS_ALIGNED(slot_phys, PAGE_2M) || slot_phys + slot_size > GiB(4))
+        return -EINVAL;
+    /* A forward copy onto a partly overlapping range would corrupt the image. */
+    if (running_phys != slot_phys && running_phys < slot_phys + size && slot_phys < running_phys + size)
         return -EINVAL;
     err = pt_init(&s->pt, &ops, PTE_W);
     if (!err)
@@ -119,9 +122,10 @@ int vtl2_space_init(struct vtl2_space *s, struct pmm *pmm, const struct mem_rang
 
     s->kernel_phys_base = slot_phys;
     s->kernel_phys_size = size;
-    /* Both addresses are below 4 GiB, reachable through the boot identity map. */
-    relocate_and_switch((void *)(uintptr_t)slot_phys, (const void *)(uintptr_t)KERNEL_LOAD_PHYS,
-                        size, s->pt.root);
+    /* Both addresses are below 4 GiB, reachable through the boot identity map. An IGVM
+     * loader already put the image in its slot: then only the tables switch. */
+    relocate_and_switch((void *)(uintptr_t)slot_phys, (const void *)(uintptr_t)running_phys,
+                        running_phys == slot_phys ? 0 : size, s->pt.root);
     live_space = s;
     return 0;
 }

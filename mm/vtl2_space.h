@@ -21,12 +21,14 @@ struct vtl2_space {
 };
 
 /*
- * Builds the tables with pages from pmm, copies the running image into slot_phys and
- * switches CR3. `map` is the sanitised firmware map (its RAM goes in the direct map).
+ * Builds the tables with pages from pmm, copies the running image from running_phys
+ * (KERNEL_LOAD_PHYS after a multiboot load; the slot itself after an IGVM load, then
+ * nothing is copied) into slot_phys and switches CR3. `map` is the sanitised firmware
+ * map (its RAM goes in the direct map).
  * Returns 0 or a negative errno; on error nothing has been switched.
  */
 int vtl2_space_init(struct vtl2_space *space, struct pmm *pmm, const struct mem_range *map,
-                    size_t n, uint64_t slot_phys, uint64_t slot_size);
+                    size_t n, uint64_t running_phys, uint64_t slot_phys, uint64_t slot_size);
 
 /* Kernel image bounds as loaded, from the linker script. */
 uint64_t kernel_image_size(void);

@@ -15,6 +15,10 @@ newlib-source
 xz-utils
 qemu-system-x86
 seabios
+gnu-efi
+ovmf
+mtools
+dosfstools
 libcmocka-dev
 libjsmn-dev
 python3-pytest

@@ -32,6 +32,10 @@ struct boot_params {
     uint32_t module_count;
     uint32_t dropped_mem_ranges;   /* entries past MEMMAP_MAX_RANGES or malformed */
     uint32_t dropped_modules;      /* modules past BOOT_MODULES_MAX or malformed */
+    /* From an IGVM loader's boot block (kernel/boot/boot_block.h); 0 from multiboot. */
+    uint64_t tsc_hz;               /* 0: unknown, calibrate */
+    uint64_t kernel_phys;          /* where the image runs; 0: KERNEL_LOAD_PHYS */
+    uint64_t vtl2_base, vtl2_size; /* the loader's VTL2 placement; 0: none */
 };
 
 #endif

@@ -6,6 +6,7 @@ classify_halt() implements the halt table of docs/boot-contract.md, row for row:
 |--------------------------------------------------------------|---------------|
 | wall-clock timeout expired (QEMU is killed)                  | TIMEOUT       |
 | QEMU exit status 67 (`PANIC:` line gives the message)        | PANIC         |
+| QEMU exit status 69 (`IMAGE REJECTED:` line: the failed check) | IMAGE_REJECTED |
 | QMP SHUTDOWN reason `guest-shutdown`                         | POWER_OFF     |
 | QMP SHUTDOWN reason `guest-reset` + `Triple fault` in -D log | TRIPLE_FAULT  |
 | QMP SHUTDOWN reason `guest-reset` otherwise                  | RESET         |
@@ -25,10 +26,13 @@ from .errors import UnclassifiedHalt
 # isa-debug-exit turns outl(0xf4, v) into exit status (v << 1) | 1; Mezzanine panics
 # with v = 0x21.
 PANIC_EXIT_STATUS = 67
+# The boot shim refuses a bad IGVM image with v = 0x22 (docs/image.md).
+IMAGE_REJECTED_EXIT_STATUS = 69
 
 TRIPLE_FAULT_MARKER = "Triple fault"
 
 _PANIC_LINE = re.compile(r"^PANIC: (.*)$", re.MULTILINE)
+_REJECTED_LINE = re.compile(r"^IMAGE REJECTED: (.*)$", re.MULTILINE)
 
 
 class HaltReason(enum.Enum):
@@ -39,6 +43,7 @@ class HaltReason(enum.Enum):
     TRIPLE_FAULT = "triple-fault"
     PANIC = "panic"
     TIMEOUT = "timeout"
+    IMAGE_REJECTED = "image-rejected"   # the loader refused the IGVM image
 
 
 @dataclass(frozen=True)
@@ -77,6 +82,14 @@ def panic_message(console: str) -> str:
     return "(exit status 67 but no 'PANIC:' line on the console)"
 
 
+def rejection_message(console: str) -> str:
+    """The check named by the last `IMAGE REJECTED: ...` console line, or a note."""
+    messages = _REJECTED_LINE.findall(console)
+    if messages:
+        return messages[-1].rstrip()
+    return "(exit status 69 but no 'IMAGE REJECTED:' line on the console)"
+
+
 def triple_fault_detail(debug_log: str) -> str:
     """The lines after the last `Triple fault` line of qemu-debug.log.
 
@@ -111,6 +124,8 @@ def classify_halt(*, exit_status: Optional[int], shutdown_reason: Optional[str],
         return Halt(HaltReason.TIMEOUT, limit + "; QEMU killed", exit_status)
     if exit_status == PANIC_EXIT_STATUS:
         return Halt(HaltReason.PANIC, panic_message(console), exit_status)
+    if exit_status == IMAGE_REJECTED_EXIT_STATUS:
+        return Halt(HaltReason.IMAGE_REJECTED, rejection_message(console), exit_status)
     if shutdown_reason == "guest-shutdown":
         return Halt(HaltReason.POWER_OFF, "", exit_status)
     if shutdown_reason == "guest-reset":

@@ -32,7 +32,8 @@ from .console import ConsoleReader
 from .errors import HarnessError, StartError, UnclassifiedHalt
 from .guest_memory import GuestMemory
 from .halt import Halt, HaltReason, classify_halt
-from .qemu import QemuConfig, RunPaths, build_command, make_run_dir, remove_run_dir
+from .qemu import (QemuConfig, RunPaths, build_command, make_run_dir, prepare_run,
+                   remove_run_dir)
 from .qmp import QmpClient, QmpError, connect_unix
 from .transcript import Transcript
 
@@ -136,7 +137,7 @@ class Host:
             raise HarnessError("a Host can be started once")
         try:
             self._launch()
-        except (OSError, ValueError, HarnessError) as error:
+        except (OSError, ValueError, HarnessError, subprocess.CalledProcessError) as error:
             stderr = _read_text(self.paths.qemu_stderr).strip() if self.paths else ""
             message = f"could not start: {error}"
             if stderr:
@@ -148,6 +149,7 @@ class Host:
         self.config.validate()
         self.paths = make_run_dir()
         self._paths_box.append(self.paths)
+        prepare_run(self.config, self.paths)
         self.argv = build_command(self.config, self.paths)
         # The child gets SIGKILL if this thread dies, so a killed host leaks no QEMU.
         launcher = ["setpriv", "--pdeathsig", "KILL", "--"] if shutil.which("setpriv") else []

@@ -6,12 +6,14 @@ contract together.
 
 import os
 import shutil
+import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import List, Optional, Tuple
 
 from .modules import check_module_name
+from .paths import DEFAULT_ESP, DEFAULT_OVMF, DEFAULT_SHIM
 
 QEMU_BINARY = "qemu-system-x86_64"
 # The VGA BIOS for Mezzanine's display (docs/framebuffer.md): Debian's SeaVGABIOS build
@@ -20,6 +22,10 @@ DEFAULT_VGABIOS = Path("/usr/share/seabios/vgabios-bochs-display.bin")
 VGABIOS_MODULE = "vgabios"
 DEFAULT_MEMORY_MB = 512
 RUN_DIR_PREFIX = "mezz-run-"
+IGVM_MODULE = "igvm"            # the shim's module name for the image (docs/image.md)
+IGVM_MAGIC = b"IGVM"
+# The modules the UEFI loader looks for on the ESP, as \modules\NAME (docs/image.md).
+UEFI_MODULES = ("vtl0", "testscript", "vgabios")
 _OWNER_FILE = "host.pid"
 
 
@@ -27,7 +33,9 @@ _OWNER_FILE = "host.pid"
 class QemuConfig:
     """What varies between runs. Everything else on the command line is fixed.
 
-    kernel:    the flat multiboot image (build/kernel.bin).
+    kernel:    what to boot: an IGVM image (build/mezzanine.igvm), which QEMU boots
+               through the multiboot boot shim `shim` as the module "igvm", or a flat
+               multiboot kernel (build/kernel.bin), booted directly.
     cmdline:   the kernel command line, passed with -append.
     vtl0:      optional VTL0 firmware, passed as the multiboot module "PATH vtl0".
     memory_mb: guest RAM in MiB (-m and the memory-backend-file size).
@@ -42,6 +50,10 @@ class QemuConfig:
     memory_mb: int = DEFAULT_MEMORY_MB
     qemu: str = QEMU_BINARY
     modules: Tuple[Tuple[Path, str], ...] = ()
+    shim: Path = DEFAULT_SHIM
+    uefi: bool = False          # boot through OVMF and the EFI loader from an ESP image
+    esp: Path = DEFAULT_ESP
+    ovmf: Path = DEFAULT_OVMF
 
     def validate(self) -> None:
         """Raise ValueError if this config cannot be put on a QEMU command line."""
@@ -49,6 +61,12 @@ class QemuConfig:
             raise ValueError(f"memory_mb must be a positive integer, not {self.memory_mb!r}")
         if not Path(self.kernel).is_file():
             raise ValueError(f"kernel image {self.kernel} does not exist (run make?)")
+        if is_igvm(self.kernel):
+            text = str(self.kernel)
+            if "," in text or any(c.isspace() for c in text):
+                raise ValueError(f"IGVM image path may not contain ',' or spaces: {text!r}")
+            if not Path(self.shim).is_file():
+                raise ValueError(f"boot shim {self.shim} does not exist (run make?)")
         if self.vtl0 is not None:
             text = str(self.vtl0)
             # -initrd splits modules at ',' and the module string at whitespace.
@@ -56,7 +74,17 @@ class QemuConfig:
                 raise ValueError(f"VTL0 firmware path may not contain ',' or spaces: {text!r}")
             if not Path(self.vtl0).is_file():
                 raise ValueError(f"VTL0 firmware {self.vtl0} does not exist")
+        if self.uefi:
+            if not is_igvm(self.kernel):
+                raise ValueError(f"a UEFI boot needs an IGVM image, not {self.kernel}")
+            for needed, what in ((self.esp, "ESP image (run make)"), (self.ovmf, "OVMF (apt-get install ovmf)")):
+                if not Path(needed).is_file():
+                    raise ValueError(f"{what} {needed} does not exist")
+            unknown = [name for _, name in self.modules if name not in UEFI_MODULES]
+            if unknown:
+                raise ValueError(f"the UEFI loader only reads the modules {UEFI_MODULES}, not {unknown}")
         names = ["vtl0"] if self.vtl0 is not None else []
+        names += [IGVM_MODULE] if is_igvm(self.kernel) else []
         for path, name in self.modules:
             check_module_name(name)
             if name in names:
@@ -99,6 +127,10 @@ class RunPaths:
     def qemu_stderr(self) -> Path:
         return self.root / "qemu-stderr.log"
 
+    @property
+    def esp(self) -> Path:
+        return self.root / "esp.img"
+
 
 SEABIOS_SIGNATURE = b"SeaBIOS (version"
 
@@ -136,6 +168,15 @@ def kernel_cmdline(config: QemuConfig) -> str:
     if is_seabios(config.vtl0):
         cmdline = (cmdline + " mezz.bridge_id=i440fx").strip()
     return cmdline
+
+
+def is_igvm(path) -> bool:
+    """Is this file an IGVM image (its first four bytes say "IGVM")?"""
+    try:
+        with open(path, "rb") as f:
+            return f.read(4) == IGVM_MAGIC
+    except OSError:
+        return False
 
 
 def is_seabios(path: Optional[Path]) -> bool:
@@ -179,13 +220,39 @@ def build_command(config: QemuConfig, paths: RunPaths) -> List[str]:
         "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
         "-qmp", f"unix:{paths.qmp_sock},server=on,wait=off",
         "-d", "cpu_reset", "-D", str(paths.debug_log),
-        "-kernel", str(config.kernel), "-append", kernel_cmdline(config),
     ]
-    modules = [f"{config.vtl0} vtl0"] if config.vtl0 is not None else []
+    if config.uefi:
+        # OVMF reads \EFI\BOOT\BOOTX64.EFI from the run's ESP copy (prepare_run).
+        return argv + ["-bios", str(config.ovmf), "-drive", f"format=raw,file={paths.esp}"]
+    modules = []
+    if is_igvm(config.kernel):
+        argv += ["-kernel", str(config.shim), "-append", kernel_cmdline(config)]
+        modules.append(f"{config.kernel} {IGVM_MODULE}")
+    else:
+        argv += ["-kernel", str(config.kernel), "-append", kernel_cmdline(config)]
+    modules += [f"{config.vtl0} vtl0"] if config.vtl0 is not None else []
     modules += [f"{path} {name}" for path, name in config.modules]
     if modules:
         argv += ["-initrd", ",".join(modules)]
     return argv
+
+
+def prepare_run(config: QemuConfig, paths: RunPaths) -> None:
+    """Files a run needs in its RUN directory before QEMU starts: for a UEFI boot, a copy
+    of the ESP with this run's image, command line (\\cmdline.txt) and modules
+    (\\modules\\NAME), written with mtools."""
+    if not config.uefi:
+        return
+    shutil.copyfile(config.esp, paths.esp)
+    cmdline = paths.root / "cmdline.txt"
+    cmdline.write_text(kernel_cmdline(config))
+    copies = [(config.kernel, "::/mezzanine.igvm"), (cmdline, "::/cmdline.txt")]
+    if config.vtl0 is not None:
+        copies.append((config.vtl0, "::/modules/vtl0"))
+    copies += [(path, f"::/modules/{name}") for path, name in config.modules]
+    for source, target in copies:
+        subprocess.run(["mcopy", "-o", "-i", str(paths.esp), str(source), target], check=True,
+                       capture_output=True)
 
 
 def _shm_base() -> Optional[str]:

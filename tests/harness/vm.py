@@ -38,6 +38,9 @@ class Vm:
     {"testscript": script.encode()} (docs/testdev.md); bytes become temporary files.
     vgabios: the display's VGA BIOS module: None = Debian's SeaVGABIOS when vtl0 is
     SeaBIOS, a path = that image, False = none (docs/framebuffer.md).
+    kernel: build/mezzanine.igvm by default (booted through the boot shim), or a flat
+    multiboot kernel. uefi: boot the image through OVMF and the EFI loader instead
+    (docs/image.md).
 
     Files written to log_dir (when given): console.log (as it arrives), qemu-debug.log
     and qemu-stderr.log (on stop), transcript.jsonl (host events).
@@ -49,14 +52,15 @@ class Vm:
                  timeout: float = DEFAULT_RUN_TIMEOUT_S,
                  console_echo: Optional[Callable[[str], None]] = None,
                  modules: Optional[Dict[str, ModuleSource]] = None,
-                 no_host: bool = False, vgabios: Union[None, bool, str, Path] = None):
+                 no_host: bool = False, vgabios: Union[None, bool, str, Path] = None,
+                 uefi: bool = False):
         self.module_files = ModuleFiles(modules)
         vtl0_path = Path(vtl0) if vtl0 else None
         self.config = QemuConfig(kernel=Path(kernel) if kernel else DEFAULT_KERNEL,
                                  cmdline=cmdline, vtl0=vtl0_path, memory_mb=memory_mb,
                                  modules=with_default_vgabios(
                                      vtl0_path, self.module_files.modules, vgabios),
-                                 no_host=no_host)
+                                 no_host=no_host, uefi=uefi)
         self.log_dir = Path(log_dir) if log_dir is not None else None
         logs = self.log_dir
         self.host = Host(self.config, timeout=timeout,

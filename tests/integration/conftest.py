@@ -6,7 +6,8 @@ Fixtures:
            build/test-logs/<module>.<test>/ (a second VM of the same test uses a
            vm2/ subdirectory, and so on). The directory is deleted when the test
            passes and kept when it fails. Every VM is stopped at teardown.
-  kernel   path of build/kernel.bin; fails (never skips) with "run make" if missing.
+  kernel   path of build/mezzanine.igvm (booted through build/shim.bin); fails (never
+           skips) with "run make" if missing. flat_kernel: build/kernel.bin, same rule.
   kernel_elf  path of build/kernel.elf, same rule.
   testfw   path of build/guests/testfw.bin (the test firmware), same rule.
 
@@ -22,7 +23,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from harness import DEFAULT_KERNEL, DEFAULT_KERNEL_ELF, REPO_ROOT, Vm  # noqa: E402
+from harness import DEFAULT_KERNEL, DEFAULT_KERNEL_ELF, FLAT_KERNEL, REPO_ROOT, Vm  # noqa: E402
 from harness.paths import TESTFW  # noqa: E402
 
 DEFAULT_TEST_TIMEOUT_S = 60
@@ -65,6 +66,12 @@ def _require(path: Path, what: str) -> Path:
 @pytest.fixture
 def kernel() -> Path:
     return _require(DEFAULT_KERNEL, "kernel image")
+
+
+@pytest.fixture
+def flat_kernel() -> Path:
+    """build/kernel.bin: the kernel's loaded bytes, as the IGVM image's page data holds them."""
+    return _require(FLAT_KERNEL, "flat kernel image")
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from harness.qemu import RunPaths
 CONTRACT = REPO_ROOT / "docs" / "boot-contract.md"
 
 
-def contract_command(run: str, kernel: str, cmdline: str, firmware=None):
+def contract_command(run: str, kernel: str, shim: str, cmdline: str, firmware=None):
     """The command line block of docs/boot-contract.md with its placeholders filled in."""
     text = CONTRACT.read_text()
     block = re.search(r"## QEMU command line.*?```\n(.*?)```", text, re.S).group(1)
@@ -23,7 +23,8 @@ def contract_command(run: str, kernel: str, cmdline: str, firmware=None):
     words = shlex.split(block)
     filled = []
     for word in words:
-        word = word.replace("RUN/", run + "/").replace("build/kernel.bin", kernel)
+        word = word.replace("RUN/", run + "/").replace("build/mezzanine.igvm", kernel)
+        word = word.replace("build/shim.bin", shim)
         word = word.replace("CMDLINE", cmdline)
         if firmware:
             word = word.replace("FIRMWARE", firmware)
@@ -33,13 +34,22 @@ def contract_command(run: str, kernel: str, cmdline: str, firmware=None):
 
 @pytest.mark.parametrize("firmware", [None, "/fw/seabios.bin"])
 def test_command_line_is_the_contracts(firmware, tmp_path):
+    kernel = tmp_path / "mezzanine.igvm"
+    kernel.write_bytes(b"IGVM")
+    shim = tmp_path / "shim.bin"
+    config = QemuConfig(kernel=kernel, cmdline="mezz.log=debug mezz.halt=panic",
+                        vtl0=Path(firmware) if firmware else None, shim=shim)
+    argv = build_command(config, RunPaths(Path("/dev/shm/mezz-run-x")))
+    assert argv == contract_command("/dev/shm/mezz-run-x", str(kernel), str(shim),
+                                    "mezz.log=debug mezz.halt=panic", firmware)
+
+
+def test_a_flat_kernel_still_boots_directly(tmp_path):
     kernel = tmp_path / "kernel.bin"
     kernel.write_bytes(b"")
-    config = QemuConfig(kernel=kernel, cmdline="mezz.log=debug mezz.halt=panic",
-                        vtl0=Path(firmware) if firmware else None)
-    argv = build_command(config, RunPaths(Path("/dev/shm/mezz-run-x")))
-    assert argv == contract_command("/dev/shm/mezz-run-x", str(kernel),
-                                    "mezz.log=debug mezz.halt=panic", firmware)
+    argv = build_command(QemuConfig(kernel=kernel, cmdline="x=1"), RunPaths(tmp_path))
+    assert argv[argv.index("-kernel") + 1] == str(kernel)
+    assert "-initrd" not in argv
 
 
 def test_memory_size_goes_to_m_and_backend(tmp_path):

@@ -95,7 +95,7 @@ def test_vm_boots_with_a_script_module(vm, tmp_path):
     machine = vm(vtl0=firmware, modules={"testscript": Script().poweroff().encode()})
     machine.wait_for_log(BANNER.pattern.replace("^", "").replace("$", ""), 20)
     assert initrd(machine.host.argv).endswith(" testscript")
-    script_file = Path(initrd(machine.host.argv).split(",")[1].split(" ")[0])
+    script_file = Path(initrd(machine.host.argv).split(",")[-1].split(" ")[0])   # after igvm, vtl0
     assert script_file.read_bytes() == bytes(Script().poweroff())
     machine.stop()
     assert not script_file.exists()

@@ -13,11 +13,11 @@ from harness.guest_memory import pc_ram_layout
 COMPARED_BYTES = 4096  # multiboot header + early text: not changed at run time
 
 
-def test_host_reads_the_kernel_image_from_guest_memory(vm, kernel):
+def test_host_reads_the_kernel_image_from_guest_memory(vm, flat_kernel):
     machine = vm()
     image = machine.wait_for_log(KERNEL_IMAGE, 20)
     start, end = int(image["start"], 16), int(image["end"], 16)
-    flat = kernel.read_bytes()
+    flat = flat_kernel.read_bytes()
     assert end - start >= len(flat), (
         f"kernel image range {start:#x}-{end:#x} is smaller than kernel.bin ({len(flat)} bytes)")
     assert machine.memory.read(start, COMPARED_BYTES) == flat[:COMPARED_BYTES]

@@ -175,7 +175,7 @@ def test_unmapped_gpa_reads_all_ones(vm, testfw):
     assert_no_panic(machine)
 
 
-def test_vtl2_is_out_of_reach(vm, testfw, kernel):
+def test_vtl2_is_out_of_reach(vm, testfw, flat_kernel):
     # Region base, the running image (slot0), VRAM, the page allocator's heap, the end.
     probes = [VTL2_BASE, 0x1C000000, 0x1C000000 + 0x1000, 0x1C800000, 0x1D400000, VTL2_END - 8]
     s = Script()
@@ -198,7 +198,7 @@ def test_vtl2_is_out_of_reach(vm, testfw, kernel):
     # and the kernel's image intact.
     for address in probes:
         assert machine.memory.read(address, 8) != PATTERN.to_bytes(8, "little"), hex(address)
-    assert machine.memory.read(0x1C000000, 4096) == kernel.read_bytes()[:4096]
+    assert machine.memory.read(0x1C000000, 4096) == flat_kernel.read_bytes()[:4096]
     assert_no_panic(machine)
 
 

@@ -115,6 +115,26 @@ start64:
     hlt
     jmp 3b
 
+    /*
+     * IGVM entry (docs/image.md): an IGVM loader (the boot shim, the UEFI app, the
+     * servicing handoff) placed the image in its VTL2 slot and enters here in 64-bit
+     * mode with the VP_CONTEXT's CR0/CR4/EFER, its own page tables mapping the first
+     * 4 GiB 1:1 and the kernel window onto the slot, interrupts off,
+     * EDI = MEZZ_BOOT_BLOCK_MAGIC, ESI = the boot block's physical address. .bss was
+     * loaded as zero pages, so unlike _start32 nothing needs clearing here.
+     */
+    .section .text.entry64, "ax"
+    .globl _start64
+_start64:
+    cli
+    cld
+    movabsq $boot_stack_top, %rsp
+    xorl %ebp, %ebp
+    call kmain
+4:  cli
+    hlt
+    jmp 4b
+
     .section .boot.data, "aw"
     .balign 8
 boot_gdt:
