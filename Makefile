@@ -513,11 +513,10 @@ fuzz: fuzz-build
 # ---- static checks (SPEC section 2; docs/architecture.md) -------------------------------
 #   make check-layers   include cycles and includes against the layer matrix in the doc
 #   make check-statics  mutable file-scope state outside kernel/main.c, from the objects
-# `make test` runs both first, each counted as one test. CHECKS_ADVISORY=1 shows their
-# findings without counting a failure: issue 9 starts from code that still breaks both
-# rules. The lead flips the default to 0 when the violations are fixed; from then on a
-# cycle, an upward include or a new mutable static fails `make test`.
-CHECKS_ADVISORY ?= 1
+# `make test` runs both first, each counted as one test: a cycle, an upward include or a
+# new mutable static fails it. CHECKS_ADVISORY=1 shows their findings without counting a
+# failure (for a tree in the middle of a restructuring, never for CI).
+CHECKS_ADVISORY ?= 0
 KERNEL_C_OBJS := $(filter %.c.o,$(KERNEL_OBJS))
 CHECK_LAYERS_CMD  := $(PYTHON) tools/check-layers
 CHECK_STATICS_CMD := $(PYTHON) tools/check-statics $(KERNEL_C_OBJS)

@@ -180,6 +180,7 @@ static void start_vtl0(void)
     struct partition_config cfg = {
         .host = &host,
         .idt = &idt_tables,
+        .space = &vtl2_space,
         .low_ram_end = vtl2.base,
         .ram_above_4g = ram_above_4g(),
         .firmware = phys_to_virt(fw->phys_base),
@@ -268,7 +269,8 @@ void kmain(uint32_t magic, uint32_t info_pa)
     diag_init(&diag);
     get_start(&get);
     if (options.bench == BENCH_EXITS) {
-        bench_exits_run(&partition, &vtl0_devices.bridge, &host, &idt_tables, &pmm, vtl2.base);
+        bench_exits_run(&partition, &vtl0_devices.bridge, &host, &idt_tables, &vtl2_space, &pmm,
+                        vtl2.base);
         log_info("boot", "benchmark done; VTL0 not started");
     } else {
         /* START_VTL0_COMPLETED goes out from start_vtl0(), when VTL0 really starts. */

@@ -14,13 +14,9 @@ extern char boot_stack_guard[];
 
 void relocate_and_switch(void *dst, const void *src, uint64_t len, uint64_t cr3);
 
-/* Set by the switch. Before it, tables are written through the boot identity map;
- * after it, through the direct map. */
-static struct vtl2_space *live_space;
-
 void *phys_to_virt(uint64_t phys)
 {
-    return (void *)(uintptr_t)(live_space != NULL ? DIRECT_MAP_BASE + phys : phys);
+    return (void *)(uintptr_t)(DIRECT_MAP_BASE + phys);
 }
 
 uint64_t kernel_image_size(void)
@@ -32,6 +28,14 @@ static uint64_t alloc_table(void *ctx)
 {
     uint64_t phys;
     return pmm_alloc(ctx, 1, PAGE_SIZE, &phys) == 0 ? phys : 0;
+}
+
+/* Before the switch, tables are written through the boot identity map (below 4 GiB, where
+ * the heap is); after it, through the direct map. */
+static uint64_t *boot_table_ptr(void *ctx, uint64_t phys)
+{
+    (void)ctx;
+    return (uint64_t *)(uintptr_t)phys;
 }
 
 static uint64_t *table_ptr(void *ctx, uint64_t phys)
@@ -103,7 +107,7 @@ static int map_direct(struct vtl2_space *s, const struct mem_range *map, size_t 
 int vtl2_space_init(struct vtl2_space *s, struct pmm *pmm, const struct mem_range *map,
                     size_t n, uint64_t running_phys, uint64_t slot_phys, uint64_t slot_size)
 {
-    const struct pt_ops ops = { .alloc_table = alloc_table, .table_ptr = table_ptr, .ctx = pmm };
+    const struct pt_ops ops = { .alloc_table = alloc_table, .table_ptr = boot_table_ptr, .ctx = pmm };
     uint64_t size = kernel_image_size();
     int err;
 
@@ -126,21 +130,22 @@ int vtl2_space_init(struct vtl2_space *s, struct pmm *pmm, const struct mem_rang
      * loader already put the image in its slot: then only the tables switch. */
     relocate_and_switch((void *)(uintptr_t)slot_phys, (const void *)(uintptr_t)running_phys,
                         running_phys == slot_phys ? 0 : size, s->pt.root);
-    live_space = s;
+    s->pt.ops.table_ptr = table_ptr;
+    s->live = true;
     return 0;
 }
 
-volatile void *vtl2_map_mmio(uint64_t phys, uint64_t size)
+volatile void *vtl2_map_mmio(struct vtl2_space *s, uint64_t phys, uint64_t size)
 {
     uint64_t base = ALIGN_DOWN(phys, (uint64_t)PAGE_SIZE);
     uint64_t end = ALIGN_UP(phys + size, (uint64_t)PAGE_SIZE);
-    if (live_space == NULL || end <= base || end > DIRECT_MAP_MAX)
+    if (!s->live || end <= base || end > DIRECT_MAP_MAX)
         return NULL;
     for (uint64_t page = base; page < end; page += PAGE_SIZE) {
         uint64_t pa, leaf;
-        if (pt_translate(&live_space->pt, MMIO_MAP_BASE + page, &pa, &leaf))
+        if (pt_translate(&s->pt, MMIO_MAP_BASE + page, &pa, &leaf))
             continue;   /* mapped by an earlier call */
-        if (pt_map(&live_space->pt, MMIO_MAP_BASE + page, page, PAGE_SIZE,
+        if (pt_map(&s->pt, MMIO_MAP_BASE + page, page, PAGE_SIZE,
                    PTE_W | PTE_NX | PTE_PCD | PTE_PWT, false) != 0)
             return NULL;
     }

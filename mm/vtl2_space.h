@@ -6,6 +6,7 @@
 #ifndef MEZZ_MM_VTL2_SPACE_H
 #define MEZZ_MM_VTL2_SPACE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -18,6 +19,7 @@ struct vtl2_space {
     uint64_t kernel_phys_base;     /* where the image runs now */
     uint64_t kernel_phys_size;
     uint64_t direct_map_end;       /* physical bytes reachable through the direct map */
+    bool live;                     /* Mezzanine runs on these tables (after the switch) */
 };
 
 /*
@@ -36,8 +38,9 @@ uint64_t kernel_image_size(void);
 /* A pointer to physical memory through the direct map (valid after vtl2_space_init). */
 void *phys_to_virt(uint64_t phys);
 
-/* Maps device registers (e.g. the local APIC) uncached at MMIO_MAP_BASE + phys, once,
- * and returns the pointer; NULL if they cannot be mapped. After vtl2_space_init. */
-volatile void *vtl2_map_mmio(uint64_t phys, uint64_t size);
+/* Maps device registers (e.g. the local APIC) uncached at MMIO_MAP_BASE + phys into the
+ * space Mezzanine runs on, once, and returns the pointer; NULL if they cannot be mapped
+ * (or before vtl2_space_init switched to s). */
+volatile void *vtl2_map_mmio(struct vtl2_space *s, uint64_t phys, uint64_t size);
 
 #endif

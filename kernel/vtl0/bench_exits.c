@@ -57,7 +57,8 @@ static uint64_t full_round(struct partition *p, unsigned exits)
 }
 
 void bench_exits_run(struct partition *p, struct vtl0_bridge *bridge, struct host_channels *host,
-                     const struct idt_tables *idt, struct pmm *pmm, uint64_t low_ram_end)
+                     const struct idt_tables *idt, struct vtl2_space *space, struct pmm *pmm,
+                     uint64_t low_ram_end)
 {
     uint64_t bare[BENCH_ROUNDS], full[BENCH_ROUNDS], ratio[BENCH_ROUNDS];
     uint64_t firmware_pa;
@@ -71,7 +72,7 @@ void bench_exits_run(struct partition *p, struct vtl0_bridge *bridge, struct hos
     uint8_t *bench_firmware = phys_to_virt(firmware_pa);
     build_firmware(bench_firmware);
     const struct partition_config cfg = {
-        .host = host, .idt = idt, .low_ram_end = low_ram_end, .firmware = bench_firmware,
+        .host = host, .idt = idt, .space = space, .low_ram_end = low_ram_end, .firmware = bench_firmware,
         .firmware_size = BENCH_FIRMWARE_SIZE,
     };
     if (partition_init(p, &cfg, pmm) != 0) {

@@ -51,9 +51,9 @@ static void reset_interrupt_controllers(void)
 #define LAPIC_LVT_MASKED 0x10000u
 #define LAPIC_SVR_RESET 0xFFu
 
-static void reset_local_apic(void)
+static void reset_local_apic(struct partition *p)
 {
-    volatile uint8_t *apic = (volatile uint8_t *)vtl2_map_mmio(VTL0_LAPIC_BASE, PAGE_SIZE);
+    volatile uint8_t *apic = p->lapic;
     if (apic == NULL) {
         log_warn("vtl0", "local APIC not reachable: not reset");
         return;
@@ -76,7 +76,7 @@ void vtl0_irq_reset_hardware(struct partition *p)
 {
     (void)p;
     reset_interrupt_controllers();
-    reset_local_apic();
+    reset_local_apic(p);
     /* Anything already latched: drain it now, not into VTL0. */
     struct irq_window_result drained;
     idt_interrupt_window(p->idt, &drained);

@@ -284,6 +284,8 @@ int partition_init(struct partition *p, const struct partition_config *cfg, stru
     p->pmm = pmm;
     p->host = cfg->host;
     p->idt = cfg->idt;
+    p->lapic = cfg->space ? (volatile uint8_t *)vtl2_map_mmio(cfg->space, VTL0_LAPIC_BASE, PAGE_SIZE)
+                          : NULL;
     p->get = cfg->host->get;
     p->low_ram_end = cfg->low_ram_end;
     p->rom_bios_offset = cfg->low_ram_end - MiB(1);

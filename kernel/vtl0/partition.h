@@ -117,6 +117,7 @@ struct partition {
     struct pmm *pmm;
     struct host_channels *host;      /* polled while VTL0 runs or waits */
     const struct idt_tables *idt;    /* for interrupt windows (arch/x86_64/cpu/idt.h) */
+    volatile uint8_t *lapic;         /* VTL0's local APIC registers, for its reset; may be NULL */
     struct get_instance *get;        /* = host->get: halts and ranges go to the host here */
     struct vmcb *vmcb;
     uint64_t vmcb_pa;
@@ -167,6 +168,7 @@ struct partition {
 struct partition_config {
     struct host_channels *host;      /* the GET and diag, served from the run loop */
     const struct idt_tables *idt;    /* Mezzanine's IDTs, for interrupt windows */
+    struct vtl2_space *space;        /* the address space Mezzanine runs on (device mappings) */
     uint64_t low_ram_end;
     uint64_t ram_above_4g;           /* VTL0 RAM at 4 GiB and up (identity) */
     const uint8_t *firmware;         /* the multiboot module; copied */
