@@ -79,6 +79,7 @@ KERNEL_SRCS := \
 	kernel/vtl0/ports.c \
 	kernel/vtl0/pci.c \
 	kernel/vtl0/cpu.c \
+	kernel/vtl0/cpu_model.c \
 	kernel/vtl0/interrupts.c \
 	kernel/vtl0/memory.c \
 	kernel/vtl0/emuplat/display.c \
@@ -185,7 +186,8 @@ unit_pam_get_SRCS         := drivers/vdev/chipset/pam_get.c drivers/vdev/chipset
 	drivers/vdev/chipset/pam_faithful.c drivers/vdev/chipset/pam.c $(STATE_PB_SRCS)
 unit_pam_faithful_SRCS    := drivers/vdev/chipset/pam_faithful.c drivers/vdev/chipset/pam_get.c \
 	drivers/vdev/chipset/pam_get_state.c drivers/vdev/chipset/pam.c $(STATE_PB_SRCS)
-UNIT_TESTS += insn_decode insn_mmio guest_walk
+UNIT_TESTS += insn_decode insn_mmio guest_walk cpu_model
+unit_cpu_model_SRCS       := kernel/vtl0/cpu_model.c
 unit_insn_decode_SRCS     := arch/x86_64/decode/insn_decode.c
 unit_insn_mmio_SRCS       := arch/x86_64/decode/insn_mmio.c arch/x86_64/decode/insn_decode.c
 unit_guest_walk_SRCS      := arch/x86_64/decode/guest_walk.c arch/x86_64/decode/insn_decode.c arch/x86_64/paging.c
@@ -433,6 +435,8 @@ FW_COMMON_SRCS := \
 	$(FW_DIR)/tick.S \
 	$(FW_DIR)/pci.c \
 	$(FW_DIR)/draw.c \
+	$(FW_DIR)/string.c \
+	$(FW_DIR)/segload.c \
 	drivers/vdev/testdev/testdev.c \
 	drivers/vdev/testdev/testdev_format.c
 FW16_SRCS := $(FW_DIR)/entry16.S $(FW_DIR)/probe_real.c $(FW_DIR)/flat16.S $(FW_COMMON_SRCS) \

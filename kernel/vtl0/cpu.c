@@ -1,29 +1,18 @@
 /*
- * CPUID and MSR emulation for VTL0. CPUID is the real CPU's with SVM hidden (VTL0 has
- * no nested virtualization) and a hypervisor leaf added. MSRs: the ones VMLOAD/VMSAVE
- * and the VMCB swap per guest pass through; the MTRRs are shadowed (they would change
- * the machine's memory types); EFER hides SVME, which VMRUN requires in the guest;
- * everything else is #GP, as for an MSR the CPU does not have.
+ * CPUID and MSR exits: VTL0's CPU model (kernel/vtl0/cpu_model.c, docs/cpu-model.md)
+ * carried out. CPUID is the real CPU's through the model's rules; each MSR does what
+ * its rule says: not intercepted (the VMCB or VMLOAD/VMSAVE swap it, or VTL0 may read
+ * Mezzanine's), a constant, VTL0's own copy (EFER without SVME, the shadowed MTRRs,
+ * TSC_AUX), or #GP. An MSR the model does not list is #GP too, logged and counted by
+ * number for inspect.
  */
 #include <string.h>
 
 #include "arch/x86_64/cpu/cpu.h"
 #include "kernel/lib/log.h"
+#include "kernel/vtl0/cpu_model.h"
 #include "kernel/vtl0/partition_priv.h"
 
-#define CPUID_FEATURES          0x00000001u
-#define CPUID1_ECX_MONITOR      (1u << 3)
-#define CPUID1_ECX_HYPERVISOR   (1u << 31)
-#define CPUID_HV_BASE           0x40000000u
-#define CPUID_EXT_FEATURES      0x80000001u
-#define CPUIDX_ECX_SVM          (1u << 2)
-#define CPUID_SVM_LEAF          0x8000000Au
-
-#define MSR_TSC                 0x010u
-#define MSR_APIC_BASE           0x01Bu
-#define MSR_MTRR_CAP            0x0FEu
-#define MSR_SYSENTER_CS         0x174u
-#define MSR_SYSENTER_EIP        0x176u
 #define MSR_MTRR_PHYS_FIRST     0x200u
 #define MSR_MTRR_PHYS_LAST      0x20Fu
 #define MSR_MTRR_FIX_64K        0x250u
@@ -31,12 +20,8 @@
 #define MSR_MTRR_FIX_16K_A0000  0x259u
 #define MSR_MTRR_FIX_4K_FIRST   0x268u
 #define MSR_MTRR_FIX_4K_LAST    0x26Fu
-#define MSR_PAT                 0x277u
 #define MSR_MTRR_DEF_TYPE       0x2FFu
-#define MSR_STAR                0xC0000081u
-#define MSR_SFMASK              0xC0000084u
-#define MSR_FS_BASE             0xC0000100u
-#define MSR_KERNEL_GS_BASE      0xC0000102u
+#define MSR_TSC_AUX             0xC0000103u
 
 /* EFER bits VTL0 may set (APM vol. 2, "Extended Feature Enable Register"): SCE, LME,
  * LMA (ignored on write), NXE, LMSLE, FFXSR, TCE. SVME is refused. */
@@ -98,16 +83,11 @@ static void msr_pass(struct partition *p, uint32_t msr, bool read, bool write)
 void vtl0_msr_init(struct partition *p)
 {
     memset(p->msrpm, 0xFF, MSRPM_SIZE);   /* intercept everything, then open up */
-    for (uint32_t m = MSR_SYSENTER_CS; m <= MSR_SYSENTER_EIP; m++)
-        msr_pass(p, m, true, true);
-    for (uint32_t m = MSR_STAR; m <= MSR_SFMASK; m++)
-        msr_pass(p, m, true, true);
-    for (uint32_t m = MSR_FS_BASE; m <= MSR_KERNEL_GS_BASE; m++)
-        msr_pass(p, m, true, true);
-    msr_pass(p, MSR_PAT, true, true);        /* G_PAT in the VMCB under nested paging */
-    msr_pass(p, MSR_TSC, true, false);
-    msr_pass(p, MSR_APIC_BASE, true, false);
-    msr_pass(p, MSR_MTRR_CAP, true, false);
+    for (size_t i = 0; i < cpu_model_msr_rule_count; i++) {
+        const struct msr_rule *r = &cpu_model_msr_rules[i];
+        for (uint32_t m = r->first; m <= r->last; m++)
+            msr_pass(p, m, r->read == MSR_RD_PASS, r->write == MSR_WR_PASS);
+    }
     for (uint32_t m = 0; m <= MSR_MTRR_DEF_TYPE; m++) {
         int i = mtrr_index(m);
         if (i >= 0)
@@ -115,38 +95,35 @@ void vtl0_msr_init(struct partition *p)
     }
 }
 
+void vtl0_cpu_reset(struct partition *p)
+{
+    /* TSC_AUX is 0 after RESET (APM vol. 2, "Processor Initialization State"). Mezzanine
+     * itself never reads TSC_AUX (no RDTSCP/RDPID in VTL2), so the CPU's register holds
+     * VTL0's value at all times and needs no swap around VMRUN; p->tsc_aux is the
+     * authoritative copy (inspect, save). */
+    p->tsc_aux = 0;
+    wrmsr(MSR_TSC_AUX, 0);
+}
+
 enum exit_action vtl0_handle_cpuid(struct partition *p)
 {
     uint64_t *g = p->gprs.gpr;
     uint32_t leaf = (uint32_t)g[GPR_RAX], sub = (uint32_t)g[GPR_RCX];
-    uint32_t a, b, c, d;
+    uint32_t r[4] = { 0, 0, 0, 0 };
 
-    if (leaf == CPUID_HV_BASE) {
-        /* "MezzanineVTL" in EBX, ECX, EDX; no further hypervisor leaves. */
-        a = CPUID_HV_BASE;
-        memcpy(&b, "Mezz", 4);
-        memcpy(&c, "anin", 4);
-        memcpy(&d, "eVTL", 4);
-    } else {
-        cpu_cpuid(leaf, sub, &a, &b, &c, &d);
-        if (leaf == CPUID_FEATURES) {
-            c |= CPUID1_ECX_HYPERVISOR;
-            c &= ~CPUID1_ECX_MONITOR;       /* MWAIT would stop Mezzanine too */
-        } else if (leaf == CPUID_EXT_FEATURES) {
-            c &= ~CPUIDX_ECX_SVM;
-        } else if (leaf == CPUID_SVM_LEAF) {
-            a = b = c = d = 0;
-        }
-        p->stats.cpuid_filtered++;
-    }
-    g[GPR_RAX] = a;
-    g[GPR_RBX] = b;
-    g[GPR_RCX] = c;
-    g[GPR_RDX] = d;
+    if (leaf < CPU_MODEL_HV_BASE || leaf > CPU_MODEL_HV_LAST)
+        cpu_cpuid(leaf, sub, &r[0], &r[1], &r[2], &r[3]);
+    cpu_model_cpuid(leaf, sub, p->vmcb->save.cr4, r);
+    p->stats.cpuid_filtered++;
+    g[GPR_RAX] = r[0];
+    g[GPR_RBX] = r[1];
+    g[GPR_RCX] = r[2];
+    g[GPR_RDX] = r[3];
     return vtl0_advance_rip(p) == 0 ? EXIT_RESUME : EXIT_STOP;
 }
 
-static bool msr_read(struct partition *p, uint32_t msr, uint64_t *value)
+/* VTL0's own copies (MSR_RD_VCPU). */
+static bool vcpu_msr_read(struct partition *p, uint32_t msr, uint64_t *value)
 {
     int i = mtrr_index(msr);
     if (i >= 0) {
@@ -157,19 +134,15 @@ static bool msr_read(struct partition *p, uint32_t msr, uint64_t *value)
     case MSR_EFER:
         *value = p->vmcb->save.efer & ~EFER_SVME;
         return true;
-    case MSR_TSC:
-        *value = rdtsc();
-        return true;
-    case MSR_APIC_BASE:
-    case MSR_MTRR_CAP:
-        *value = rdmsr(msr);
+    case MSR_TSC_AUX:
+        *value = p->tsc_aux;
         return true;
     default:
         return false;
     }
 }
 
-static bool msr_write(struct partition *p, uint32_t msr, uint64_t value)
+static bool vcpu_msr_write(struct partition *p, uint32_t msr, uint64_t value)
 {
     int i = mtrr_index(msr);
     if (i >= 0) {
@@ -183,14 +156,66 @@ static bool msr_write(struct partition *p, uint32_t msr, uint64_t value)
         /* LMA is the CPU's to set; keep the current one. */
         p->vmcb->save.efer = (value & ~EFER_LMA) | (p->vmcb->save.efer & EFER_LMA) | EFER_SVME;
         return true;
-    case MSR_TSC:
-    case MSR_APIC_BASE:
-        /* Shared with Mezzanine: accepted and ignored (logged once per kind below). */
-        log_debug("vtl0", "ignored write of 0x%llx to MSR 0x%x", (unsigned long long)value, msr);
+    case MSR_TSC_AUX:
+        if (value >> 32)
+            return false;   /* bits 63:32 are reserved: #GP */
+        p->tsc_aux = value;
+        wrmsr(MSR_TSC_AUX, value);
         return true;
     default:
         return false;
     }
+}
+
+static bool msr_read(struct partition *p, const struct msr_rule *r, uint32_t msr, uint64_t *value)
+{
+    switch (r == NULL ? MSR_RD_GP : r->read) {
+    case MSR_RD_PASS:
+        /* Only reached when the MSRPM lets it through anyway (never, today). */
+        *value = rdmsr(msr);
+        return true;
+    case MSR_RD_ZERO:
+        *value = 0;
+        return true;
+    case MSR_RD_VCPU:
+        return vcpu_msr_read(p, msr, value);
+    default:
+        return false;
+    }
+}
+
+static bool msr_write(struct partition *p, const struct msr_rule *r, uint32_t msr, uint64_t value)
+{
+    switch (r == NULL ? MSR_WR_GP : r->write) {
+    case MSR_WR_DROP:
+        log_debug("vtl0", "ignored write of 0x%llx to MSR 0x%x (%s)", (unsigned long long)value,
+                  msr, r->name);
+        return true;
+    case MSR_WR_ZERO:
+        return value == 0;
+    case MSR_WR_VCPU:
+        return vcpu_msr_write(p, msr, value);
+    default:
+        return false;   /* MSR_WR_PASS never exits; MSR_WR_GP */
+    }
+}
+
+/* Counts a refusal under its MSR number (inspect "partition/msr_refused"). */
+static void count_refusal(struct partition *p, uint32_t msr, bool write)
+{
+    struct partition_stats *st = &p->stats;
+    for (unsigned i = 0; i < VTL0_MSR_REFUSED_KINDS; i++) {
+        if (st->msr_refused[i].reads + st->msr_refused[i].writes == 0)
+            st->msr_refused[i].msr = msr;
+        else if (st->msr_refused[i].msr != msr)
+            continue;
+        if (write)
+            st->msr_refused[i].writes++;
+        else
+            st->msr_refused[i].reads++;
+        return;
+    }
+    st->msr_refused_other++;
 }
 
 enum exit_action vtl0_handle_msr(struct partition *p)
@@ -198,21 +223,29 @@ enum exit_action vtl0_handle_msr(struct partition *p)
     uint64_t *g = p->gprs.gpr;
     uint32_t msr = (uint32_t)g[GPR_RCX];
     bool write = p->vmcb->control.exit_info1 & MSR_EXIT_WRITE;
+    const struct msr_rule *rule = cpu_model_msr(msr);
     bool ok;
 
     if (write) {
-        ok = msr_write(p, msr, (g[GPR_RDX] << 32) | (uint32_t)g[GPR_RAX]);
+        ok = msr_write(p, rule, msr, (g[GPR_RDX] << 32) | (uint32_t)g[GPR_RAX]);
     } else {
         uint64_t value = 0;
-        ok = msr_read(p, msr, &value);
+        ok = msr_read(p, rule, msr, &value);
         if (ok) {
             g[GPR_RAX] = (uint32_t)value;
             g[GPR_RDX] = value >> 32;
         }
     }
     if (!ok) {
-        if (p->stats.msr_unknown++ < MSR_UNKNOWN_LOG_LIMIT)
-            log_warn("vtl0", "%s of MSR 0x%x refused: #GP", write ? "write" : "read", msr);
+        count_refusal(p, msr, write);
+        if (p->stats.msr_unknown++ < MSR_UNKNOWN_LOG_LIMIT) {
+            if (rule == NULL)
+                log_warn("vtl0", "%s of MSR 0x%x refused: #GP (not in the CPU model)",
+                         write ? "write" : "read", msr);
+            else
+                log_info("vtl0", "%s of MSR 0x%x (%s) refused: #GP, as the CPU model says",
+                         write ? "write" : "read", msr, rule->name);
+        }
         vtl0_inject_exception(p, 13, true, 0);
         return EXIT_RESUME;   /* #GP: RIP stays on the instruction */
     }

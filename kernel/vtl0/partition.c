@@ -251,6 +251,7 @@ static void cpu_unit_reset(void *ctx)
     p->state = VTL0_RUNNING;
     p->pending_halt = VTL0_HALT_NONE;
     vtl0_irq_reset(p);
+    vtl0_cpu_reset(p);
 }
 
 /* Beyond the model, a VTL0 power cycle re-copies the pristine firmware and puts the real

@@ -33,6 +33,7 @@
 #define VTL0_MAX_PORT_DEVICES  4
 /* The MTRRs VTL0 sees (variable pairs, fixed ranges, default type), kept by Mezzanine. */
 #define VTL0_MTRR_SHADOW_COUNT 28
+#define VTL0_MSR_REFUSED_KINDS 16
 
 struct vtl0_bridge;
 
@@ -95,6 +96,11 @@ struct partition_stats {
     uint64_t io_string;              /* INS/OUTS emulated */
     uint64_t cpuid_filtered;
     uint64_t msr_unknown;            /* accesses to MSRs VTL0 does not get: #GP injected */
+    struct {
+        uint32_t msr;
+        uint32_t reads, writes;
+    } msr_refused[VTL0_MSR_REFUSED_KINDS];   /* the first distinct refused MSRs, counted */
+    uint64_t msr_refused_other;      /* refusals of MSRs beyond that list */
     uint64_t interrupts_injected;
     uint64_t interrupts_overflowed;  /* arrived in one window past its slots: lost */
     uint64_t nmis_injected;
@@ -141,6 +147,7 @@ struct partition {
     bool nmi_pending;
     bool intr_deferred;              /* a physical interrupt waits for VTL0 to take it */
     struct legacy_ports legacy;      /* KBC command, port 0x92, debugcon, the PM base */
+    uint64_t tsc_aux;                /* VTL0's TSC_AUX (RDTSCP, RDPID; docs/cpu-model.md) */
     struct pci_proxy pci;
     struct fwcfg_view fwcfg;
     struct cmos_view cmos;

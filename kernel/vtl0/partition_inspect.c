@@ -5,6 +5,7 @@
 #include "kernel/core/inspect.h"
 #include "kernel/vtl0/emuplat/bridge.h"
 #include "kernel/lib/log.h"
+#include "kernel/vtl0/cpu_model.h"
 #include "kernel/vtl0/partition_priv.h"
 
 static const char *const run_state_names[] = { "running", "stopped" };
@@ -82,6 +83,27 @@ static void inspect_pam(struct inspect_writer *w, const struct partition *p)
     inspect_end(w);
 }
 
+/* "partition/msr_refused": each MSR VTL0 was refused, by number, with its counts and
+ * whether the CPU model lists it (docs/cpu-model.md); refusals beyond the list in
+ * "other". */
+static void inspect_msr_refused(struct inspect_writer *w, const struct partition_stats *st)
+{
+    char name[16];
+    inspect_begin(w, "msr_refused");
+    for (unsigned i = 0; i < VTL0_MSR_REFUSED_KINDS; i++) {
+        if (st->msr_refused[i].reads + st->msr_refused[i].writes == 0)
+            break;
+        snprintf(name, sizeof(name), "%x", st->msr_refused[i].msr);
+        inspect_begin(w, name);
+        inspect_u64(w, "reads", st->msr_refused[i].reads);
+        inspect_u64(w, "writes", st->msr_refused[i].writes);
+        inspect_bool(w, "in_model", cpu_model_msr(st->msr_refused[i].msr) != NULL);
+        inspect_end(w);
+    }
+    inspect_u64(w, "other", st->msr_refused_other);
+    inspect_end(w);
+}
+
 static void inspect_partition(struct inspect_writer *w, void *ctx)
 {
     const struct partition *p = ctx;
@@ -120,6 +142,9 @@ static void inspect_partition(struct inspect_writer *w, void *ctx)
     inspect_u64(w, "fw_cfg_dma_refused", p->fwcfg.stats.dma_refused);
     inspect_u64(w, "cmos_memory_writes_dropped", p->cmos.memory_writes_dropped);
     inspect_end(w);
+
+    inspect_hex(w, "tsc_aux", p->tsc_aux);
+    inspect_msr_refused(w, st);
 
     inspect_pam(w, p);
 

@@ -50,6 +50,7 @@ void vtl0_pci_init(struct partition *p);
 
 /* vtl0_cpu.c */
 void vtl0_msr_init(struct partition *p);
+void vtl0_cpu_reset(struct partition *p);          /* TSC_AUX back to 0 */
 enum exit_action vtl0_handle_cpuid(struct partition *p);
 enum exit_action vtl0_handle_msr(struct partition *p);
 
@@ -67,6 +68,11 @@ int vtl0_walk_read(void *ctx, uint64_t gpa, void *buf, size_t n);   /* read_gpa_
  * decoded in, *bytes what could be fetched. Returns 0 or the fetch or decode error. */
 int vtl0_decode_insn(struct partition *p, struct guest_cpu_state *cpu, struct insn_bytes *bytes,
                      struct insn *insn);
+/* Says in words why vtl0_decode_insn() failed with err: the walk's real cause (5-level
+ * paging, a #PF, a non-canonical RIP, page tables outside RAM) or the bytes that did
+ * not decode. */
+void vtl0_insn_error(struct partition *p, const struct guest_cpu_state *cpu,
+                     const struct insn_bytes *bytes, int err, char *buf, size_t size);
 enum exit_action vtl0_handle_npf(struct partition *p);
 int vtl0_advance_rip(struct partition *p);        /* past the current instruction */
 void vtl0_sync_npt(struct partition *p);

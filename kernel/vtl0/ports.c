@@ -481,8 +481,11 @@ static enum exit_action string_io(struct partition *p, uint64_t info1, uint16_t 
      * from the instruction itself: the mode and any 0x67 prefix give the address size;
      * INS always writes ES:rDI, OUTS reads DS:rSI unless a segment prefix says otherwise
      * (APM vol. 3, "INS", "OUTS"). */
-    if (vtl0_decode_insn(p, &cpu, &bytes, &insn) != 0) {
-        vtl0_report_error(p, "string I/O: cannot decode the instruction");
+    int err = vtl0_decode_insn(p, &cpu, &bytes, &insn);
+    if (err != 0) {
+        char why[200];
+        vtl0_insn_error(p, &cpu, &bytes, err, why, sizeof(why));
+        vtl0_report_error(p, why);
         return EXIT_STOP;
     }
     unsigned addr_size = insn.addrsize;
@@ -502,7 +505,7 @@ static enum exit_action string_io(struct partition *p, uint64_t info1, uint16_t 
         uint64_t linear = (segment_base(s, seg) + offset) & linear_mask;
         uint64_t gpa;
         uint32_t pf_error = 0;
-        int err = guest_translate(&paging, linear, (is_in ? GW_WRITE : GW_READ) | (cpu.cpl == 3 ? GW_USER : 0),
+        err = guest_translate(&paging, linear, (is_in ? GW_WRITE : GW_READ) | (cpu.cpl == 3 ? GW_USER : 0),
                                   vtl0_walk_read, p, &gpa, &pf_error);
         if (err == -EFAULT) {
             s->cr2 = linear;

@@ -32,6 +32,8 @@ OP_CPUID = 0x20
 OP_RDMSR = 0x21
 OP_WRMSR = 0x22
 OP_UD2 = 0x23
+OP_RDTSCP = 0x24
+OP_RDPID = 0x25
 OP_IN = {8: 0x28, 16: 0x29, 32: 0x2A}
 OP_OUT = {8: 0x2C, 16: 0x2D, 32: 0x2E}
 OP_POWER_OFF = 0x30
@@ -44,7 +46,13 @@ OP_PCI_FIND = 0x40
 OP_PCI_READ = {8: 0x41, 16: 0x42, 32: 0x43}
 OP_PCI_WRITE = {8: 0x44, 16: 0x45, 32: 0x46}
 PCI_ENABLE = 0x80000000
+OP_STRING = 0x48
+OP_SEGLOAD_ROM = 0x49
 OP_DRAW = 0x50
+
+# STRING operations and flags (tests/guests/testfw/string.c).
+STRING_OPS = {"movs": 0, "stos": 1, "cmps": 2, "lods": 3}
+STR_REP, STR_DOWN, STR_ALT_ADDR = 0x1, 0x2, 0x4
 
 # The display (docs/framebuffer.md): DISPI ports and registers, the PCI registers moved.
 DISPI_INDEX_PORT, DISPI_DATA_PORT = 0x1CE, 0x1CF
@@ -250,6 +258,41 @@ class Script:
         """Execute ud2: the #UD is reported as FAIL exception (vector 6) and the script
         goes on. Exercises exception delivery in the current mode."""
         return self._add("ud2", OP_UD2, "", (), name)
+
+    def rdtscp(self, name: Optional[str] = None) -> "Script":
+        """RDTSCP; reports VALUE ECX (TSC_AUX)."""
+        return self._add("rdtscp", OP_RDTSCP, "", (), name)
+
+    def rdpid(self, name: Optional[str] = None) -> "Script":
+        """RDPID rAX; reports VALUE (TSC_AUX); #UD is FAIL exception."""
+        return self._add("rdpid", OP_RDPID, "", (), name)
+
+    def string(self, op: str, size: int, src: int, dst: int, count: int = 1, rep: bool = False,
+               down: bool = False, alt_addr: bool = False, rax: int = 0,
+               name: Optional[str] = None) -> "Script":
+        """One string instruction (op "movs", "stos", "cmps" or "lods"; size 1, 2, 4 or 8
+        bytes) from physical src to dst, rCX = count, rAX = rax; rep (F3, REPE for CMPS),
+        down (RFLAGS.DF), alt_addr (the 67h prefix). In real mode src and dst lie below
+        1 MiB and the string within 32 KiB of them. VALUE rCX after, the change of rSI,
+        the change of rDI (two's complement at the register width), and
+        eAX | (arithmetic flags << 32)."""
+        if op not in STRING_OPS:
+            raise ValueError(f"op must be one of {sorted(STRING_OPS)}, not {op!r}")
+        if size not in (1, 2, 4, 8):
+            raise ValueError(f"size must be 1, 2, 4 or 8, not {size!r}")
+        _check_uint("src", src, 64)
+        _check_uint("dst", dst, 64)
+        _check_uint("count", count, 32)
+        _check_uint("rax", rax, 64)
+        flags = (STR_REP if rep else 0) | (STR_DOWN if down else 0) | (STR_ALT_ADDR if alt_addr else 0)
+        return self._add("string", OP_STRING, "BBBQQIQ",
+                         (STRING_OPS[op], size, flags, src, dst, count, rax), name)
+
+    def segload_rom(self, name: Optional[str] = None) -> "Script":
+        """Protected/long mode: load FS from a GDT in the ROM image (F0000h + FF00h) whose
+        descriptor has the accessed bit clear, read through FS, put FS and the GDT back.
+        VALUE the descriptor's high dword as read afterwards (bit 8 = accessed)."""
+        return self._add("segload_rom", OP_SEGLOAD_ROM, "", (), name)
 
     # ------------------------------------------------------------------ ports
 

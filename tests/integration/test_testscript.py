@@ -47,6 +47,8 @@ def test_opcodes_match_script_h():
     for bits, op in ts.OP_PCI_WRITE.items():
         py[f"OP_PCI_WRITE{bits}"] = op
     py["OP_DRAW"] = ts.OP_DRAW
+    py.update(OP_RDTSCP=ts.OP_RDTSCP, OP_RDPID=ts.OP_RDPID, OP_STRING=ts.OP_STRING,
+              OP_SEGLOAD_ROM=ts.OP_SEGLOAD_ROM)
     assert py == c
 
 

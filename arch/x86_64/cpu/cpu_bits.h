@@ -18,8 +18,10 @@
 #define CR4_PAE  (1ull << 5)
 #define CR4_PGE  (1ull << 7)
 #define CR4_LA57 (1ull << 12)
+#define CR4_OSXSAVE (1ull << 18)
 #define CR4_SMEP (1ull << 20)
 #define CR4_SMAP (1ull << 21)
+#define CR4_PKE  (1ull << 22)
 
 #define EFER_SCE   (1ull << 0)
 #define EFER_LME   (1ull << 8)

@@ -29,6 +29,25 @@ uint64_t cpu_rdtsc(void)
     return (uint64_t)hi << 32 | lo;
 }
 
+uint32_t cpu_rdtscp_aux(void)
+{
+    uint32_t lo, hi, aux;
+    __asm__ volatile("rdtscp" : "=a"(lo), "=d"(hi), "=c"(aux));
+    return aux;
+}
+
+uint64_t cpu_rdpid(void)
+{
+    /* RDPID rAX: F3 0F C7 /7, ModRM F8 (the assembler may not know the mnemonic). */
+#if FW_BITS == 64
+    uint64_t v;
+#else
+    uint32_t v;
+#endif
+    __asm__ volatile(".byte 0xf3, 0x0f, 0xc7, 0xf8" : "=a"(v));
+    return v;
+}
+
 void cpu_wrmsr(uint32_t msr, uint64_t value)
 {
     __asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)value), "d"((uint32_t)(value >> 32))

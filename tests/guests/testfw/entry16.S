@@ -132,6 +132,13 @@ ivt_desc:
     .word 0x3FF
     .long 0
 
+/* ---- a GDT for SEGLOAD_ROM (segload.c), at FW_GDT_A_CLEAR_OFF -------------------------
+ * Used where the image is ROM (F0000h + offset): its data descriptor has the accessed bit
+ * clear, so loading it makes the CPU write the descriptor, i.e. write to ROM. */
+    .section .romgdt, "a"
+    .quad 0
+    .quad 0x00CF92000000FFFF    /* flat data, 4 GiB, writable, accessed bit clear */
+
 /* ---- the reset vector: the last 16 bytes of the image ---------------------------------- */
     .section .reset, "ax"
     ljmp $FW_ROM_SEG, $cold16

@@ -126,6 +126,20 @@ uint32_t pci_find(uint32_t id);
 int draw_pattern(uint64_t base, uint32_t pitch, uint32_t width, uint32_t first,
                  uint32_t lines, uint32_t seed);
 
+/* string.c: a string instruction (op 0 MOVS, 1 STOS, 2 CMPS, 3 LODS; size 1/2/4/8;
+ * flags STR_*: 1 REP, 2 DF, 4 the 67h prefix) from src to dst; out: rCX, the change of
+ * rSI and rDI, eAX | arithmetic flags << 32. 0 or a TESTDEV_FAIL_* reason. */
+int string_op(uint8_t op, uint8_t size, uint8_t flags, uint64_t src, uint64_t dst,
+              uint32_t count, uint64_t value, uint64_t out[4]);
+
+/* segload.c: FS loaded from a GDT in the ROM image whose descriptor has the accessed bit
+ * clear; *desc_high = that descriptor's high dword as read afterwards. 0 or a reason. */
+int segload_rom(uint64_t *desc_high);
+
+/* cpu.c: RDTSCP's ECX, RDPID's register. */
+uint32_t cpu_rdtscp_aux(void);
+uint64_t cpu_rdpid(void);
+
 /* mem.c: what the compiler may call. */
 void *memset(void *dst, int c, size_t n);
 void *memcpy(void *dst, const void *src, size_t n);

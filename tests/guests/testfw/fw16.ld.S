@@ -31,6 +31,9 @@ SECTIONS
     .slotscript : { KEEP(*(.slotscript)) }
     ASSERT(. <= FW_SCRIPT_SLOT + FW_SCRIPT_SLOT_SIZE, "the built-in script does not fit")
 
+    . = FW_GDT_A_CLEAR_OFF;
+    .romgdt : { KEEP(*(.romgdt)) }
+
     . = FW_RESET_OFF;
     .reset : { KEEP(*(.reset)) }
     ASSERT(. == FW_IMAGE_SIZE, "the reset vector must end the image")

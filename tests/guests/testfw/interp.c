@@ -169,6 +169,34 @@ static void op_draw(uint32_t tag)
         report_value(tag, (uint64_t)width * lines);
 }
 
+/* STRING: one string instruction; VALUE rCX, d(rSI), d(rDI), eAX | flags << 32. */
+static void op_string(uint32_t tag)
+{
+    uint8_t op = operand8();
+    uint8_t size = operand8();
+    uint8_t flags = operand8();
+    uint64_t src = operand64();
+    uint64_t dst = operand64();
+    uint32_t count = operand32();
+    uint64_t rax = operand64();
+    uint64_t out[4];
+    int err = string_op(op, size, flags, src, dst, count, rax, out);
+    if (err)
+        report_fail1(tag, (uint32_t)err, src);
+    else
+        report_values(tag, out, 4);
+}
+
+static void op_segload_rom(uint32_t tag)
+{
+    uint64_t high = 0;
+    int err = segload_rom(&high);
+    if (err)
+        report_fail1(tag, (uint32_t)err, 0);
+    else
+        report_value(tag, high);
+}
+
 /* A halt that came back: wait a little (the machine may be on its way out), then say so. */
 static void halt_returned(uint32_t tag)
 {
@@ -213,6 +241,18 @@ static void run_op(uint32_t tag, uint8_t op)
     case OP_UD2:
         /* The exception handler reports it; nothing after ud2 runs. */
         __asm__ volatile("ud2");
+        break;
+    case OP_RDTSCP:
+        report_value(tag, cpu_rdtscp_aux());
+        break;
+    case OP_RDPID:
+        report_value(tag, cpu_rdpid());
+        break;
+    case OP_STRING:
+        op_string(tag);
+        break;
+    case OP_SEGLOAD_ROM:
+        op_segload_rom(tag);
         break;
     case OP_IN8: case OP_IN16: case OP_IN32:
         report_value(tag, port_in(operand16(), 1u << (op - OP_IN8)));

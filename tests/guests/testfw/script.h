@@ -25,6 +25,8 @@
 #define OP_RDMSR           0x21 /* u32 msr                    VALUE value */
 #define OP_WRMSR           0x22 /* u32 msr, u64 value         PASS */
 #define OP_UD2             0x23 /* -                          FAIL exception (#UD) */
+#define OP_RDTSCP          0x24 /* -                          VALUE ecx (TSC_AUX) */
+#define OP_RDPID           0x25 /* -                          VALUE the register */
 #define OP_IN8             0x28 /* u16 port                   VALUE value */
 #define OP_IN16            0x29
 #define OP_IN32            0x2A
@@ -44,6 +46,10 @@
 #define OP_PCI_WRITE8      0x44 /* u32 config address, u32 value  VALUE read back */
 #define OP_PCI_WRITE16     0x45
 #define OP_PCI_WRITE32     0x46
+#define OP_STRING          0x48 /* u8 op, u8 size, u8 flags, u64 src, u64 dst, u32 count,
+                                   u64 rax                    VALUE rcx, d(rsi), d(rdi),
+                                                              eax | flags << 32 */
+#define OP_SEGLOAD_ROM     0x49 /* -                          VALUE the descriptor's high dword */
 #define OP_DRAW            0x50 /* u64 base, u32 pitch, u16 width, u16 first line,
                                    u16 lines, u32 seed       VALUE pixels drawn */
 

@@ -1,0 +1,85 @@
+"""The five causes a trial Linux boot found (issue 12; docs/reference/linux-guest.md),
+each driven with the test firmware, plus the halt a guest gives itself.
+
+1. string instructions on MMIO (MOVS from the legacy VGA window in 16-bit code), and the
+   CPU's accessed-bit write to a descriptor in ROM, do not stop VTL0;
+2. LA57 is not advertised;
+3. one CPU model: what CPUID advertises, the MSRs answer (machine check, TSC_AUX with
+   RDTSCP/RDPID, the MSRs Linux reads at boot) - docs/cpu-model.md;
+4. the ACPI enable handshake on SMI_CMD (0xB2) sets PM1a_CNT.SCI_EN as QEMU's PIIX4 PM;
+5. the PIIX IDE function does not look DMA-capable while Bus Master Enable is withheld;
+6. a HLT with interrupts off and nothing pending ends the run as its own halt reason.
+"""
+
+import pytest
+
+from harness.halt import HaltReason
+from harness.testdev import testdev_results
+from harness.testscript import Script, pci_address
+
+from test_vtl0_testfw import RUN_S, assert_no_panic, boot, pytestmark  # noqa: F401
+
+RAM = 0x8000
+SCRATCH = 0x9000
+LA57 = 1 << 16            # CPUID 7.0 ECX
+RDPID = 1 << 22           # CPUID 7.0 ECX
+MCE, MCA = 1 << 7, 1 << 14   # CPUID 1 EDX
+RDTSCP = 1 << 27          # CPUID 8000_0001h EDX
+GP = 13
+
+
+def run_to_done(vm, testfw, script, **kwargs):
+    machine = boot(vm, testfw, script, **kwargs)
+    machine.wait_for_log(r"testdev: DONE", RUN_S)
+    return machine, testdev_results(machine, script)
+
+
+def exception_vector(results, key):
+    ev = results.event(key, "FAIL")
+    assert ev.fields["reason"] == "exception", ev
+    return ev.values[0] & 0xFF
+
+
+# ------------------------------------------------------------------ 2, 3: the CPU model
+
+def test_cpu_model_cpuid_and_msrs_agree(vm, testfw):
+    s = (Script().mode("long")
+         .cpuid(1, name="leaf1").cpuid(7, 0, name="leaf7").cpuid(0x80000001, name="ext1")
+         .rdmsr(0x179, name="mcg_cap").rdmsr(0x17A, name="mcg_status")
+         .wrmsr(0x17A, 0, name="mcg_status_w0")
+         .rdmsr(0x17B, name="mcg_ctl")
+         .rdmsr(0x8B, name="patch_level").wrmsr(0x8B, 0, name="patch_level_w")
+         .rdmsr(0xC0010010, name="syscfg").rdmsr(0xC0010015, name="hwcr")
+         .rdmsr(0xC0011029, name="de_cfg").rdmsr(0xC0010055, name="int_pending")
+         .wrmsr(0xC0000103, 0x2A, name="tsc_aux_w").rdmsr(0xC0000103, name="tsc_aux")
+         .rdtscp(name="rdtscp").rdpid(name="rdpid")
+         .mode("protected").rdtscp(name="rdtscp32")
+         .end())
+    machine, results = run_to_done(vm, testfw, s)
+    leaf1, leaf7, ext1 = results.values("leaf1"), results.values("leaf7"), results.values("ext1")
+    assert not leaf7[2] & LA57, "LA57 advertised, but the guest page walk has 4 levels"
+    if leaf1[3] & (MCE | MCA):
+        assert results.value("mcg_cap") == 0, "no banks, no MCG_CTL"
+        assert results.value("mcg_status") == 0
+        assert results.passed("mcg_status_w0")
+        assert exception_vector(results, "mcg_ctl") == GP
+    for key in ("patch_level", "syscfg", "hwcr", "de_cfg", "int_pending"):
+        assert results.value(key) == 0, key
+    assert results.passed("patch_level_w")
+    assert results.passed("tsc_aux_w") and results.value("tsc_aux") == 0x2A
+    if ext1[3] & RDTSCP:
+        assert results.value("rdtscp") == 0x2A
+        assert results.value("rdtscp32") == 0x2A
+    expected_failures = {s.tag("mcg_ctl")}
+    if leaf7[2] & RDPID:
+        assert results.value("rdpid") == 0x2A
+    else:
+        assert exception_vector(results, "rdpid") == 6     # not advertised: #UD
+        expected_failures.add(s.tag("rdpid"))
+    failures = [e for e in results.failures if e.tag not in expected_failures]
+    assert failures == [], machine.console_tail()
+    refused = machine.inspect("partition/msr_refused")
+    listed = {k: v for k, v in refused.items() if k != "other"}
+    assert all(v["in_model"] for v in listed.values()), refused
+    assert "17b" in listed and refused["other"] == 0
+    assert_no_panic(machine)
