@@ -14,10 +14,17 @@
 #define PIIX4_PMIOSE       0x01u
 
 #define PM1A_CNT_OFFSET        0x04      /* from the PM I/O base */
+#define PM1_CNT_SCI_EN         (1u << 0)
 #define PM1_CNT_SLP_EN         (1u << 13)
 #define PM1_CNT_SLP_TYP_SHIFT  10
 #define PM1_CNT_SLP_TYP(v)     (((v) >> PM1_CNT_SLP_TYP_SHIFT) & 7u)
 #define SLP_TYP_S5             0u        /* QEMU's DSDT: \_S5 = 0 */
+
+/* APM control port (SMI_CMD in QEMU's FADT) and the ACPI handshake values QEMU's FADT
+ * gives (hw/i386/acpi-build.c: acpi_enable_cmd 0xF1, acpi_disable_cmd 0xF0). */
+#define APM_CNT_PORT       0xB2
+#define ACPI_ENABLE_CMD    0xF1
+#define ACPI_DISABLE_CMD   0xF0
 
 /* PIIX3 reset control register (82371SB data sheet, "RC—Reset Control"). */
 #define RESET_CONTROL_PORT 0xCF9

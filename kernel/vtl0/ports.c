@@ -55,9 +55,41 @@ static void absent_device(struct partition *p, uint16_t port, unsigned size, boo
         *value = 0xFFFFFFFFu;
 }
 
+/*
+ * APM control (SMI_CMD, 0xB2) and status (0xB3). A write to APM control may raise an SMI,
+ * which would run VTL0's SMM code outside the partition: no SMI ever happens. But the two
+ * values the FADT names for the ACPI handshake (QEMU's FADT: SMI_CMD = 0xB2,
+ * ACPI_ENABLE = 0xF1, ACPI_DISABLE = 0xF0) are the chipset's own business: QEMU's PIIX4
+ * PM (hw/acpi/piix4.c apm_ctrl_changed -> acpi_pm1_cnt_update) sets or clears
+ * PM1a_CNT.SCI_EN for them and returns before its SMI path, as the ACPI spec's "ACPI
+ * mode" handshake expects ("Legacy/ACPI Select and the SCI Interrupt"). Mezzanine does
+ * the same with a read-modify-write of the real PM1a_CNT wherever VTL0 put the PM I/O
+ * base. Everything else on these ports stays absent (reads all-ones, writes dropped).
+ */
 static void smi_port(struct partition *p, uint16_t port, unsigned size, bool is_write, uint32_t *value)
 {
-    /* APM control/status: an SMI would run VTL0's SMM code outside the partition. */
+    uint8_t command = (uint8_t)*value;
+    if (is_write && port == APM_CNT_PORT && (command == ACPI_ENABLE_CMD || command == ACPI_DISABLE_CMD)) {
+        if (p->legacy.st.pm_base == 0) {
+            /* No PM I/O space decoded: there is no PM1a_CNT to change. */
+            log_warn("vtl0", "ACPI %s through SMI_CMD with the PM I/O space off: ignored",
+                     command == ACPI_ENABLE_CMD ? "enable" : "disable");
+            p->stats.io_dropped++;
+            return;
+        }
+        uint16_t cnt_port = (uint16_t)(p->legacy.st.pm_base + PM1A_CNT_OFFSET);
+        uint16_t cnt = inw(cnt_port);
+        /* SLP_EN reads as 0 (write-only); never let the write-back start a sleep. */
+        cnt &= (uint16_t)~PM1_CNT_SLP_EN;
+        if (command == ACPI_ENABLE_CMD)
+            cnt |= PM1_CNT_SCI_EN;
+        else
+            cnt &= (uint16_t)~PM1_CNT_SCI_EN;
+        outw(cnt_port, cnt);
+        log_info("vtl0", "ACPI %s through SMI_CMD: PM1a_CNT = 0x%x",
+                 command == ACPI_ENABLE_CMD ? "enabled" : "disabled", cnt);
+        return;
+    }
     absent_device(p, port, size, is_write, value);
 }
 

@@ -83,3 +83,44 @@ def test_cpu_model_cpuid_and_msrs_agree(vm, testfw):
     assert all(v["in_model"] for v in listed.values()), refused
     assert "17b" in listed and refused["other"] == 0
     assert_no_panic(machine)
+
+
+# ------------------------------------------------------------------ 4: ACPI mode
+
+PM_FUNCTION = pci_address(0, 1, 3)       # QEMU pc: PIIX4 PM at 00:01.3
+PMBA, PMREGMISC = 0x40, 0x80
+SCI_EN, SLP_EN = 1 << 0, 1 << 13
+SMI_CMD, ACPI_ENABLE, ACPI_DISABLE = 0xB2, 0xF1, 0xF0
+
+
+def program_pm_base(s, base, tag):
+    return (s.pci_write32(PM_FUNCTION | PMBA, base | 1, name=f"pmba-{tag}")
+            .pci_write8(PM_FUNCTION | PMREGMISC, 1, name=f"pmiose-{tag}"))
+
+
+@pytest.mark.parametrize("base", [0xB000, 0x600])
+def test_acpi_enable_handshake_sets_sci_en(vm, testfw, base):
+    """FADT.ACPI_ENABLE / ACPI_DISABLE written to SMI_CMD set and clear PM1a_CNT.SCI_EN
+    (QEMU's PIIX4 PM does; Linux waits for SCI_EN after writing ACPI_ENABLE), at whatever
+    PM base VTL0 programmed; no SMI and no halt. A byte write to PM1a_CNT passes to QEMU
+    unchanged; QEMU 7.2 takes the byte as the whole register's new value (whatever its
+    offset), so a byte can never carry SLP_EN (bit 13) and never powers off, with or
+    without Mezzanine (docs/partition.md)."""
+    s = Script().mode("protected").pci_find(0x8086, 0x7113, name="find")
+    program_pm_base(s, base, "b")
+    (s.in16(base + 4, name="before")
+     .out8(SMI_CMD, ACPI_ENABLE, name="enable").in16(base + 4, name="enabled")
+     .out8(SMI_CMD, 0x42, name="other-command").in16(base + 4, name="after-other")
+     .out8(base + 5, SLP_EN >> 8, name="byte-slp-en").in16(base + 4, name="after-byte")
+     .out8(SMI_CMD, ACPI_DISABLE, name="disable").in16(base + 4, name="disabled")
+     .end())
+    machine, results = run_to_done(vm, testfw, s)
+    assert results.value("find") == PM_FUNCTION & ~0xFF | PM_FUNCTION & 0x80000000
+    assert results.failures == [], machine.console_tail()
+    assert not results.value("before") & SCI_EN
+    assert results.value("enabled") & SCI_EN, machine.console_tail()
+    assert results.value("after-other") & SCI_EN
+    assert not results.value("after-byte") & SLP_EN
+    assert not results.value("disabled") & SCI_EN
+    assert "halt reason=" not in machine.console
+    assert_no_panic(machine)
