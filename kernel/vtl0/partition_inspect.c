@@ -139,6 +139,7 @@ static void inspect_partition(struct inspect_writer *w, void *ctx)
     inspect_u64(w, "exceptions_injected", st->exceptions_injected);
     inspect_u64(w, "resets", st->resets);
     inspect_u64(w, "bus_master_blocked", p->pci.stats.bus_master_blocked);
+    inspect_u64(w, "ide_bmiba_writes_dropped", p->pci.stats.bmiba_writes_dropped);
     inspect_u64(w, "fw_cfg_dma_refused", p->fwcfg.stats.dma_refused);
     inspect_u64(w, "cmos_memory_writes_dropped", p->cmos.memory_writes_dropped);
     inspect_end(w);

@@ -124,3 +124,38 @@ def test_acpi_enable_handshake_sets_sci_en(vm, testfw, base):
     assert not results.value("disabled") & SCI_EN
     assert "halt reason=" not in machine.console
     assert_no_panic(machine)
+
+
+# ------------------------------------------------------------------ 5: no DMA look
+
+IDE_FUNCTION = pci_address(0, 1, 1)      # QEMU pc: PIIX3 IDE at 00:01.1
+PROG_IF_BUS_MASTER = 0x80
+BAR4 = 0x20
+
+
+def test_ide_function_does_not_look_dma_capable(vm, testfw):
+    """Bus Master Enable is withheld from real functions, so the PIIX IDE function shows
+    no bus-master capability (prog-if bit 7) and no BAR4: BAR sizing finds nothing, and
+    a guest (Linux ata_piix, SeaBIOS) drives the disk by PIO instead of reading zeros
+    from DMA that never happens."""
+    s = (Script().mode("protected")
+         .pci_find(0x8086, 0x7010, name="find")
+         .pci_read32(IDE_FUNCTION | 0x08, name="class")
+         .pci_read8(IDE_FUNCTION | 0x09, name="prog-if")
+         .pci_read32(IDE_FUNCTION | BAR4, name="bar4")
+         .pci_write32(IDE_FUNCTION | BAR4, 0xFFFFFFFF, name="bar4-sizing")
+         .pci_write32(IDE_FUNCTION | BAR4, 0xC001, name="bar4-program")
+         .pci_write16(IDE_FUNCTION | 0x04, 0x0005, name="command")   # I/O + BME
+         .end())
+    machine, results = run_to_done(vm, testfw, s)
+    assert results.failures == [], machine.console_tail()
+    assert results.value("find") & ~0xFF == IDE_FUNCTION & ~0xFF
+    assert results.value("class") >> 8 == 0x010100, f"{results.value('class'):#x}"
+    assert not results.value("prog-if") & PROG_IF_BUS_MASTER
+    assert results.value("bar4") == 0
+    assert results.value("bar4-sizing") == 0, "sizing must show no BAR"
+    assert results.value("bar4-program") == 0
+    assert not results.value("command") & 0x4, "BME withheld"
+    counters = machine.inspect("partition/counters")
+    assert counters["ide_bmiba_writes_dropped"] == 2
+    assert_no_panic(machine)

@@ -200,7 +200,9 @@ static void fake_machine(uint32_t pmba, uint8_t pmregmisc)
     memset(&bus, 0, sizeof(bus));
     add_func(BDF_HOST, 0x12378086);          /* exists on the real bus, but emulated */
     add_func(BDF_ISA, 0x70008086);
-    add_func(BDF_IDE, 0x70108086);
+    struct func *ide = add_func(BDF_IDE, 0x70108086);
+    put_le(ide->cfg, 0x08, 4, 0x01018000);   /* class 01, subclass 01, prog-if 80, rev 0 */
+    put_le(ide->cfg, 0x20, 4, 0x0000C001);   /* BMIBA: I/O at C000 */
     struct func *pm = add_func(BDF_PM, 0x71138086);
     put_le(pm->cfg, 0x40, 4, pmba);
     pm->cfg[0x80] = pmregmisc;
@@ -517,6 +519,42 @@ static void test_bus_master_stripped(void **state)
 }
 
 /* 00:00.0 belongs to the hooks: no access reaches the real bus, BME included. */
+/* SPEC section 5: with BME withheld the IDE function must not look DMA-capable. */
+static void test_ide_bus_master_hidden(void **state)
+{
+    (void)state;
+    fresh();
+    assert_int_equal(proxy.ide_bdf, BDF_IDE);
+    latch(0x80000908);
+    assert_int_equal(in(0xCFC, 4), 0x01010000);      /* prog-if 80 -> 00 */
+    assert_int_equal(in(0xCFD, 1), 0x00);
+    assert_int_equal(in(0xCFC, 2), 0x0000);           /* revision and prog-if */
+    assert_int_equal(in(0xCFE, 2), 0x0101);           /* class untouched */
+    latch(0x80000920);
+    assert_int_equal(in(0xCFC, 4), 0);
+    assert_int_equal(in(0xCFC, 2), 0);
+    assert_int_equal(in(0xCFF, 1), 0);
+    /* sizing: the write never reaches the function, the BAR still reads 0 */
+    bus.nlog = 0;
+    out(0xCFC, 4, 0xFFFFFFFF);
+    out(0xCFE, 2, 0xFFFF);
+    assert_int_equal(in(0xCFC, 4), 0);
+    for (unsigned i = 0; i < bus.nlog && i < MAX_LOG; i++)
+        assert_false(bus.log[i].write);
+    assert_int_equal(proxy.stats.bmiba_writes_dropped, 2);
+    assert_int_equal(get_le(find_func(BDF_IDE)->cfg, 0x20, 4), 0x0000C001);
+    /* the other BARs and the same offsets of other functions are left alone */
+    latch(0x80000910);
+    out(0xCFC, 4, 0x000001F1);
+    assert_int_equal(in(0xCFC, 4), 0x000001F1);
+    latch(0x80001808);
+    put_le(find_func(BDF_NIC)->cfg, 0x08, 4, 0x02008000);
+    assert_int_equal(in(0xCFC, 4), 0x02008000);
+    latch(0x80001820);
+    out(0xCFC, 4, 0x0000D001);
+    assert_int_equal(in(0xCFC, 4), 0x0000D001);
+}
+
 static void test_emulated_function(void **state)
 {
     (void)state;
@@ -697,6 +735,7 @@ int main(void)
         cmocka_unit_test(test_writes_at_every_offset),
         cmocka_unit_test(test_odd_accesses),
         cmocka_unit_test(test_bus_master_stripped),
+        cmocka_unit_test(test_ide_bus_master_hidden),
         cmocka_unit_test(test_emulated_function),
         cmocka_unit_test(test_no_emulation_hooks),
         cmocka_unit_test(test_reset_control),

@@ -6,7 +6,11 @@
  *  - Bus Master Enable (command bit 2) is never set on a real function: with no IOMMU a
  *    bus master could write VTL2 memory (SPEC section 5, DMA);
  *  - writes that move the PIIX4 power-management I/O base are reported, so the
- *    power-off intercept follows the PM1a_CNT register wherever VTL0 puts it.
+ *    power-off intercept follows the PM1a_CNT register wherever VTL0 puts it;
+ *  - a function that cannot DMA (BME withheld) must not look DMA-capable (SPEC section
+ *    5): the PIIX IDE function's bus-master capability (prog-if bit 7) reads 0 and its
+ *    bus-master BAR (BAR4, BMIBA) reads 0 and ignores writes, so BAR sizing finds no
+ *    BAR and guests (Linux ata_piix: "BAR4 is zero"; SeaBIOS) use PIO.
  * The byte at 0xCF9 is the PIIX3 reset control register, not part of the address: byte
  * writes there go to the reset hook. Pure: the real bus and the hooks are ops.
  */
@@ -33,6 +37,11 @@
 
 #define PCI_COMMAND        0x04
 #define PCI_COMMAND_BUS_MASTER 0x0004u
+#define PCI_PROG_IF        0x09
+#define PCI_IDE_PROG_IF_BUS_MASTER 0x80u   /* PCI IDE Controller spec, "Programming Interface" */
+#define PCI_BAR4           0x20
+#define PIIX3_IDE_ID       0x70108086u     /* 82371SB function 1 */
+#define PIIX4_IDE_ID       0x71118086u     /* 82371AB function 1 */
 
 
 /* A function address without the enable bit and register: bus/dev/fn. */
@@ -55,16 +64,19 @@ struct pci_proxy_stats {
     uint64_t bus_master_blocked;   /* writes that tried to set BME on a real function */
     uint64_t disabled_accesses;    /* data port used with the enable bit clear */
     uint64_t odd_accesses;         /* unaligned or odd-sized accesses, refused */
+    uint64_t bmiba_writes_dropped; /* writes to the hidden IDE bus-master BAR */
 };
 
 struct pci_proxy {
     struct pci_proxy_ops ops;      /* runtime glue */
     uint32_t address;              /* plain state: the 0xCF8 latch */
     uint32_t pm_bdf;               /* the PIIX4 PM function, found at init (0 = none) */
+    uint32_t ide_bdf;              /* the PIIX IDE function, found at init (0 = none) */
     struct pci_proxy_stats stats;
 };
 
-/* Finds the PIIX4 PM function on bus 0 and reports its current I/O base. */
+/* Finds the PIIX4 PM function on bus 0 (and the PIIX IDE function on the way) and
+ * reports the PM function's current I/O base. */
 void pci_proxy_init(struct pci_proxy *proxy, const struct pci_proxy_ops *ops);
 
 /* One VTL0 access to a port in [0xCF8, 0xD00). Reads fill *value. */
