@@ -38,6 +38,7 @@ static const struct get_msg_desc table[] = {
     HNOTE("START_VTL0_COMPLETED", GET_HNOTE_START_VTL0_COMPLETED, 12, true),
     HNOTE("VTL_CRASH", GET_HNOTE_VTL_CRASH, 64, false),
     HNOTE("TRIPLE_FAULT", GET_HNOTE_TRIPLE_FAULT, 16, true),
+    HNOTE("EXT_VTL0_HALTED", GET_HNOTE_EXT_VTL0_HALTED, 20, false),
     GNOTE("UPDATE_GENERATION_ID", GET_GNOTE_UPDATE_GENERATION_ID, 24, false),
     GNOTE("SAVE_GUEST_VTL2_STATE", GET_GNOTE_SAVE_GUEST_VTL2_STATE, 30, false),
     GNOTE("VPCI_DEVICE_NOTIFICATION", GET_GNOTE_VPCI_DEVICE_NOTIFICATION, 24, false),
@@ -131,6 +132,9 @@ static int check_fields(const struct get_msg_desc *d, const void *m, size_t tail
                 return -EMSGSIZE;
             return n->status <= GET_START_VTL0_FAIL ? 0 : -ERANGE;
         }
+        case GET_HNOTE_EXT_VTL0_HALTED:
+            return ((const struct get_vtl0_halted_notification *)m)->reason ==
+                   GET_VTL0_HALTED_HLT_IF_CLEAR ? 0 : -ERANGE;
         case GET_HNOTE_TRIPLE_FAULT: {
             const struct get_triple_fault_notification *n = m;
             if (n->register_count > GET_TRIPLE_FAULT_MAX_REGS ||
@@ -325,4 +329,10 @@ size_t get_encode_triple_fault(void *buf, uint32_t vp_index, uint32_t fault_type
                                                .register_count = count };
     return put_tail(buf, put(buf, &m, sizeof(m), GET_TYPE_HOST_NOTIFICATION,
                              GET_HNOTE_TRIPLE_FAULT), regs, count * sizeof(*regs));
+}
+
+size_t get_encode_vtl0_halted(void *buf, uint32_t vp_index, uint32_t reason, uint64_t rip)
+{
+    struct get_vtl0_halted_notification m = { .vp_index = vp_index, .reason = reason, .rip = rip };
+    return put(buf, &m, sizeof(m), GET_TYPE_HOST_NOTIFICATION, GET_HNOTE_EXT_VTL0_HALTED);
 }

@@ -82,5 +82,7 @@ size_t get_encode_save_chunk(void *buf, uint16_t status, const void *data, size_
 /* TRIPLE_FAULT header + count registers (count <= GET_TRIPLE_FAULT_MAX_REGS). */
 size_t get_encode_triple_fault(void *buf, uint32_t vp_index, uint32_t fault_type,
                                const struct get_register_state *regs, uint32_t count);
+/* EXT_VTL0_HALTED (ours, docs/get.md): VTL0 stopped itself; reason GET_VTL0_HALTED_*. */
+size_t get_encode_vtl0_halted(void *buf, uint32_t vp_index, uint32_t reason, uint64_t rip);
 
 #endif

@@ -91,6 +91,8 @@ STATIC_ASSERT_OFFSET(struct get_header, id, 2);
 #define GET_HNOTE_START_VTL0_COMPLETED          7
 #define GET_HNOTE_VTL_CRASH                     8
 #define GET_HNOTE_TRIPLE_FAULT                  9
+/* Mezzanine's own extension (docs/get.md): VTL0 stopped itself. */
+#define GET_HNOTE_EXT_VTL0_HALTED               0x8001
 
 /* ---- guest notification ids (host -> Mezzanine) ---------------------------------- */
 #define GET_GNOTE_UPDATE_GENERATION_ID          1
@@ -300,6 +302,19 @@ struct get_power_off_notification {    /* 1 */
 } PACKED;
 STATIC_ASSERT_SIZE(struct get_power_off_notification, 6);
 STATIC_ASSERT_OFFSET(struct get_power_off_notification, hibernate, 4);
+
+/* 0x8001 EXT_VTL0_HALTED (ours): VTL0 stopped itself and nothing will wake it. OpenHCL
+ * has no such notification (a Hyper-V VP halted with interrupts off just stays so). */
+#define GET_VTL0_HALTED_HLT_IF_CLEAR 1u   /* HLT with RFLAGS.IF = 0, no NMI pending */
+struct get_vtl0_halted_notification {
+    struct get_header hdr;
+    uint32_t vp_index;                 /* +4 */
+    uint32_t reason;                   /* +8 GET_VTL0_HALTED_* */
+    uint64_t rip;                      /* +12 VTL0's RIP after the HLT */
+} PACKED;
+STATIC_ASSERT_SIZE(struct get_vtl0_halted_notification, 20);
+STATIC_ASSERT_OFFSET(struct get_vtl0_halted_notification, reason, 8);
+STATIC_ASSERT_OFFSET(struct get_vtl0_halted_notification, rip, 12);
 
 struct get_reset_notification {        /* 2: header only */
     struct get_header hdr;

@@ -282,6 +282,13 @@ void get_notify_triple_fault(struct get_instance *g, const struct guest_gprs *gp
     notify_now(g, msg, len, "TRIPLE_FAULT");
 }
 
+void get_notify_vtl0_halted(struct get_instance *g, uint64_t rip)
+{
+    uint8_t m[sizeof(struct get_vtl0_halted_notification)];
+    notify_queued(g, m, get_encode_vtl0_halted(m, 0, GET_VTL0_HALTED_HLT_IF_CLEAR, rip),
+                  "EXT_VTL0_HALTED");
+}
+
 void get_notify_start_vtl0_completed(struct get_instance *g)
 {
     uint8_t m[sizeof(struct get_start_vtl0_completed_notification)];

@@ -58,6 +58,9 @@ bool get_is_up(struct get_instance *g);
 void get_notify_power_off(struct get_instance *g, bool hibernate);
 void get_notify_reset(struct get_instance *g);
 void get_notify_triple_fault(struct get_instance *g, const struct guest_gprs *gprs, const struct guest_cpu_state *cpu);
+/* EXT_VTL0_HALTED (ours): VTL0 stopped itself with a HLT it cannot leave; queued like
+ * POWER_OFF. */
+void get_notify_vtl0_halted(struct get_instance *g, uint64_t rip);
 void get_notify_start_vtl0_completed(struct get_instance *g);
 void get_notify_event_log(struct get_instance *g, uint32_t event_log_id);
 void get_notify_vtl_crash(struct get_instance *g, uint32_t vp_index, uint8_t last_vtl, uint64_t control,

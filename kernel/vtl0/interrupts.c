@@ -152,10 +152,9 @@ enum exit_action vtl0_handle_hlt(struct partition *p)
     if (vtl0_advance_rip(p) != 0)
         return EXIT_STOP;
     if (!(p->vmcb->save.rflags & RFLAGS_IF) && !p->nmi_pending) {
-        /* Nothing but an NMI could wake it, and nothing will send one. */
-        log_info("vtl0", "VTL0 halted with interrupts disabled at 0x%llx",
-                 (unsigned long long)p->vmcb->save.rip);
-        p->state = VTL0_STOPPED;
+        /* Nothing but an NMI could wake it, and nothing will send one: the guest stopped
+         * itself (Linux's `halt`, a failed power-off, a firmware's final `cli; hlt`). */
+        vtl0_request_halt(p, VTL0_HALT_HALTED, "HLT with interrupts disabled, nothing pending");
         return EXIT_RESUME;
     }
     /* Wait for an interrupt while keeping the host channels served. Busy-polling costs

@@ -49,6 +49,7 @@ const char *exit_kind_name(enum exit_kind kind)
 static const char *const halt_names[] = {
     [VTL0_HALT_NONE] = "none", [VTL0_HALT_POWER_OFF] = "power-off", [VTL0_HALT_RESET] = "reset",
     [VTL0_HALT_TRIPLE_FAULT] = "triple-fault", [VTL0_HALT_ERROR] = "error",
+    [VTL0_HALT_HALTED] = "halted",
 };
 
 /* The host channels are polled from the run loop at most every POLL_INTERVAL_US: each
@@ -588,6 +589,13 @@ static void finish_halt(struct partition *p)
         get_notify_triple_fault(p->get, &p->gprs, &cpu);
         p->state = VTL0_STOPPED;
         log_info("vtl0", "VTL0 stopped; Mezzanine keeps running");
+        return;
+    case VTL0_HALT_HALTED:
+        /* Nothing will wake it: say so to the host (docs/get.md, EXT_VTL0_HALTED), which
+         * ends the VM as for a power-off; without a host VTL0 just stays stopped. */
+        get_notify_vtl0_halted(p->get, p->vmcb->save.rip);
+        p->state = VTL0_STOPPED;
+        log_info("vtl0", "VTL0 stopped itself; Mezzanine keeps running");
         return;
     case VTL0_HALT_ERROR:
         p->state = VTL0_STOPPED;

@@ -72,6 +72,7 @@ enum vtl0_halt {
     VTL0_HALT_RESET,
     VTL0_HALT_TRIPLE_FAULT,
     VTL0_HALT_ERROR,        /* an exit Mezzanine cannot handle: VTL0 stopped, dumped */
+    VTL0_HALT_HALTED,       /* VTL0 stopped itself: HLT with IF = 0 and nothing pending */
 };
 
 enum vtl0_run_state {

@@ -318,6 +318,11 @@ class Ged(FramedPeer):
                 self.on_reset()
         elif msg.name == "POWER_OFF" and self.on_halt:
             self.on_halt("power-off", "hibernate" if msg.fields["hibernate"] else "", {})
+        elif msg.name == "EXT_VTL0_HALTED" and self.on_halt:
+            why = ("HLT with interrupts disabled, nothing pending"
+                   if msg.fields["reason"] == gp.VTL0_HALTED_HLT_IF_CLEAR
+                   else f"reason {msg.fields['reason']}")
+            self.on_halt("halted", f"{why} at rip {msg.fields['rip']:#x}", {})
         elif msg.name == "TRIPLE_FAULT" and self.on_halt:
             regs = gp.parse_registers(msg.tail)
             detail = " ".join(f"{k}={v:#x}" for k, v in regs.items() if k in

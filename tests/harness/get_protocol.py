@@ -54,6 +54,8 @@ HN_RESTORE_COMPLETED = 5
 HN_START_VTL0_COMPLETED = 7
 HN_VTL_CRASH = 8
 HN_TRIPLE_FAULT = 9
+HN_EXT_VTL0_HALTED = 0x8001  # ours: VTL0 stopped itself (HLT with IF = 0, nothing pending)
+VTL0_HALTED_HLT_IF_CLEAR = 1
 
 GN_UPDATE_GENERATION_ID = 1
 GN_SAVE_GUEST_VTL2_STATE = 2
@@ -156,6 +158,8 @@ MESSAGES: List[MsgDef] = [
         "p0", "p1", "p2", "p3", "p4"]),
     _d("host_notification", "TRIPLE_FAULT", HN_TRIPLE_FAULT, "III",
        ["vp_index", "fault_type", "register_count"], tail=True),
+    _d("host_notification", "EXT_VTL0_HALTED", HN_EXT_VTL0_HALTED, "IIQ",
+       ["vp_index", "reason", "rip"]),
     _d("guest_notification", "UPDATE_GENERATION_ID", GN_UPDATE_GENERATION_ID, "I16s",
        ["pad", "generation_id"]),
     _d("guest_notification", "SAVE_GUEST_VTL2_STATE", GN_SAVE_GUEST_VTL2_STATE, "16sQH",

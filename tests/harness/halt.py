@@ -12,6 +12,13 @@ classify_halt() implements the halt table of docs/boot-contract.md, row for row:
 | QMP SHUTDOWN reason `guest-reset` otherwise                  | RESET         |
 | QEMU exit status 0 with no SHUTDOWN event seen               | TRIPLE_FAULT  |
 
+A halt the GET reports is classified by the host instead (harness/host.py, source "get"):
+POWER_OFF -> POWER_OFF and TRIPLE_FAULT -> TRIPLE_FAULT end the VM at once; our
+EXT_VTL0_HALTED (docs/get.md: VTL0 executed HLT with interrupts disabled and nothing
+pending, so nothing will ever wake it) -> HALTED, and the VM ends as soon as someone
+waits for the halt (Vm.wait_for_halt, `mezz run`), so that a test may still inspect a
+VTL0 that stopped itself.
+
 Anything else (QEMU exit status 1, death by a signal the host did not send, another
 SHUTDOWN reason...) raises UnclassifiedHalt: a reason is never guessed.
 """
@@ -44,6 +51,7 @@ class HaltReason(enum.Enum):
     PANIC = "panic"
     TIMEOUT = "timeout"
     IMAGE_REJECTED = "image-rejected"   # the loader refused the IGVM image
+    HALTED = "halted"          # VTL0 stopped itself: HLT with IF = 0, nothing pending (GET)
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,7 @@ START_TIMEOUT_S = 15.0
 _KILL_TIMEOUT = "timeout"
 _KILL_STOP = "stop"
 _KILL_GET_HALT = "get-halt"
+HALT_POLL_S = 0.05   # how often wait() looks for a VTL0 that stopped itself
 
 
 def _read_text(path: Path) -> str:
@@ -104,6 +105,8 @@ class Host:
         self.diag_proxy: Optional[DiagProxy] = None
         # A halt the GET reported (POWER_OFF, TRIPLE_FAULT): (HaltReason, detail, regs).
         self.get_halt: Optional[tuple] = None
+        # VTL0 stopped itself (EXT_VTL0_HALTED): the VM ends when someone waits for it.
+        self.vtl0_halted = threading.Event()
         self.memory: Optional[GuestMemory] = None
         self.halt: Optional[Halt] = None
         self.halt_error: Optional[UnclassifiedHalt] = None
@@ -218,11 +221,26 @@ class Host:
         """The GET said VTL0 halted for good: the host ends the VM, as OpenVMM's does."""
         if self.get_halt is None:
             self.get_halt = (HaltReason(reason), detail, tuple(sorted(registers.items())))
+        if HaltReason(reason) is HaltReason.HALTED:
+            # Mezzanine and the VM are still up (inspect, memory): end it on wait().
+            self.vtl0_halted.set()
+            return
         self._signal(_KILL_GET_HALT, signal.SIGTERM)
 
     def wait(self, timeout: Optional[float]) -> bool:
-        """Wait until the run has ended and been classified; True if it has."""
-        return self.ended.wait(timeout)
+        """Wait until the run has ended and been classified; True if it has. A VTL0 that
+        stopped itself (EXT_VTL0_HALTED) is a halt too: waiting ends the VM then."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            if self.vtl0_halted.is_set() and not self.ended.is_set():
+                self._signal(_KILL_GET_HALT, signal.SIGTERM)
+                return self.ended.wait(None if deadline is None
+                                       else max(STOP_GRACE_S, deadline - time.monotonic()))
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= 0:
+                return self.ended.is_set()
+            if self.ended.wait(HALT_POLL_S if left is None else min(HALT_POLL_S, left)):
+                return True
 
     def _supervise(self, deadline: float) -> None:
         try:

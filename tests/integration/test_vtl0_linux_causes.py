@@ -159,3 +159,36 @@ def test_ide_function_does_not_look_dma_capable(vm, testfw):
     counters = machine.inspect("partition/counters")
     assert counters["ide_bmiba_writes_dropped"] == 2
     assert_no_panic(machine)
+
+
+# ------------------------------------------------------------------ 6: VTL0 stops itself
+
+def test_hlt_with_interrupts_off_is_its_own_halt_reason(vm, testfw):
+    """`cli; hlt` with nothing pending: nothing will ever wake VTL0. Mezzanine tells the
+    host (EXT_VTL0_HALTED, docs/get.md), VTL0 stays inspectable until someone waits for
+    the halt, and the wait ends promptly with HaltReason.HALTED, not a timeout."""
+    s = Script().mode("long").log("stopping").hlt()
+    machine = boot(vm, testfw, s, timeout=60)
+    machine.wait_for_log(r"testdev: LOG tag=\d+ text=stopping", RUN_S)
+    machine.wait_for_log(r"halt reason=halted", 10)
+    assert machine.inspect("partition/state") == "stopped"   # still there to look at
+    event = [e for e in machine.ged.events if e["name"] == "EXT_VTL0_HALTED"]
+    assert len(event) == 1 and event[0]["reason"] == 1, machine.ged.events
+    halt = machine.wait_for_halt(10)
+    assert halt.reason is HaltReason.HALTED, f"{halt}\n{machine.console_tail()}"
+    assert halt.source == "get" and "HLT with interrupts disabled" in halt.detail
+    assert not machine.running
+    assert_no_panic(machine)
+
+
+def test_mezz_run_ends_with_halted_status(testfw, tmp_path):
+    import subprocess
+    from harness import REPO_ROOT
+    script = tmp_path / "script.bin"
+    script.write_bytes(Script().log("stopping").hlt().encode())
+    result = subprocess.run([str(REPO_ROOT / "tools" / "mezz"), "run", "--vtl0", str(testfw),
+                             "--module", f"{script}:testscript", "--timeout", "60",
+                             "--no-screenshot"],
+                            capture_output=True, text=True, timeout=90)
+    assert result.returncode == 8, result.stderr
+    assert "mezz: halted: halted: HLT with interrupts disabled" in result.stderr

@@ -85,6 +85,9 @@ static const struct layout layouts[] = {
     { "host_notification", "TRIPLE_FAULT", sizeof(struct get_triple_fault_notification),
       { F(struct get_triple_fault_notification, vp_index), F(struct get_triple_fault_notification, fault_type),
         F(struct get_triple_fault_notification, register_count) } },
+    { "host_notification", "EXT_VTL0_HALTED", sizeof(struct get_vtl0_halted_notification),
+      { F(struct get_vtl0_halted_notification, vp_index), F(struct get_vtl0_halted_notification, reason),
+        F(struct get_vtl0_halted_notification, rip) } },
     { "guest_notification", "UPDATE_GENERATION_ID", sizeof(struct get_update_generation_id_notification),
       { F(struct get_update_generation_id_notification, pad),
         F(struct get_update_generation_id_notification, generation_id) } },
@@ -395,6 +398,9 @@ static void test_encoders_produce_golden_bytes(void **state)
                 uint64_t p[5] = { num(v, "p0"), num(v, "p1"), num(v, "p2"), num(v, "p3"), num(v, "p4") };
                 len = get_encode_vtl_crash(out, (uint32_t)num(v, "vp_index"), (uint8_t)num(v, "last_vtl"),
                                            num(v, "control"), p);
+            } else if (!strcmp(n, "EXT_VTL0_HALTED")) {
+                len = get_encode_vtl0_halted(out, (uint32_t)num(v, "vp_index"), (uint32_t)num(v, "reason"),
+                                             num(v, "rip"));
             } else if (!strcmp(n, "TRIPLE_FAULT")) {
                 struct get_register_state regs[8];
                 memcpy(regs, v->tail, v->tail_len);
@@ -410,7 +416,7 @@ static void test_encoders_produce_golden_bytes(void **state)
             fail_msg("encoder for %s %s does not produce the golden bytes", v->kind, n);
         checked++;
     }
-    assert_int_equal(checked, 16);
+    assert_int_equal(checked, 17);
 }
 
 /* ---- rejection paths --------------------------------------------------------------- */
