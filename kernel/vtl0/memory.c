@@ -177,9 +177,16 @@ static struct vtl0_mmio_device *mmio_device_at(struct partition *p, uint64_t gpa
     return NULL;
 }
 
+/* What the MMIO callbacks work in: the partition and VTL0's paging at the exit. */
+struct npf_ctx {
+    struct partition *p;
+    struct guest_paging paging;
+    unsigned user;                   /* GW_USER at CPL 3 */
+};
+
 static int mmio_read(void *ctx, uint64_t gpa, unsigned size, uint64_t *val)
 {
-    struct partition *p = ctx;
+    struct partition *p = ((struct npf_ctx *)ctx)->p;
     struct vtl0_mmio_device *d = mmio_device_at(p, gpa, size);
     if (d != NULL) {
         *val = d->read(d->ctx, gpa - d->gpa, size);
@@ -187,7 +194,7 @@ static int mmio_read(void *ctx, uint64_t gpa, unsigned size, uint64_t *val)
     }
     uint64_t v = 0;
     if (vtl0_read_gpa(p, gpa, &v, size) == 0) {
-        *val = v;   /* a read-modify-write of ROM reads the ROM */
+        *val = v;   /* RAM or ROM: a read-modify-write of ROM reads the ROM; MOVS from RAM */
         return 0;
     }
     p->stats.unmapped_reads++;
@@ -197,18 +204,123 @@ static int mmio_read(void *ctx, uint64_t gpa, unsigned size, uint64_t *val)
 
 static int mmio_write(void *ctx, uint64_t gpa, unsigned size, uint64_t val)
 {
-    struct partition *p = ctx;
-    struct gpa_extent e;
+    struct partition *p = ((struct npf_ctx *)ctx)->p;
     struct vtl0_mmio_device *d = mmio_device_at(p, gpa, size);
     if (d != NULL) {
         d->write(d->ctx, gpa - d->gpa, size, val);
         return 0;
     }
-    if (gpa_map_lookup(&p->gpa, gpa, &e) && !e.writable)
+    int err = vtl0_write_gpa(p, gpa, &val, size);   /* RAM: MOVS from MMIO into RAM */
+    if (err == 0)
+        return 0;
+    if (err == -EPERM)
         p->stats.rom_writes_dropped++;
     else
         p->stats.unmapped_writes++;
     return 0;
+}
+
+static int string_translate(void *ctx, uint64_t linear, bool write, uint64_t *gpa, uint32_t *pf_error)
+{
+    struct npf_ctx *n = ctx;
+    return guest_translate(&n->paging, linear, (write ? GW_WRITE : GW_READ) | n->user,
+                           vtl0_walk_read, n->p, gpa, pf_error);
+}
+
+/* Segment bases for MOVS/CMPS: the source is DS or the override, the destination is
+ * always ES; in 64-bit mode only FS and GS have a base (APM vol. 3, "MOVS"). */
+static uint64_t string_source_base(const struct vmcb_save *s, unsigned seg, bool long64)
+{
+    switch (seg) {
+    case INSN_SEG_FS: return s->fs.base;
+    case INSN_SEG_GS: return s->gs.base;
+    default: break;
+    }
+    if (long64)
+        return 0;
+    switch (seg) {
+    case INSN_SEG_ES: return s->es.base;
+    case INSN_SEG_CS: return s->cs.base;
+    case INSN_SEG_SS: return s->ss.base;
+    default: return s->ds.base;
+    }
+}
+
+#define STRING_ELEMENTS_PER_EXIT 4096u
+
+/*
+ * The CPU's own write of a descriptor's accessed bit (APM vol. 2, "Descriptor Tables":
+ * the processor sets A when it loads a descriptor whose A is clear) to a read-only page:
+ * on a PC with the GDT in ROM the write goes nowhere and the load completes. Under
+ * nested paging it is a write #NPF on the instruction that loads the segment, which
+ * only exits after the CPU's own checks passed. Emulated for the forms seen in boot
+ * code: MOV Sreg, r16 (8E /r, register form) and JMP ptr16:16/32 (EA). Returns true if
+ * the fault was this and has been handled (RIP advanced).
+ */
+static bool rom_descriptor_load(struct partition *p, const struct guest_cpu_state *cpu,
+                                const struct insn *insn, uint64_t gpa)
+{
+    struct vmcb_save *s = &p->vmcb->save;
+    struct vmcb_segment *target;
+    uint16_t selector;
+    uint64_t new_rip = 0;
+    bool far_jump = false;
+
+    if (!(cpu->cr0 & CR0_PE) || (cpu->rflags & RFLAGS_VM) || insn->map != INSN_MAP_ONE)
+        return false;
+    if (insn->opcode == 0x8E && MODRM_MOD(insn->modrm) == 3) {
+        static const unsigned sreg_ok = (1u << 0) | (1u << 2) | (1u << 3) | (1u << 4) | (1u << 5);
+        unsigned sreg = MODRM_REG(insn->modrm);
+        if (!(sreg_ok & (1u << sreg)))
+            return false;
+        struct vmcb_segment *segs[6] = { &s->es, NULL, &s->ss, &s->ds, &s->fs, &s->gs };
+        target = segs[sreg];
+        selector = (uint16_t)p->gprs.gpr[insn_modrm_rm(insn)];
+    } else if (insn->opcode == 0xEA && cpu_mode_of(cpu) != CPU_MODE_LONG64) {
+        target = &s->cs;
+        selector = (uint16_t)insn->imm2;
+        new_rip = insn->imm & (insn->opsize == 2 ? 0xFFFFull : 0xFFFFFFFFull);
+        far_jump = true;
+    } else {
+        return false;
+    }
+    if ((selector & ~7u) == 0)
+        return false;   /* a null selector reads no descriptor */
+    uint64_t table = (selector & 4) ? s->ldtr.base : s->gdtr.base;
+    uint64_t linear = (table + (selector & ~7u)) & 0xFFFFFFFFull;
+    if (cpu_mode_of(cpu) == CPU_MODE_LONG64 || (cpu->efer & EFER_LMA))
+        linear = table + (selector & ~7u);
+    struct guest_paging pg;
+    uint64_t desc_gpa;
+    uint32_t pf_error;
+    guest_paging_from_cpu(cpu, &pg);
+    if (guest_translate(&pg, linear, GW_READ, vtl0_walk_read, p, &desc_gpa, &pf_error) != 0)
+        return false;
+    if ((gpa & ~7ull) != (desc_gpa & ~7ull) && (gpa & ~3ull) != desc_gpa + 4)
+        return false;   /* the write was not to this descriptor */
+    uint64_t d = 0;
+    if (vtl0_read_gpa(p, desc_gpa, &d, 8) != 0)
+        return false;
+    uint32_t limit = (uint32_t)((d & 0xFFFF) | ((d >> 32) & 0xF0000));
+    if (d & (1ull << 55))
+        limit = (limit << 12) | 0xFFF;
+    target->selector = selector;
+    target->base = ((d >> 16) & 0xFFFFFF) | (((d >> 56) & 0xFF) << 24);
+    target->limit = limit;
+    /* The loaded attributes carry A = 1, as after the CPU's own update. */
+    target->attrib = (uint16_t)((((d >> 40) & 0xFF) | (((d >> 52) & 0xF) << 8)) | 1u);
+    p->stats.rom_writes_dropped++;
+    p->stats.rom_descriptor_loads++;
+    if (far_jump) {
+        s->rip = new_rip;
+    } else {
+        if (target == &s->ss)
+            p->vmcb->control.interrupt_shadow |= INTERRUPT_SHADOW_ACTIVE;   /* MOV SS */
+        set_next_rip(p, cpu_mode_of(cpu), insn->length);
+    }
+    log_debug("vtl0", "segment load from a read-only descriptor at GPA 0x%llx: accessed-bit "
+              "write dropped", (unsigned long long)desc_gpa);
+    return true;
 }
 
 enum exit_action vtl0_handle_npf(struct partition *p)
@@ -232,26 +344,48 @@ enum exit_action vtl0_handle_npf(struct partition *p)
     int err = vtl0_decode_insn(p, &cpu, &bytes, &insn);
     if (!err)
         err = insn_mmio_info(&insn, &access);
+    if (err && bytes.len != 0 && (info & NPF_WRITE) && rom_descriptor_load(p, &cpu, &insn, gpa))
+        return EXIT_RESUME;
     if (err) {
+        char why[200];
         p->stats.mmio_unsupported++;
-        log_error("vtl0", "MMIO at 0x%llx: instruction %02x %02x %02x %02x not decoded (error %d)",
-                  (unsigned long long)gpa, bytes.bytes[0], bytes.bytes[1], bytes.bytes[2],
-                  bytes.bytes[3], err);
+        vtl0_insn_error(p, &cpu, &bytes, err, why, sizeof(why));
+        log_error("vtl0", "MMIO at 0x%llx: %s", (unsigned long long)gpa, why);
         vtl0_report_error(p, "unsupported MMIO instruction");
         return EXIT_STOP;
     }
-    const struct mmio_ops ops = { mmio_read, mmio_write, p };
+    struct npf_ctx nctx = { .p = p, .user = cpu.cpl == 3 ? GW_USER : 0 };
+    guest_paging_from_cpu(&cpu, &nctx.paging);
+    bool long64 = cpu_mode_of(&cpu) == CPU_MODE_LONG64;
+    struct mmio_string_env strings = {
+        .src_base = string_source_base(&p->vmcb->save, insn.seg, long64),
+        .dst_base = long64 ? 0 : p->vmcb->save.es.base,
+        .linear_mask = long64 ? ~0ull : 0xFFFFFFFFull,
+        .max_elements = STRING_ELEMENTS_PER_EXIT,
+        .translate = string_translate,
+    };
+    const struct mmio_ops ops = { mmio_read, mmio_write, &nctx, &strings };
     uint64_t rflags = p->vmcb->save.rflags;
     int done = mmio_emulate(&insn, &access, &p->gprs, &rflags, gpa, &ops);
     if (done < 0) {
         p->stats.mmio_unsupported++;
-        vtl0_report_error(p, "MMIO access straddles a page");
+        vtl0_report_error(p, done == -ENOTSUP ? "MMIO access straddles a page"
+                                              : "MMIO emulation failed");
         return EXIT_STOP;
     }
     p->vmcb->save.rflags = rflags;
     if (p->stats.unmapped_reads + p->stats.unmapped_writes + p->stats.rom_writes_dropped <= MMIO_LOG_LIMIT)
         log_debug("vtl0", "MMIO %s at 0x%llx, rip 0x%llx", (info & NPF_WRITE) ? "write" : "read",
                   (unsigned long long)gpa, (unsigned long long)p->vmcb->save.rip);
+    if (access.kind == MMIO_MOVS || access.kind == MMIO_CMPS || access.kind == MMIO_SCAS)
+        p->stats.mmio_strings++;
+    if (done == MMIO_EMUL_FAULT) {
+        /* An element faulted: the exception at the instruction, the elements before it done. */
+        if (strings.fault_vector == 14)
+            p->vmcb->save.cr2 = strings.fault_linear;
+        vtl0_inject_exception(p, strings.fault_vector, true, strings.fault_error);
+        return EXIT_RESUME;
+    }
     if (done == MMIO_EMUL_DONE)
         set_next_rip(p, cpu_mode_of(&cpu), insn.length);
     return EXIT_RESUME;

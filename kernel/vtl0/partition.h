@@ -93,6 +93,8 @@ struct partition_stats {
     uint64_t unmapped_reads;         /* reads of GPA nothing maps: all-ones */
     uint64_t unmapped_writes;        /* writes to GPA nothing maps: dropped */
     uint64_t mmio_unsupported;       /* MMIO instructions Mezzanine does not decode */
+    uint64_t mmio_strings;           /* MOVS/CMPS/SCAS exits emulated */
+    uint64_t rom_descriptor_loads;   /* segment loads whose accessed-bit write hit ROM */
     uint64_t io_dropped;             /* port accesses refused (Mezzanine-only ports, DMA) */
     uint64_t io_string;              /* INS/OUTS emulated */
     uint64_t cpuid_filtered;

@@ -129,6 +129,8 @@ static void inspect_partition(struct inspect_writer *w, void *ctx)
     inspect_u64(w, "unmapped_reads", st->unmapped_reads);
     inspect_u64(w, "unmapped_writes", st->unmapped_writes);
     inspect_u64(w, "mmio_unsupported", st->mmio_unsupported);
+    inspect_u64(w, "mmio_strings", st->mmio_strings);
+    inspect_u64(w, "rom_descriptor_loads", st->rom_descriptor_loads);
     inspect_u64(w, "io_dropped", st->io_dropped);
     inspect_u64(w, "io_string", st->io_string);
     inspect_u64(w, "cpuid", st->cpuid_filtered);

@@ -192,3 +192,105 @@ def test_mezz_run_ends_with_halted_status(testfw, tmp_path):
                             capture_output=True, text=True, timeout=90)
     assert result.returncode == 8, result.stderr
     assert "mezz: halted: halted: HLT with interrupts disabled" in result.stderr
+
+
+# ------------------------------------------------------------------ 1: strings on MMIO
+
+VGA_TEXT = 0xB8000          # nothing there for VTL0: reads all-ones, writes dropped
+ROM_F = 0xF0000             # the firmware image, read-only
+ALL_ONES = {1: 0xFF, 2: 0xFFFF, 4: 0xFFFFFFFF, 8: 0xFFFFFFFFFFFFFFFF}
+
+
+def test_rep_movsl_from_vga_window_in_real_mode(vm, testfw):
+    """The probe's stop: a 16-bit loader's `rep movsl` (f3 66 a5) from B8000h (Linux's
+    arch/x86/boot save_screen). VTL0 has no VGA, so the copy reads all-ones, like a PC
+    bus with nothing there, and VTL0 goes on."""
+    s = (Script()
+         .write32(RAM, 0x11111111).write32(RAM + 4 * 639, 0x22222222)
+         .string("movs", 4, VGA_TEXT, RAM, count=640, rep=True, name="save-screen")
+         .read32(RAM, name="first").read32(RAM + 4 * 639, name="last")
+         .end())
+    machine, results = run_to_done(vm, testfw, s)
+    assert results.failures == [], machine.console_tail()
+    rcx, dsi, ddi, _ = results.values("save-screen")
+    assert (rcx & 0xFFFF, dsi, ddi) == (0, 2560, 2560)
+    assert results.value("first") == 0xFFFFFFFF and results.value("last") == 0xFFFFFFFF
+    assert machine.inspect("partition/state") == "running" or results.done
+    assert_no_panic(machine)
+
+
+@pytest.mark.parametrize("mode", ["real", "protected", "long"])
+@pytest.mark.parametrize("size", [1, 2, 4, 8])
+def test_movs_between_ram_and_mmio_every_form(vm, testfw, mode, size):
+    """MOVS with and without REP, both directions of DF, with the address-size prefix,
+    MMIO -> RAM, RAM -> MMIO (dropped at ROM, at the absent VGA window) and MMIO -> MMIO;
+    CMPS and SCAS against MMIO; STOS into ROM."""
+    if size == 8 and mode != "long":
+        pytest.skip("64-bit elements need long mode")
+    n = 8
+    span = n * size
+    s = Script().mode(mode)
+    pattern = 0x0123456789ABCDEF
+    for i in range(0, span + 16, 8):
+        s.write64(RAM + i, pattern ^ i)
+        s.write64(SCRATCH + i, 0)
+    # MMIO (ROM: the firmware image) -> RAM, forwards, REP
+    s.string("movs", size, ROM_F, SCRATCH, count=n, rep=True, name="rom-to-ram")
+    s.read64(SCRATCH, name="copied-lo").read64(SCRATCH + span - 8 if span >= 8 else SCRATCH,
+                                              name="copied-hi")
+    s.read64(ROM_F, name="rom-lo").read64(ROM_F + span - 8 if span >= 8 else ROM_F,
+                                          name="rom-hi")
+    # RAM -> ROM (dropped), backwards (DF = 1), with the address-size prefix
+    last = span - size
+    s.string("movs", size, RAM + last, ROM_F + last, count=n, rep=True, down=True,
+             alt_addr=(mode != "protected"), name="ram-to-rom-down")
+    s.read64(ROM_F, name="rom-after")
+    # absent VGA window -> VGA window (MMIO -> MMIO), one element without REP
+    s.string("movs", size, VGA_TEXT, VGA_TEXT + 0x100, count=5, name="mmio-to-mmio")
+    # CMPS: RAM against the all-ones window, REPE stops at the first difference
+    s.string("cmps", size, RAM, VGA_TEXT, count=n, rep=True, name="cmps")
+    # SCAS: REPNE looks for all-ones in the VGA window: found at once
+    s.string("stos", size, 0, VGA_TEXT, count=n, rep=True, rax=0x5A5A5A5A5A5A5A5A, name="stos-vga")
+    s.string("lods", size, VGA_TEXT, 0, count=1, name="lods")
+    s.end()
+    machine, results = run_to_done(vm, testfw, s, timeout=90)
+    assert results.failures == [], machine.console_tail()
+    mask = ALL_ONES[size]
+    rcx, dsi, ddi, _ = results.values("rom-to-ram")
+    assert (rcx & 0xFFFF, dsi & 0xFFFFFFFF, ddi & 0xFFFFFFFF) == (0, span, span)
+    assert results.value("copied-lo") == results.value("rom-lo")
+    assert results.value("copied-hi") == results.value("rom-hi")
+    rcx, dsi, ddi, _ = results.values("ram-to-rom-down")
+    assert rcx & 0xFFFF == 0
+    assert dsi & 0xFFFF == (-span) & 0xFFFF and ddi & 0xFFFF == (-span) & 0xFFFF
+    assert results.value("rom-after") == results.value("rom-lo"), "a write reached ROM"
+    rcx, dsi, ddi, _ = results.values("mmio-to-mmio")
+    assert rcx & 0xFFFF == 5, "without REP, rCX stays"
+    assert dsi & 0xFFFF == size and ddi & 0xFFFF == size
+    rcx, dsi, ddi, eax_flags = results.values("cmps")
+    assert rcx & 0xFFFF == n - 1, "REPE ends after the first (unequal) element"
+    assert dsi & 0xFFFF == size
+    assert not (eax_flags >> 32) & 0x40, "ZF clear: RAM differs from all-ones"
+    rcx, _, ddi, _ = results.values("stos-vga")
+    assert rcx & 0xFFFF == 0 and ddi & 0xFFFF == span
+    _, dsi, _, eax_flags = results.values("lods")
+    assert dsi & 0xFFFF == size
+    assert eax_flags & 0xFFFFFFFF == mask & 0xFFFFFFFF
+    counters = machine.inspect("partition/counters")
+    assert counters["mmio_unsupported"] == 0
+    assert_no_panic(machine)
+
+
+@pytest.mark.parametrize("mode", ["protected", "long"])
+def test_accessed_bit_write_to_rom_descriptor_is_dropped(vm, testfw, mode):
+    """Loading FS from a GDT in ROM whose descriptor has A = 0: the CPU's write of the
+    accessed bit goes nowhere (ROM), the load completes and FS works."""
+    s = Script().mode(mode).segload_rom(name="segload").segload_rom(name="again").end()
+    machine, results = run_to_done(vm, testfw, s)
+    assert results.failures == [], machine.console_tail()
+    assert not results.value("segload") & (1 << 8), "the accessed bit reached ROM"
+    assert results.value("segload") == 0x00CF9200
+    assert results.value("again") == 0x00CF9200
+    counters = machine.inspect("partition/counters")
+    assert counters["rom_descriptor_loads"] >= 2 and counters["mmio_unsupported"] == 0
+    assert_no_panic(machine)

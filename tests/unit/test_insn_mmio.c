@@ -159,9 +159,18 @@ static const struct info_case info_cases[] = {
     /* reported, not guessed */
     { P32, "63 03", -ENOTSUP, { 0 } },             /* arpl */
     { L64, "87 08", -ENOTSUP, { 0 } },             /* xchg */
-    { L64, "a4", -ENOTSUP, { 0 } },                /* movsb */
-    { L64, "a6", -ENOTSUP, { 0 } },                /* cmpsb */
-    { L64, "ae", -ENOTSUP, { 0 } },                /* scasb */
+    /* MOVS, CMPS, SCAS (issue 12: a 16-bit loader's rep movsl from B8000h) */
+    { L64, "a4", 0, { .kind = MMIO_MOVS, .dir = RD | WR, .size = 1, .reg = 0, .reg_size = 1 } },
+    { R16, "f3 66 a5", 0, { .kind = MMIO_MOVS, .dir = RD | WR, .flags = MMIO_F_REP, .size = 4,
+                            .reg = 0, .reg_size = 4 } },
+    { L64, "f3 48 a5", 0, { .kind = MMIO_MOVS, .dir = RD | WR, .flags = MMIO_F_REP, .size = 8,
+                            .reg = 0, .reg_size = 8 } },
+    { L64, "a6", 0, { .kind = MMIO_CMPS, .dir = RD, .size = 1, .reg = 0, .reg_size = 1 } },
+    { P32, "f2 66 a7", 0, { .kind = MMIO_CMPS, .dir = RD, .flags = MMIO_F_REP | MMIO_F_REPNE,
+                            .size = 2, .reg = 0, .reg_size = 2 } },
+    { L64, "ae", 0, { .kind = MMIO_SCAS, .dir = RD, .size = 1, .reg = 0, .reg_size = 1 } },
+    { L64, "f3 af", 0, { .kind = MMIO_SCAS, .dir = RD, .flags = MMIO_F_REP, .size = 4,
+                         .reg = 0, .reg_size = 4 } },
     { L64, "ff 30", -ENOTSUP, { 0 } },             /* push [rax] */
     { L64, "ff 00", -ENOTSUP, { 0 } },             /* inc dword [rax] */
     { L64, "f6 10", -ENOTSUP, { 0 } },             /* not byte [rax] */
@@ -584,6 +593,231 @@ static void test_rep_stos_resumes(void **state)
     assert_int_equal(dev.mem[0x12C0], 0x00);
 }
 
+/* ---- MOVS / CMPS through ops->strings ------------------------------------------------ */
+
+/* A flat little world: linear == guest-physical except the page at FAULT_PAGE (not
+ * present); RAM at [0, 0x10000), the fake device at DEV_BASE. */
+#define FAULT_PAGE 0x7000u
+#define RAM_SIZE   0x10000u
+
+struct world {
+    struct fake_dev dev;
+    uint8_t ram[RAM_SIZE];
+    unsigned translations;
+};
+
+static int world_read(void *ctx, uint64_t gpa, unsigned size, uint64_t *val)
+{
+    struct world *w = ctx;
+    if (gpa >= DEV_BASE)
+        return dev_read(&w->dev, gpa, size, val);
+    assert_true(gpa + size <= RAM_SIZE);
+    uint64_t v = 0;
+    for (unsigned i = 0; i < size; i++)
+        v |= (uint64_t)w->ram[gpa + i] << (8 * i);
+    *val = v;
+    return 0;
+}
+
+static int world_write(void *ctx, uint64_t gpa, unsigned size, uint64_t val)
+{
+    struct world *w = ctx;
+    if (gpa >= DEV_BASE)
+        return dev_write(&w->dev, gpa, size, val);
+    assert_true(gpa + size <= RAM_SIZE);
+    for (unsigned i = 0; i < size; i++)
+        w->ram[gpa + i] = (uint8_t)(val >> (8 * i));
+    return 0;
+}
+
+static int world_translate(void *ctx, uint64_t linear, bool write, uint64_t *gpa, uint32_t *pf_error)
+{
+    struct world *w = ctx;
+    w->translations++;
+    if ((linear & ~0xFFFull) == FAULT_PAGE) {
+        *pf_error = write ? 0x2 : 0x0;
+        return -EFAULT;
+    }
+    *gpa = linear;
+    return 0;
+}
+
+static struct world world;
+
+static int run_string(enum cpu_mode mode, const char *hex, struct guest_gprs *regs, uint64_t *rflags,
+                      struct mmio_string_env *env)
+{
+    struct insn in;
+    struct mmio_access acc;
+    decode_or_fail(mode, hex, &in);
+    assert_int_equal(insn_mmio_info(&in, &acc), 0);
+    env->translate = world_translate;
+    env->linear_mask = mode == L64 ? ~0ull : 0xFFFFFFFFull;
+    if (env->max_elements == 0)
+        env->max_elements = 4096;
+    const struct mmio_ops ops = { world_read, world_write, &world, env };
+    return mmio_emulate(&in, &acc, regs, rflags, 0xDEAD, &ops);
+}
+
+static void fresh_world(struct guest_gprs *regs)
+{
+    memset(&world, 0, sizeof(world));
+    for (unsigned i = 0; i < DEV_SIZE; i++)
+        world.dev.mem[i] = (uint8_t)(0xA0 + i);
+    for (unsigned i = 0; i < RAM_SIZE; i++)
+        world.ram[i] = (uint8_t)i;
+    memset(regs, 0, sizeof(*regs));
+}
+
+static void test_movs_16bit_rep_movsl_from_mmio(void **state)
+{
+    (void)state;
+    struct guest_gprs regs;
+    struct mmio_string_env env = { 0 };
+    fresh_world(&regs);
+    /* real mode: DS base = DEV_BASE (the "VGA window"), SI 0; ES base 0x1000, DI 0x10 */
+    env.src_base = DEV_BASE;
+    env.dst_base = 0x1000;
+    regs.gpr[GPR_RSI] = 0xFFFF0000ull;          /* bits above SI are not used, nor changed */
+    regs.gpr[GPR_RDI] = 0x10;
+    regs.gpr[GPR_RCX] = 0xABCD0000ull | 640;
+    uint64_t rflags = FIXED;
+    assert_int_equal(run_string(R16, "f3 66 a5", &regs, &rflags, &env), MMIO_EMUL_DONE);
+    assert_int_equal(regs.gpr[GPR_RCX], 0xABCD0000ull);
+    assert_int_equal(regs.gpr[GPR_RSI], 0xFFFF0000ull | 2560);
+    assert_int_equal(regs.gpr[GPR_RDI], 0x10 + 2560);
+    assert_memory_equal(&world.ram[0x1010], world.dev.mem, 2560);
+    assert_int_equal(world.ram[0x1010 + 2560], (uint8_t)(0x1010 + 2560));
+    assert_int_equal(world.dev.nwrites, 0);
+}
+
+static void test_movs_ram_to_mmio_down_and_addr_size(void **state)
+{
+    (void)state;
+    struct guest_gprs regs;
+    struct mmio_string_env env = { 0 };
+    fresh_world(&regs);
+    /* 64-bit code with 67h: ESI/EDI/ECX, high halves zeroed by 32-bit writes */
+    regs.gpr[GPR_RSI] = 0xFFFFFFFF00000000ull | 0x2008;
+    regs.gpr[GPR_RDI] = (uint64_t)DEV_BASE + 0x108;
+    regs.gpr[GPR_RCX] = 3;
+    uint64_t rflags = FIXED | DF;
+    env.src_base = 0;
+    assert_int_equal(run_string(L64, "67 f3 48 a5", &regs, &rflags, &env), MMIO_EMUL_DONE);
+    assert_int_equal(regs.gpr[GPR_RCX], 0);
+    assert_int_equal(regs.gpr[GPR_RSI], 0x2008 - 24);
+    assert_int_equal(regs.gpr[GPR_RDI], ((uint64_t)DEV_BASE + 0x108 - 24) & 0xFFFFFFFFull);
+    assert_memory_equal(&world.dev.mem[0xF8], &world.ram[0x1FF8], 24);
+    assert_int_equal(world.dev.nwrites, 3);
+}
+
+static void test_movs_mmio_to_mmio_without_rep(void **state)
+{
+    (void)state;
+    struct guest_gprs regs;
+    struct mmio_string_env env = { 0 };
+    fresh_world(&regs);
+    regs.gpr[GPR_RSI] = G(0x10);
+    regs.gpr[GPR_RDI] = G(0x20);
+    regs.gpr[GPR_RCX] = 77;
+    uint64_t rflags = FIXED;
+    assert_int_equal(run_string(L64, "66 a5", &regs, &rflags, &env), MMIO_EMUL_DONE);
+    assert_int_equal(regs.gpr[GPR_RCX], 77);
+    assert_int_equal(regs.gpr[GPR_RSI], G(0x12));
+    assert_int_equal(regs.gpr[GPR_RDI], G(0x22));
+    assert_int_equal(world.dev.mem[0x20], 0xB0);
+    assert_int_equal(world.dev.mem[0x21], 0xB1);
+    assert_int_equal(world.dev.nreads, 1);
+    assert_int_equal(world.dev.nwrites, 1);
+}
+
+static void test_movs_straddling_element_and_limit(void **state)
+{
+    (void)state;
+    struct guest_gprs regs;
+    struct mmio_string_env env = { .max_elements = 2 };
+    fresh_world(&regs);
+    regs.gpr[GPR_RSI] = 0x2FFE;                 /* a dword across a page boundary */
+    regs.gpr[GPR_RDI] = G(0x40);
+    regs.gpr[GPR_RCX] = 5;
+    uint64_t rflags = FIXED;
+    assert_int_equal(run_string(P32, "f3 a5", &regs, &rflags, &env), MMIO_EMUL_PARTIAL);
+    assert_int_equal(regs.gpr[GPR_RCX], 3);
+    assert_int_equal(regs.gpr[GPR_RSI], 0x3006);
+    assert_memory_equal(&world.dev.mem[0x40], &world.ram[0x2FFE], 8);
+    assert_int_equal(run_string(P32, "f3 a5", &regs, &rflags, &env), MMIO_EMUL_PARTIAL);
+    assert_int_equal(run_string(P32, "f3 a5", &regs, &rflags, &env), MMIO_EMUL_DONE);
+    assert_int_equal(regs.gpr[GPR_RCX], 0);
+}
+
+static void test_movs_fault_midway(void **state)
+{
+    (void)state;
+    struct guest_gprs regs;
+    struct mmio_string_env env = { 0 };
+    fresh_world(&regs);
+    regs.gpr[GPR_RSI] = G(0);
+    regs.gpr[GPR_RDI] = FAULT_PAGE - 4;         /* the second dword lands on the bad page */
+    regs.gpr[GPR_RCX] = 10;
+    uint64_t rflags = FIXED;
+    assert_int_equal(run_string(P32, "f3 a5", &regs, &rflags, &env), MMIO_EMUL_FAULT);
+    assert_int_equal(env.fault_vector, 14);
+    assert_int_equal(env.fault_error, 0x2);
+    assert_int_equal(env.fault_linear, FAULT_PAGE);
+    assert_int_equal(regs.gpr[GPR_RCX], 9);     /* one element done */
+    assert_int_equal(regs.gpr[GPR_RDI], FAULT_PAGE);
+}
+
+static void test_cmps_and_scas_end_conditions(void **state)
+{
+    (void)state;
+    struct guest_gprs regs;
+    struct mmio_string_env env = { 0 };
+    fresh_world(&regs);
+    /* RAM 0x100.. holds 00 01 02 ...; make the device equal for 3 bytes, then differ */
+    memcpy(world.dev.mem, &world.ram[0x100], 3);
+    world.dev.mem[3] = 0x77;
+    regs.gpr[GPR_RSI] = 0x100;
+    regs.gpr[GPR_RDI] = G(0);
+    regs.gpr[GPR_RCX] = 10;
+    uint64_t rflags = FIXED;
+    assert_int_equal(run_string(L64, "f3 a6", &regs, &rflags, &env), MMIO_EMUL_DONE);  /* repe cmpsb */
+    assert_int_equal(regs.gpr[GPR_RCX], 6);     /* stopped after the 4th, unequal, byte */
+    assert_int_equal(regs.gpr[GPR_RSI], 0x104);
+    assert_false(rflags & ZF);
+    assert_true(rflags & CF);                   /* 0x03 - 0x77 borrows */
+
+    /* repne cmpsb: stops at the first equal pair (the 6th: ram[0x108] = device[5]) */
+    world.dev.mem[5] = 0x08;
+    regs.gpr[GPR_RSI] = 0x103;
+    regs.gpr[GPR_RDI] = G(0);
+    regs.gpr[GPR_RCX] = 10;
+    assert_int_equal(run_string(L64, "f2 a6", &regs, &rflags, &env), MMIO_EMUL_DONE);
+    assert_int_equal(regs.gpr[GPR_RCX], 4);
+    assert_int_equal(regs.gpr[GPR_RDI], G(6));
+    assert_true(rflags & ZF);
+
+    /* repne scasb on the device: finds AL = 0x77 at offset 3 */
+    struct insn in;
+    struct mmio_access acc;
+    decode_or_fail(L64, "f2 ae", &in);
+    assert_int_equal(insn_mmio_info(&in, &acc), 0);
+    regs.gpr[GPR_RAX] = 0x77;
+    regs.gpr[GPR_RDI] = G(0);
+    regs.gpr[GPR_RCX] = 10;
+    rflags = FIXED;
+    const struct mmio_ops ops = { dev_read, dev_write, &world.dev, NULL };
+    assert_int_equal(mmio_emulate(&in, &acc, &regs, &rflags, G(0), &ops), MMIO_EMUL_DONE);
+    assert_int_equal(regs.gpr[GPR_RCX], 6);
+    assert_int_equal(regs.gpr[GPR_RDI], G(4));
+    assert_true(rflags & ZF);
+
+    /* MOVS without the strings environment is refused, not guessed */
+    decode_or_fail(L64, "a4", &in);
+    assert_int_equal(insn_mmio_info(&in, &acc), 0);
+    assert_int_equal(mmio_emulate(&in, &acc, &regs, &rflags, G(0), &ops), -ENOTSUP);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -591,6 +825,12 @@ int main(void)
         cmocka_unit_test(test_emulate),
         cmocka_unit_test(test_alu_failure_keeps_flags),
         cmocka_unit_test(test_rep_stos_resumes),
+        cmocka_unit_test(test_movs_16bit_rep_movsl_from_mmio),
+        cmocka_unit_test(test_movs_ram_to_mmio_down_and_addr_size),
+        cmocka_unit_test(test_movs_mmio_to_mmio_without_rep),
+        cmocka_unit_test(test_movs_straddling_element_and_limit),
+        cmocka_unit_test(test_movs_fault_midway),
+        cmocka_unit_test(test_cmps_and_scas_end_conditions),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,7 +3,7 @@
  *
  * Covers the data-movement and ALU forms a guest uses on device registers. Semantics
  * from AMD APM vol. 3, chapter 3 "General-Purpose Instruction Reference" (MOV, MOVZX,
- * MOVSX, MOVSXD, MOVNTI, STOS, LODS, ADD, OR, ADC, SBB, AND, SUB, XOR, CMP, TEST) and
+ * MOVSX, MOVSXD, MOVNTI, STOS, LODS, SCAS, MOVS, CMPS, ADD, OR, ADC, SBB, AND, SUB, XOR, CMP, TEST) and
  * vol. 1, "General-Purpose Registers" (32-bit results zero-extend to 64 bits; 8- and
  * 16-bit results leave the rest of the register alone; without REX, byte registers 4-7
  * are AH, CH, DH, BH) and "Flags Register" (rFLAGS bits); Intel SDM vol. 1 appendix A
@@ -105,11 +105,26 @@ static int info_no_modrm(const struct insn *in, struct mmio_access *out)
         out->kind = MMIO_LODS;
         out->dir = MMIO_DIR_READ;
         break;
+    case 0xAE: case 0xAF:   /* SCAS */
+        out->kind = MMIO_SCAS;
+        out->dir = MMIO_DIR_READ;
+        break;
+    case 0xA4: case 0xA5:   /* MOVS */
+        out->kind = MMIO_MOVS;
+        out->dir = MMIO_DIR_READ | MMIO_DIR_WRITE;
+        break;
+    case 0xA6: case 0xA7:   /* CMPS */
+        out->kind = MMIO_CMPS;
+        out->dir = MMIO_DIR_READ;
+        break;
     default:
         return -ENOTSUP;
     }
     if (in->prefixes & (INSN_PFX_REP | INSN_PFX_REPNE))
         out->flags |= MMIO_F_REP;
+    /* F2 is REPNE for the comparing forms; for the others it repeats like F3. */
+    if ((in->prefixes & INSN_PFX_REPNE) && (out->kind == MMIO_CMPS || out->kind == MMIO_SCAS))
+        out->flags |= MMIO_F_REPNE;
     return 0;
 }
 
@@ -335,16 +350,23 @@ static int emulate_alu(const struct mmio_access *acc, struct guest_gprs *regs, u
     return MMIO_EMUL_DONE;
 }
 
-/* STOS / LODS, at most to the edge of gpa's page (the next page may be RAM, or another
+/* REPE (F3) goes on while ZF = 1, REPNE (F2) while ZF = 0 (CMPS, SCAS only). */
+static bool rep_condition_ends(const struct mmio_access *acc, uint64_t rflags)
+{
+    bool zf = rflags & RFLAGS_ZF;
+    return (acc->flags & MMIO_F_REPNE) ? zf : !zf;
+}
+
+/* STOS / LODS / SCAS, at most to the edge of gpa's page (the next page may be RAM, or another
  * MMIO range with its own gpa: the guest re-executes and faults again if so). */
 static int emulate_string(const struct insn *in, const struct mmio_access *acc,
-                          struct guest_gprs *regs, uint64_t rflags, uint64_t gpa,
+                          struct guest_gprs *regs, uint64_t *rflags, uint64_t gpa,
                           const struct mmio_ops *ops)
 {
     unsigned size = acc->size, as = in->addrsize;
     uint64_t amask = size_mask(as);
-    bool rep = acc->flags & MMIO_F_REP, down = rflags & RFLAGS_DF;
-    unsigned idx = acc->kind == MMIO_STOS ? GPR_RDI : GPR_RSI;
+    bool rep = acc->flags & MMIO_F_REP, down = *rflags & RFLAGS_DF;
+    unsigned idx = acc->kind == MMIO_LODS ? GPR_RSI : GPR_RDI;
     uint64_t count = rep ? regs->gpr[GPR_RCX] & amask : 1;
     uint64_t off = gpa & (MMIO_PAGE - 1);
 
@@ -356,8 +378,16 @@ static int emulate_string(const struct insn *in, const struct mmio_access *acc,
     for (uint64_t i = 0; i < n; i++) {
         uint64_t a = down ? gpa - i * size : gpa + i * size;
         int err;
+        bool stop = false;
         if (acc->kind == MMIO_STOS) {
             err = ops->write(ops->ctx, a, size, reg_read(regs, GPR_RAX, size, false));
+        } else if (acc->kind == MMIO_SCAS) {
+            uint64_t v;
+            err = ops->read(ops->ctx, a, size, &v);
+            if (!err) {
+                alu_compute(MMIO_ALU_CMP, reg_read(regs, GPR_RAX, size, false), v, size, rflags);
+                stop = rep_condition_ends(acc, *rflags);
+            }
         } else {
             uint64_t v;
             err = ops->read(ops->ctx, a, size, &v);
@@ -372,14 +402,106 @@ static int emulate_string(const struct insn *in, const struct mmio_access *acc,
             count--;
             reg_write(regs, GPR_RCX, as, false, count);
         }
+        if (stop)
+            return MMIO_EMUL_DONE;
     }
     return (rep && count != 0) ? MMIO_EMUL_PARTIAL : MMIO_EMUL_DONE;
+}
+
+/* One element of MOVS/CMPS at a linear address: translated page by page (an element may
+ * straddle two), read or written through ops. 0, MMIO_EMUL_FAULT, or an error. */
+static int string_element(const struct mmio_ops *ops, uint64_t linear, unsigned size, bool write,
+                          uint64_t *val)
+{
+    struct mmio_string_env *env = ops->strings;
+    unsigned done = 0;
+    uint64_t result = 0;
+    while (done < size) {
+        uint64_t a = (linear + done) & env->linear_mask, gpa;
+        uint32_t pf_error = 0;
+        unsigned chunk = MMIO_PAGE - (unsigned)(a & (MMIO_PAGE - 1));
+        if (chunk > size - done)
+            chunk = size - done;
+        /* Power-of-two pieces for the device side. */
+        while (chunk & (chunk - 1))
+            chunk &= chunk - 1;
+        int err = env->translate(ops->ctx, a, write, &gpa, &pf_error);
+        if (err == -EFAULT || err == -EINVAL) {
+            env->fault_linear = a;
+            env->fault_vector = err == -EFAULT ? 14 : 13;
+            env->fault_error = err == -EFAULT ? pf_error : 0;
+            return MMIO_EMUL_FAULT;
+        }
+        if (err)
+            return err;
+        uint64_t piece = 0;
+        if (write)
+            err = ops->write(ops->ctx, gpa, chunk, (*val >> (8 * done)) & size_mask(chunk));
+        else
+            err = ops->read(ops->ctx, gpa, chunk, &piece);
+        if (err)
+            return err;
+        result |= (piece & size_mask(chunk)) << (8 * done);
+        done += chunk;
+    }
+    if (!write)
+        *val = result;
+    return 0;
+}
+
+/* MOVS / CMPS (APM vol. 3, "MOVS", "CMPS"; REPE/REPNE end conditions in "REPx"): every
+ * element addressed through ops->strings. Writes of the destination happen only after
+ * both addresses translated, so a fault leaves memory as the CPU would. */
+static int emulate_two_operand_string(const struct insn *in, const struct mmio_access *acc,
+                                      struct guest_gprs *regs, uint64_t *rflags,
+                                      const struct mmio_ops *ops)
+{
+    struct mmio_string_env *env = ops->strings;
+    unsigned size = acc->size, as = in->addrsize;
+    uint64_t amask = size_mask(as);
+    bool rep = acc->flags & MMIO_F_REP, down = *rflags & RFLAGS_DF;
+    uint64_t count = rep ? regs->gpr[GPR_RCX] & amask : 1;
+    uint64_t limit = env->max_elements ? env->max_elements : 1;
+
+    for (uint64_t i = 0; count != 0; i++) {
+        if (i == limit)
+            return MMIO_EMUL_PARTIAL;
+        uint64_t si = regs->gpr[GPR_RSI] & amask, di = regs->gpr[GPR_RDI] & amask;
+        uint64_t src = env->src_base + si, dst = env->dst_base + di;
+        uint64_t a = 0, b = 0;
+        int err = string_element(ops, src, size, false, &a);
+        if (err)
+            return err;
+        if (acc->kind == MMIO_MOVS) {
+            err = string_element(ops, dst, size, true, &a);
+        } else {
+            err = string_element(ops, dst, size, false, &b);
+            if (!err)
+                alu_compute(MMIO_ALU_CMP, a, b, size, rflags);   /* [rSI] - [rDI] */
+        }
+        if (err)
+            return err;
+        reg_write(regs, GPR_RSI, as, false, down ? si - size : si + size);
+        reg_write(regs, GPR_RDI, as, false, down ? di - size : di + size);
+        if (!rep)
+            return MMIO_EMUL_DONE;
+        count--;
+        reg_write(regs, GPR_RCX, as, false, count);
+        if (acc->kind == MMIO_CMPS && rep_condition_ends(acc, *rflags))
+            return MMIO_EMUL_DONE;
+    }
+    return MMIO_EMUL_DONE;
 }
 
 int mmio_emulate(const struct insn *in, const struct mmio_access *acc, struct guest_gprs *regs,
                  uint64_t *rflags, uint64_t gpa, const struct mmio_ops *ops)
 {
     bool high8 = acc->flags & MMIO_F_HIGH8;
+    if (acc->kind == MMIO_MOVS || acc->kind == MMIO_CMPS) {
+        if (ops->strings == NULL || ops->strings->translate == NULL)
+            return -ENOTSUP;
+        return emulate_two_operand_string(in, acc, regs, rflags, ops);
+    }
     if ((gpa & (MMIO_PAGE - 1)) + acc->size > MMIO_PAGE)
         return -ENOTSUP;   /* the rest of the access is on a page whose gpa we lack */
 
@@ -402,7 +524,8 @@ int mmio_emulate(const struct insn *in, const struct mmio_access *acc, struct gu
         return emulate_alu(acc, regs, rflags, gpa, ops);
     case MMIO_STOS:
     case MMIO_LODS:
-        return emulate_string(in, acc, regs, *rflags, gpa, ops);
+    case MMIO_SCAS:
+        return emulate_string(in, acc, regs, rflags, gpa, ops);
     default:
         return -ENOTSUP;
     }
