@@ -11,6 +11,8 @@ each driven with the test firmware, plus the halt a guest gives itself.
 6. a HLT with interrupts off and nothing pending ends the run as its own halt reason.
 """
 
+import time
+
 import pytest
 
 from harness.halt import HaltReason
@@ -170,8 +172,12 @@ def test_hlt_with_interrupts_off_is_its_own_halt_reason(vm, testfw):
     s = Script().mode("long").log("stopping").hlt()
     machine = boot(vm, testfw, s, timeout=60)
     machine.wait_for_log(r"testdev: LOG tag=\d+ text=stopping", RUN_S)
-    machine.wait_for_log(r"halt reason=halted", 10)
+    machine.wait_for_log(r"VTL0 stopped itself", 10)      # logged once the host is told
     assert machine.inspect("partition/state") == "stopped"   # still there to look at
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and not any(
+            e["name"] == "EXT_VTL0_HALTED" for e in machine.ged.events):
+        time.sleep(0.05)
     event = [e for e in machine.ged.events if e["name"] == "EXT_VTL0_HALTED"]
     assert len(event) == 1 and event[0]["reason"] == 1, machine.ged.events
     halt = machine.wait_for_halt(10)
