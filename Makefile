@@ -82,6 +82,7 @@ KERNEL_SRCS := \
 	kernel/vtl0/cpu_model.c \
 	kernel/vtl0/interrupts.c \
 	kernel/vtl0/memory.c \
+	kernel/vtl0/segment_load.c \
 	kernel/vtl0/emuplat/display.c \
 	kernel/host/screenshot.c
 

@@ -3,6 +3,7 @@
 #define MEZZ_KERNEL_PARTITION_PRIV_H
 
 #include "arch/x86_64/cpu/cpu.h"
+#include "arch/x86_64/decode/insn_decode.h"
 #include "kernel/vtl0/partition.h"
 
 struct insn;
@@ -74,6 +75,13 @@ int vtl0_decode_insn(struct partition *p, struct guest_cpu_state *cpu, struct in
 void vtl0_insn_error(struct partition *p, const struct guest_cpu_state *cpu,
                      const struct insn_bytes *bytes, int err, char *buf, size_t size);
 enum exit_action vtl0_handle_npf(struct partition *p);
+void vtl0_set_next_rip(struct partition *p, enum cpu_mode mode, unsigned length);
+
+/* segment_load.c: a write #NPF at gpa that is the CPU setting a descriptor's accessed bit
+ * in a read-only page, for the instruction insn: finishes the segment load (RIP moved on)
+ * and returns true; false if it is not that. */
+bool vtl0_rom_descriptor_load(struct partition *p, const struct guest_cpu_state *cpu,
+                              const struct insn *insn, uint64_t gpa);
 int vtl0_advance_rip(struct partition *p);        /* past the current instruction */
 void vtl0_sync_npt(struct partition *p);
 
