@@ -74,49 +74,11 @@ int vtl0_decode_insn(struct partition *p, struct guest_cpu_state *cpu, struct in
 void vtl0_insn_error(struct partition *p, const struct guest_cpu_state *cpu,
                      const struct insn_bytes *bytes, int err, char *buf, size_t size)
 {
-    uint64_t linear = guest_insn_linear(cpu);
-    if (bytes->len != 0) {
+    if (bytes->len != 0)
         snprintf(buf, size, "cannot decode the instruction %02x %02x %02x %02x (error %d)",
                  bytes->bytes[0], bytes->bytes[1], bytes->bytes[2], bytes->bytes[3], err);
-        return;
-    }
-    if (err == -ENOTSUP && (cpu->efer & EFER_LMA) && (cpu->cr4 & CR4_LA57)) {
-        snprintf(buf, size, "cannot fetch the instruction: VTL0 uses 5-level paging (CR4.LA57), "
-                 "which Mezzanine's guest page walk does not support (and CPUID does not offer)");
-        return;
-    }
-    if (err == -EINVAL) {
-        snprintf(buf, size, "cannot fetch the instruction: RIP 0x%llx is not canonical",
-                 (unsigned long long)linear);
-        return;
-    }
-    if (err == -EFAULT) {
-        struct guest_paging pg;
-        uint64_t gpa = 0;
-        uint32_t pf_error = 0;
-        guest_paging_from_cpu(cpu, &pg);
-        int walk = guest_translate(&pg, linear, GW_FETCH | (cpu->cpl == 3 ? GW_USER : 0),
-                                   vtl0_walk_read, p, &gpa, &pf_error);
-        if (walk == -EFAULT) {
-            snprintf(buf, size, "cannot fetch the instruction: VTL0's page tables do not map "
-                     "linear 0x%llx for execution (#PF error 0x%x: %s)",
-                     (unsigned long long)linear, pf_error,
-                     (pf_error & PF_ERR_RSVD) ? "reserved bit set" :
-                     (pf_error & PF_ERR_P) ? "protection" : "not present");
-            return;
-        }
-        if (walk == 0) {
-            snprintf(buf, size, "cannot fetch the instruction: linear 0x%llx is GPA 0x%llx, "
-                     "which is not RAM or ROM", (unsigned long long)linear,
-                     (unsigned long long)gpa);
-            return;
-        }
-        snprintf(buf, size, "cannot fetch the instruction: VTL0's page tables for linear 0x%llx "
-                 "lie outside its RAM", (unsigned long long)linear);
-        return;
-    }
-    snprintf(buf, size, "cannot fetch the instruction at linear 0x%llx (error %d)",
-             (unsigned long long)linear, err);
+    else
+        guest_fetch_explain(cpu, err, vtl0_walk_read, p, buf, size);
 }
 
 void vtl0_set_next_rip(struct partition *p, enum cpu_mode mode, unsigned length)

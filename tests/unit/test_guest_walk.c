@@ -542,6 +542,52 @@ static void test_fetch_long_mode(void **state)
     assert_memory_equal(buf, code, sizeof(code));
 }
 
+/* Why a fetch failed, in words: the real cause, not "cannot decode". */
+static void test_fetch_explain(void **state)
+{
+    (void)state;
+    char text[200];
+    uint8_t buf[15];
+    size_t got;
+
+    /* 5-level paging: the walk refuses, the text names LA57 */
+    struct guest_cpu_state cpu = cpu_state(PG32WP, 0x20000, CR4_PAE | CR4_LA57, LMA,
+                                           ATTR_CODE64, 0, 0x1234, 0);
+    int err = guest_fetch_insn(&cpu, read_gpa, NULL, buf, &got);
+    assert_int_equal(err, -ENOTSUP);
+    guest_fetch_explain(&cpu, err, read_gpa, NULL, text, sizeof(text));
+    assert_non_null(strstr(text, "5-level paging (CR4.LA57)"));
+
+    /* 32-bit paging: the PDE for 0xA000 is present, its PTE is not */
+    cpu = cpu_state(PG32WP, 0x1000, 0, 0, ATTR_CODE32, 0, 0xA000, 0);
+    err = guest_fetch_insn(&cpu, read_gpa, NULL, buf, &got);
+    assert_int_equal(err, -EFAULT);
+    guest_fetch_explain(&cpu, err, read_gpa, NULL, text, sizeof(text));
+    assert_non_null(strstr(text, "#PF at linear 0xa000"));
+    assert_non_null(strstr(text, "not present in the PTE"));
+
+    /* long mode, NX: a protection fault at the leaf */
+    cpu = cpu_state(PG32WP, 0x20000, CR4_PAE, LMA | EFER_NXE, ATTR_CODE64, 0, 0x2000, 0);
+    err = guest_fetch_insn(&cpu, read_gpa, NULL, buf, &got);
+    assert_int_equal(err, -EFAULT);
+    guest_fetch_explain(&cpu, err, read_gpa, NULL, text, sizeof(text));
+    assert_non_null(strstr(text, "access not allowed"));
+
+    /* non-canonical RIP */
+    cpu = cpu_state(PG32WP, 0x20000, CR4_PAE, LMA, ATTR_CODE64, 0, 0x0000800000000000ull, 0);
+    err = guest_fetch_insn(&cpu, read_gpa, NULL, buf, &got);
+    assert_int_equal(err, -EINVAL);
+    guest_fetch_explain(&cpu, err, read_gpa, NULL, text, sizeof(text));
+    assert_non_null(strstr(text, "not canonical"));
+
+    /* a read error (page outside the fake memory) */
+    guest_fetch_explain(&cpu, -EIO, read_gpa, NULL, text, sizeof(text));
+    assert_non_null(strstr(text, "error -5"));
+    /* never longer than asked */
+    guest_fetch_explain(&cpu, -EINVAL, read_gpa, NULL, text, 8);
+    assert_int_equal(strlen(text), 7);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -554,6 +600,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_fetch_straddle_mapped, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fetch_faults, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fetch_long_mode, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fetch_explain, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

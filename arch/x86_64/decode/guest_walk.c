@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "arch/x86_64/cpu/cpu_bits.h"
 #include "arch/x86_64/decode/insn_decode.h"
@@ -31,6 +32,8 @@ struct walk {
     uint64_t rsvd_high;   /* entry bits maxphyaddr..51 */
     /* accumulated over the walk */
     bool writable, user, nx;
+    int level;            /* the level being read: the one that faulted, on -EFAULT */
+    bool pae_pdpte;       /* the level being read is a PAE PDPTE */
 };
 
 /* The #PF error code for a fault with the given extra bits (P, RSVD). */
@@ -114,6 +117,7 @@ static int walk_32(struct walk *w, uint64_t linear, uint64_t *gpa, uint32_t *pf_
     m = m < 32 ? 32 : (m > 40 ? 40 : m);
     uint64_t pse36_rsvd = ((1ull << 21) - 1) & ~((1ull << (13 + m - 32)) - 1);
 
+    w->level = 2;
     int err = read_entry(w, pd + ((linear >> 22) & 0x3FF) * 4, 4, &pde);
     if (err)
         return err;
@@ -131,6 +135,7 @@ static int walk_32(struct walk *w, uint64_t linear, uint64_t *gpa, uint32_t *pf_
         return 0;
     }
 
+    w->level = 1;
     err = read_entry(w, (pde & 0xFFFFF000ull) + ((linear >> 12) & 0x3FF) * 4, 4, &pte);
     if (err)
         return err;
@@ -158,6 +163,8 @@ static int walk_8(struct walk *w, uint64_t table, int level, uint64_t linear, ui
         uint64_t addr = table + ((linear >> shift) & 0x1FF) * 8;
         uint64_t e, rsvd = base_rsvd;
 
+        w->level = level;
+        w->pae_pdpte = false;
         int err = read_entry(w, addr, 8, &e);
         if (err)
             return err;
@@ -193,15 +200,78 @@ void guest_paging_from_cpu(const struct guest_cpu_state *cpu, struct guest_pagin
     pg->maxphyaddr = 0;
 }
 
+static int translate(struct walk *w, uint64_t linear, uint64_t *gpa, uint32_t *pf_error);
+
 int guest_translate(const struct guest_paging *pg, uint64_t linear, unsigned access,
                     read_gpa_fn read_gpa, void *ctx, uint64_t *gpa, uint32_t *pf_error)
 {
-    struct walk w = {
-        .pg = pg, .access = access, .read_gpa = read_gpa, .ctx = ctx,
-        .writable = true, .user = true, .nx = false,
-    };
+    struct walk w = { .pg = pg, .access = access, .read_gpa = read_gpa, .ctx = ctx };
+    return translate(&w, linear, gpa, pf_error);
+}
+
+/* The table level names, by paging mode and level number. */
+static const char *level_name(const struct guest_paging *pg, int level, bool pae_pdpte)
+{
+    if (pae_pdpte)
+        return "PDPTE";
+    switch (level) {
+    case 4: return "PML4E";
+    case 3: return "PDPTE";
+    case 2: return "PDE";
+    case 1: return "PTE";
+    default: return (pg->cr4 & CR4_LA57) ? "PML5E" : "entry";
+    }
+}
+
+void guest_fetch_explain(const struct guest_cpu_state *cpu, int err, read_gpa_fn read_gpa,
+                         void *ctx, char *buf, size_t size)
+{
+    struct guest_paging pg;
+    guest_paging_from_cpu(cpu, &pg);
+    uint64_t linear = guest_insn_linear(cpu);
+    if (err == -ENOTSUP && (pg.efer & EFER_LMA) && (pg.cr4 & CR4_LA57)) {
+        snprintf(buf, size, "cannot fetch the instruction: VTL0 uses 5-level paging (CR4.LA57), "
+                 "which Mezzanine's guest page walk does not support (CPUID does not offer it)");
+        return;
+    }
+    if (err == -EINVAL) {
+        snprintf(buf, size, "cannot fetch the instruction: RIP 0x%llx is not canonical",
+                 (unsigned long long)linear);
+        return;
+    }
+    if (err != -EFAULT) {
+        snprintf(buf, size, "cannot fetch the instruction at linear 0x%llx: reading VTL0 memory "
+                 "failed (error %d: page tables or code outside VTL0's RAM)",
+                 (unsigned long long)linear, err);
+        return;
+    }
+    struct walk w = { .pg = &pg, .access = GW_FETCH | (cpu->cpl == 3 ? GW_USER : 0),
+                      .read_gpa = read_gpa, .ctx = ctx };
+    uint64_t gpa = 0;
+    uint32_t pf_error = 0;
+    int walk = translate(&w, linear, &gpa, &pf_error);
+    if (walk == -EFAULT) {
+        snprintf(buf, size, "cannot fetch the instruction: #PF at linear 0x%llx, error code 0x%x "
+                 "(%s in the %s)", (unsigned long long)linear, pf_error,
+                 (pf_error & PF_ERR_RSVD) ? "reserved bit set" :
+                 (pf_error & PF_ERR_P) ? "access not allowed" : "not present",
+                 level_name(&pg, w.level, w.pae_pdpte));
+        return;
+    }
+    snprintf(buf, size, "cannot fetch the instruction at linear 0x%llx (GPA 0x%llx, walk %d)",
+             (unsigned long long)linear, (unsigned long long)gpa, walk);
+}
+
+static int translate(struct walk *w, uint64_t linear, uint64_t *gpa, uint32_t *pf_error)
+{
+    const struct guest_paging *pg = w->pg;
+    w->writable = true;
+    w->user = true;
+    w->nx = false;
+    w->level = 0;
+    w->pae_pdpte = false;
     unsigned m = pg->maxphyaddr ? pg->maxphyaddr : 52;
-    w.rsvd_high = m >= 52 ? 0 : (PTE_ADDR_MASK & ~((1ull << m) - 1));
+    w->rsvd_high = m >= 52 ? 0 : (PTE_ADDR_MASK & ~((1ull << m) - 1));
 
     if (!(pg->cr0 & CR0_PG)) {
         *gpa = linear & 0xFFFFFFFFull;
@@ -212,23 +282,25 @@ int guest_translate(const struct guest_paging *pg, uint64_t linear, unsigned acc
             return -ENOTSUP;
         if (!va_is_canonical(linear))
             return -EINVAL;
-        w.nx_on = pg->efer & EFER_NXE;
-        return walk_8(&w, pg->cr3 & PTE_ADDR_MASK, 4, linear, gpa, pf_error);
+        w->nx_on = pg->efer & EFER_NXE;
+        return walk_8(w, pg->cr3 & PTE_ADDR_MASK, 4, linear, gpa, pf_error);
     }
     linear &= 0xFFFFFFFFull;
     if (!(pg->cr4 & CR4_PAE))
-        return walk_32(&w, linear, gpa, pf_error);
+        return walk_32(w, linear, gpa, pf_error);
 
     /* PAE: CR3 bits 31:5 -> 4 PDPTEs, which carry no R/W, U/S or NX. */
-    w.nx_on = pg->efer & EFER_NXE;
+    w->nx_on = pg->efer & EFER_NXE;
     uint64_t pdpte;
-    int err = read_entry(&w, (pg->cr3 & 0xFFFFFFE0ull) + ((linear >> 30) & 3) * 8, 8, &pdpte);
+    w->level = 3;
+    w->pae_pdpte = true;
+    int err = read_entry(w, (pg->cr3 & 0xFFFFFFE0ull) + ((linear >> 30) & 3) * 8, 8, &pdpte);
     if (err)
         return err;
-    err = check_entry(&w, pdpte, PAE_PDPTE_RSVD | w.rsvd_high | PTE_NX, pf_error);
+    err = check_entry(w, pdpte, PAE_PDPTE_RSVD | w->rsvd_high | PTE_NX, pf_error);
     if (err)
         return err;
-    return walk_8(&w, pdpte & PTE_ADDR_MASK, 2, linear, gpa, pf_error);
+    return walk_8(w, pdpte & PTE_ADDR_MASK, 2, linear, gpa, pf_error);
 }
 
 uint64_t guest_insn_linear(const struct guest_cpu_state *cpu)

@@ -68,4 +68,13 @@ uint64_t guest_insn_linear(const struct guest_cpu_state *cpu);
 int guest_fetch_insn(const struct guest_cpu_state *cpu, read_gpa_fn read_gpa, void *ctx,
                      uint8_t buf[15], size_t *got);
 
+/*
+ * In words, why guest_fetch_insn(cpu, ...) failed with err: 5-level paging (not
+ * supported), a non-canonical RIP, a #PF with its error code and the table level that
+ * faulted (PML4E/PDPTE/PDE/PTE), or memory that could not be read. Re-walks to find the
+ * level; writes at most size bytes (NUL-terminated).
+ */
+void guest_fetch_explain(const struct guest_cpu_state *cpu, int err, read_gpa_fn read_gpa,
+                         void *ctx, char *buf, size_t size);
+
 #endif
