@@ -231,3 +231,35 @@ def test_image_without_a_builtin_script(image):
     blank = image[:0xD000] + bytes(0x1000) + image[0xE000:]
     result = run_firmware(blank, timeout=RUN_S, idle=IDLE_S)
     assert [e.kind for e in testdev_results(result.debugcon)] == ["BOOT", "DONE"]
+
+
+def test_string_and_segment_load_operations_on_plain_qemu(image):
+    """The operations issue 12's tests use under Mezzanine, on QEMU alone: the 16-bit
+    `rep movsl` (f3 66 a5) copies what is at B8000h, MOVS/CMPS with the address-size
+    prefix and DF=1 step as the CPU does, and loading a segment from a descriptor in ROM
+    (the F0000h image, PAM at reset) completes while the CPU's accessed-bit write is
+    dropped - what Mezzanine must reproduce."""
+    s = (Script()
+         .write32(RAM, 0xA5A5A5A5).write32(RAM + 0x100, 0x5A5A5A5A)
+         .string("movs", 4, RAM, RAM + 0x200, count=0x41, rep=True, name="movsl")
+         .read32(RAM + 0x300, name="copied")
+         .string("movs", 4, RAM + 0x100, RAM + 0x400, count=2, rep=True, down=True,
+                 alt_addr=True, name="movsl-down-67")
+         .string("cmps", 4, RAM, RAM + 0x200, count=3, rep=True, name="cmps")
+         .string("movs", 4, 0xB8000, RAM + 0x500, count=4, rep=True, name="vga")
+         .mode("protected").segload_rom(name="segload")
+         .mode("long").segload_rom(name="segload64")
+         .poweroff())
+    result, results = run(image, s)
+    assert result.halt.reason is HaltReason.POWER_OFF, result.debugcon
+    assert results.failures == [], result.debugcon
+    rcx, dsi, ddi, _ = results.values("movsl")
+    assert (rcx & 0xFFFF, dsi, ddi) == (0, 0x104, 0x104)
+    assert results.value("copied") == 0x5A5A5A5A
+    rcx, dsi, ddi, _ = results.values("movsl-down-67")
+    assert rcx == 0 and dsi == (-8) & 0xFFFFFFFF and ddi == (-8) & 0xFFFFFFFF
+    rcx, dsi, _, flags = results.values("cmps")
+    assert rcx == 0 and dsi == 12 and (flags >> 32) & 0x40     # all equal: ZF
+    assert results.values("vga")[0] & 0xFFFF == 0
+    assert results.value("segload") == 0x00CF9200              # A stayed clear: ROM
+    assert results.value("segload64") == 0x00CF9200
