@@ -290,8 +290,10 @@ class Script:
 
     def segload_rom(self, name: Optional[str] = None) -> "Script":
         """Protected/long mode: load FS from a GDT in the ROM image (F0000h + FF00h) whose
-        descriptor has the accessed bit clear, read through FS, put FS and the GDT back.
-        VALUE the descriptor's high dword as read afterwards (bit 8 = accessed)."""
+        descriptors have the accessed bit clear, read through FS; in protected mode also
+        far-JMP through its code descriptor; put FS, CS and the GDT back. VALUE the data
+        descriptor's high dword as read afterwards (bit 8 = accessed), and in protected
+        mode the code descriptor's."""
         return self._add("segload_rom", OP_SEGLOAD_ROM, "", (), name)
 
     # ------------------------------------------------------------------ ports

@@ -262,4 +262,5 @@ def test_string_and_segment_load_operations_on_plain_qemu(image):
     assert rcx == 0 and dsi == 12 and (flags >> 32) & 0x40     # all equal: ZF
     assert results.values("vga")[0] & 0xFFFF == 0
     assert results.value("segload") == 0x00CF9200              # A stayed clear: ROM
+    assert results.values("segload")[1] == 0x00CF9A00          # the code descriptor too
     assert results.value("segload64") == 0x00CF9200

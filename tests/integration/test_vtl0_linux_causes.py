@@ -291,14 +291,17 @@ def test_movs_between_ram_and_mmio_every_form(vm, testfw, mode, size):
 
 @pytest.mark.parametrize("mode", ["protected", "long"])
 def test_accessed_bit_write_to_rom_descriptor_is_dropped(vm, testfw, mode):
-    """Loading FS from a GDT in ROM whose descriptor has A = 0: the CPU's write of the
-    accessed bit goes nowhere (ROM), the load completes and FS works."""
+    """Loading FS (and in protected mode CS, by JMP ptr16:32) from a GDT in ROM whose
+    descriptors have A = 0: the CPU's write of the accessed bit goes nowhere (ROM), the
+    load completes and the segment works."""
     s = Script().mode(mode).segload_rom(name="segload").segload_rom(name="again").end()
     machine, results = run_to_done(vm, testfw, s)
     assert results.failures == [], machine.console_tail()
     assert not results.value("segload") & (1 << 8), "the accessed bit reached ROM"
     assert results.value("segload") == 0x00CF9200
     assert results.value("again") == 0x00CF9200
+    if mode == "protected":                   # CS too, by a far JMP through ROM
+        assert results.values("segload")[1] == 0x00CF9A00
     counters = machine.inspect("partition/counters")
     assert counters["rom_descriptor_loads"] >= 2 and counters["mmio_unsupported"] == 0
     assert_no_panic(machine)

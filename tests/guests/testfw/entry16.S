@@ -137,7 +137,8 @@ ivt_desc:
  * clear, so loading it makes the CPU write the descriptor, i.e. write to ROM. */
     .section .romgdt, "a"
     .quad 0
-    .quad 0x00CF92000000FFFF    /* flat data, 4 GiB, writable, accessed bit clear */
+    .quad 0x00CF92000000FFFF    /* 08: flat data, 4 GiB, writable, accessed bit clear */
+    .quad 0x00CF9A000000FFFF    /* 10: flat 32-bit code, accessed bit clear */
 
 /* ---- the reset vector: the last 16 bytes of the image ---------------------------------- */
     .section .reset, "ax"

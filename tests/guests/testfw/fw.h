@@ -132,9 +132,10 @@ int draw_pattern(uint64_t base, uint32_t pitch, uint32_t width, uint32_t first,
 int string_op(uint8_t op, uint8_t size, uint8_t flags, uint64_t src, uint64_t dst,
               uint32_t count, uint64_t value, uint64_t out[4]);
 
-/* segload.c: FS loaded from a GDT in the ROM image whose descriptor has the accessed bit
- * clear; *desc_high = that descriptor's high dword as read afterwards. 0 or a reason. */
-int segload_rom(uint64_t *desc_high);
+/* segload.c: FS (and in protected mode CS, by a far JMP) loaded from a GDT in the ROM
+ * image whose descriptors have the accessed bit clear; desc_high[] = their high dwords as
+ * read afterwards, *n how many. 0 or a reason. */
+int segload_rom(uint64_t desc_high[2], unsigned *n);
 
 /* cpu.c: RDTSCP's ECX, RDPID's register. */
 uint32_t cpu_rdtscp_aux(void);

@@ -189,12 +189,13 @@ static void op_string(uint32_t tag)
 
 static void op_segload_rom(uint32_t tag)
 {
-    uint64_t high = 0;
-    int err = segload_rom(&high);
+    uint64_t high[2] = { 0, 0 };
+    unsigned n = 0;
+    int err = segload_rom(high, &n);
     if (err)
         report_fail1(tag, (uint32_t)err, 0);
     else
-        report_value(tag, high);
+        report_values(tag, high, n);
 }
 
 /* A halt that came back: wait a little (the machine may be on its way out), then say so. */

@@ -14,7 +14,7 @@
  *   D000 - DFFF       1D000 - 1DFFF     built-in script: "MZTS", u16 length, u16 0, bytes
  *   E000 - EFFF       1E000 - 1EFFF     real-mode stack (zeros in the image)
  *   F000 - F0FF       1F000 - 1F0FF     state shared by the three modes
- *   FF00 - FF0F       (F0000 + FF00)    a GDT with an accessed bit clear (SEGLOAD_ROM)
+ *   FF00 - FF17       (F0000 + FF00)    a GDT with accessed bits clear (SEGLOAD_ROM)
  *   FFF0 - FFFF       1FFF0 - 1FFFF     reset vector: jmp F000:cold start
  *                     20000 - 27FFF     long-mode page tables (built on the way up)
  *                     28000 - 2FFFF     protected- and long-mode stack
@@ -42,7 +42,7 @@
 #define FW_STACK16_TOP    0xF000     /* offset in segment FW_RAM_SEG */
 #define FW_SHARED_OFF     0xF000
 #define FW_SHARED_SIZE    0x100
-#define FW_GDT_A_CLEAR_OFF 0xFF00    /* 2 descriptors for SEGLOAD_ROM (segload.c) */
+#define FW_GDT_A_CLEAR_OFF 0xFF00    /* 3 descriptors for SEGLOAD_ROM (segload.c) */
 #define FW_RESET_OFF      0xFFF0
 
 #define FW16_FROM_PROT    FW16_SLOT   /* offset in the 16-bit segment; start of the slot */
