@@ -95,14 +95,19 @@ void vtl0_msr_init(struct partition *p)
     }
 }
 
+void vtl0_set_tsc_aux(struct partition *p, uint32_t value)
+{
+    p->tsc_aux = value;
+    wrmsr(MSR_TSC_AUX, value);
+}
+
 void vtl0_cpu_reset(struct partition *p)
 {
     /* TSC_AUX is 0 after RESET (APM vol. 2, "Processor Initialization State"). Mezzanine
      * itself never reads TSC_AUX (no RDTSCP/RDPID in VTL2), so the CPU's register holds
      * VTL0's value at all times and needs no swap around VMRUN; p->tsc_aux is the
      * authoritative copy (inspect, save). */
-    p->tsc_aux = 0;
-    wrmsr(MSR_TSC_AUX, 0);
+    vtl0_set_tsc_aux(p, 0);
 }
 
 enum exit_action vtl0_handle_cpuid(struct partition *p)
@@ -159,8 +164,7 @@ static bool vcpu_msr_write(struct partition *p, uint32_t msr, uint64_t value)
     case MSR_TSC_AUX:
         if (value >> 32)
             return false;   /* bits 63:32 are reserved: #GP */
-        p->tsc_aux = value;
-        wrmsr(MSR_TSC_AUX, value);
+        vtl0_set_tsc_aux(p, (uint32_t)value);
         return true;
     default:
         return false;

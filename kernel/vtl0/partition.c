@@ -264,9 +264,20 @@ static void cpu_unit_power_cycle(void *ctx)
     vtl0_irq_reset_hardware(p);
 }
 
+/* The restored state is plain data (partition_state.c); TSC_AUX must also be in the CPU
+ * while VTL0 runs (docs/cpu-model.md). */
+static int cpu_unit_restore(void *ctx, const uint8_t *buf, size_t len)
+{
+    struct partition *p = ctx;
+    int err = partition_cpu_restore(ctx, buf, len);
+    if (err == 0)
+        vtl0_set_tsc_aux(p, (uint32_t)p->tsc_aux);
+    return err;
+}
+
 static const struct vtl0_device_ops cpu_unit_ops = {
     .reset = cpu_unit_reset, .power_cycle = cpu_unit_power_cycle,
-    .save = partition_cpu_save, .restore = partition_cpu_restore,
+    .save = partition_cpu_save, .restore = cpu_unit_restore,
 };
 
 void partition_reset(struct partition *p)

@@ -52,6 +52,7 @@ void vtl0_pci_init(struct partition *p);
 /* vtl0_cpu.c */
 void vtl0_msr_init(struct partition *p);
 void vtl0_cpu_reset(struct partition *p);          /* TSC_AUX back to 0 */
+void vtl0_set_tsc_aux(struct partition *p, uint32_t value);   /* VTL0's copy and the CPU's */
 enum exit_action vtl0_handle_cpuid(struct partition *p);
 enum exit_action vtl0_handle_msr(struct partition *p);
 

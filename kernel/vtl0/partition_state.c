@@ -112,6 +112,7 @@ int partition_cpu_save(const void *ctx, uint8_t *buf, size_t cap, size_t *len)
     m.mtrrs_count = VTL0_MTRR_SHADOW_COUNT;
     for (unsigned i = 0; i < VTL0_MTRR_SHADOW_COUNT; i++)
         m.mtrrs[i] = p->mtrr_shadow[i];
+    m.tsc_aux = (uint32_t)p->tsc_aux;
     m.run_state = p->state == VTL0_STOPPED ? mezzanine_vtl0_partition_RunState_RUN_STATE_STOPPED
                                            : mezzanine_vtl0_partition_RunState_RUN_STATE_RUNNING;
     return pb_codec_encode(mezzanine_vtl0_partition_SavedState_fields, &m, buf, cap, len);
@@ -212,6 +213,7 @@ int partition_cpu_restore(void *ctx, const uint8_t *buf, size_t len)
         for (unsigned i = 0; i < VTL0_MTRR_SHADOW_COUNT; i++)
             p->mtrr_shadow[i] = m.mtrrs[i];
     }
+    p->tsc_aux = m.tsc_aux;   /* the glue (partition.c) puts it into the CPU */
     p->state = m.run_state == mezzanine_vtl0_partition_RunState_RUN_STATE_STOPPED ? VTL0_STOPPED
                                                                                     : VTL0_RUNNING;
     p->pending_halt = VTL0_HALT_NONE;
