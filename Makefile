@@ -1,7 +1,8 @@
 # Mezzanine: one Makefile; build/ is the only output directory.
 #   make            kernel (build/kernel.elf, build/kernel.bin)
-#   make run        boot Mezzanine under QEMU with the default VTL0 payload
+#   make run        boot Mezzanine under QEMU: SeaBIOS → GRUB → Linux in VTL0, its shell here
 #   make test       unit tests, then integration tests; ends with "N passed, N failed"
+#   make linux-guest  the Linux guest disk (build/linux/disk.img, docs/linux.md)
 #   make debug      QEMU stopped at the first instruction, gdb attached with symbols
 #   make check-layers / check-statics   the SPEC section 2 rules (run by make test)
 # `run` and `test` first install missing Debian packages (tools/deps.sh).
@@ -490,6 +491,21 @@ $(TESTFW): $(FW_BUILD)/fw16.bin
 	$(Q)test "$$(stat -c %s $<)" -eq 65536 || { echo "$< is not 64 KiB" >&2; exit 1; }
 	$(Q)cp $< $@
 
+# ---- the Linux guest (tests/guests/linux, docs/linux.md) --------------------------------
+# Debian's kernel and busybox-static (apt-get download, kept in build/linux/debs), an
+# initramfs and a GRUB hybrid disk image. Rebuilt when one of the recipe's files changes.
+LINUX_DIR   := tests/guests/linux
+LINUX_BUILD := $(BUILD)/linux
+LINUX_DISK  := $(LINUX_BUILD)/disk.img
+LINUX_INPUTS := $(addprefix $(LINUX_DIR)/,build_image.py init inittab rcS profile grub.cfg)
+
+.PHONY: linux-guest
+linux-guest: $(LINUX_DISK)
+
+$(LINUX_DISK): $(LINUX_INPUTS)
+	@echo "  LINUX   $@"
+	$(Q)$(PYTHON) $(LINUX_DIR)/build_image.py $(LINUX_BUILD)
+
 # ---- fuzzing (libFuzzer, clang; tests/fuzz/) ---------------------------------------------
 # `make fuzz` runs each target for FUZZ_SECONDS (CI: 60) from tests/fuzz/corpus/NAME;
 # `make test` runs them too, through tools/run-tests.
@@ -538,15 +554,15 @@ deps:
 	$(Q)tools/deps.sh
 
 test: deps
-	$(Q)$(MAKE) --no-print-directory kernel unit guests fuzz-build
+	$(Q)$(MAKE) --no-print-directory kernel unit guests linux-guest fuzz-build
 	$(Q)$(PYTHON) tools/run-tests --build $(BUILD) \
 		--check "check-layers=$(CHECK_LAYERS_CMD)" --check "check-statics=$(CHECK_STATICS_CMD)" \
 		$(if $(filter 1,$(CHECKS_ADVISORY)),--checks-advisory) \
 		$(UNIT_BINS) --fuzz-seconds $(FUZZ_SECONDS) $(addprefix --fuzz ,$(FUZZ_BINS))
 
 run: deps
-	$(Q)$(MAKE) --no-print-directory kernel
-	$(Q)tools/mezz run --vtl0 $(VTL0_DEFAULT) $(MEZZ_ARGS)
+	$(Q)$(MAKE) --no-print-directory kernel linux-guest
+	$(Q)tools/mezz run --linux --vtl0 $(VTL0_DEFAULT) $(MEZZ_ARGS)
 
 debug: deps
 	$(Q)$(MAKE) --no-print-directory kernel
@@ -555,6 +571,7 @@ debug: deps
 clean:
 	rm -rf $(BUILD)/kernel $(BUILD)/unit $(BUILD)/guests $(BUILD)/gen $(BUILD)/kernel.elf $(BUILD)/kernel.bin \
 		$(BUILD)/shim $(BUILD)/shim.elf $(BUILD)/shim.bin $(BUILD)/mezzanine.igvm $(BUILD)/efi
+	rm -rf $(LINUX_BUILD)/initramfs $(LINUX_BUILD)/iso $(LINUX_DISK)
 
 FORCE:
 

@@ -18,7 +18,9 @@ echo Mezzanine: continue with 'c'; the console is in $BUILD/debug-console.log\n
 GDB
 
 qemu-system-x86_64 -M pc -accel tcg -cpu max -m 512M -smp 1 -nodefaults -no-reboot \
-    -display none -vga none -serial "file:$BUILD/debug-console.log" \
+    -display none -vga none \
+    -chardev "file,id=console,path=$BUILD/debug-console.log" \
+    -device isa-serial,index=3,iobase=0x2e8,irq=3,chardev=console \
     -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
     -kernel "$BUILD/kernel.bin" -append "$CMDLINE" -s -S &
 QEMU_PID=$!

@@ -30,6 +30,10 @@ protobuf-compiler
 python3-protobuf
 libprotobuf-dev
 dpkg-dev
+grub-pc-bin
+grub-common
+xorriso
+mtools
 "
 
 # nanopb's runtime is built from Debian's nanopb source package (SPEC section 10), so

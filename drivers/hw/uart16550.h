@@ -1,6 +1,6 @@
 /*
  * 16550 UART, polled (the PC16550D data sheet's register map). Pure: register access
- * goes through ops, so the same code drives COM1 in the kernel and a fake in tests.
+ * goes through ops, so the same code drives COM2-4 in the kernel and a fake in tests.
  */
 #ifndef MEZZ_DRIVERS_UART16550_H
 #define MEZZ_DRIVERS_UART16550_H

@@ -1,4 +1,4 @@
-/* COM1 console, and port I/O ops for the UART core; see console.h. */
+/* COM4 console, and port I/O ops for the UART core; see console.h. */
 #include "kernel/core/console.h"
 
 #include <string.h>
@@ -28,7 +28,7 @@ int com_port_init(struct uart *uart, uint16_t base)
 
 void console_init(void)
 {
-    (void)com_port_init(&kernel_ambient.console, COM1_BASE);
+    (void)com_port_init(&kernel_ambient.console, CONSOLE_BASE);
 }
 
 void console_write(const char *text, size_t len)

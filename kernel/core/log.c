@@ -1,4 +1,4 @@
-/* Kernel log glue: formats with log_format, keeps text in log_ring, prints on COM1. */
+/* Kernel log glue: formats with log_format, keeps text in log_ring, prints on COM4. */
 #include "kernel/lib/log.h"
 
 #include <stdarg.h>

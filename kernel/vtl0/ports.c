@@ -209,7 +209,8 @@ static const struct port_handler port_handlers[] = {
     { 0xF4, 4, "isa-debug-exit", absent_device },
     { 0x2F8, 8, "com2-get", absent_device },
     { 0x3E8, 8, "com3-diag", absent_device },
-    { 0x3F8, 8, "com1-console", absent_device },
+    /* COM1 (0x3F8) is not here: it is VTL0's own UART, passed through (docs/linux.md). */
+    { 0x2E8, 8, "com4-console", absent_device },
     { DEBUGCON_PORT, 1, "debugcon", debugcon },
     { FWCFG_PORT_FIRST, FWCFG_PORT_COUNT, "fw_cfg", fwcfg_port },
     { PCI_PORT_FIRST, PCI_PORT_COUNT, "pci-config", pci_port },

@@ -1,9 +1,11 @@
-"""The Mezzanine console (COM1 = QEMU's stdout), read by a thread.
+"""A console byte stream read by a thread: Mezzanine's console (COM4 = QEMU's stdout),
+and VTL0's serial console (COM1, a socket; vtl0_serial.py).
 
 The reader decodes UTF-8 (invalid bytes become U+FFFD), drops carriage returns (the
 kernel ends lines with CR LF), and appends the text to an in-memory buffer, to an
 optional log file (flushed as it arrives, so a crashed run still leaves its log) and to
-an optional echo callback (mezz streams it to its stdout).
+an optional echo callback (mezz streams it to its stdout). raw_echo, when given, gets
+the bytes exactly as they came (a terminal needs the CRs and escape sequences).
 """
 
 import codecs
@@ -18,9 +20,12 @@ class ConsoleReader:
     """Collects console output until end-of-file (QEMU exited)."""
 
     def __init__(self, stream: BinaryIO, log_path: Optional[Path] = None,
-                 echo: Optional[Callable[[str], None]] = None):
+                 echo: Optional[Callable[[str], None]] = None,
+                 raw_echo: Optional[Callable[[bytes], None]] = None,
+                 name: str = "console-reader"):
         self._stream = stream
         self._echo = echo
+        self._raw_echo = raw_echo
         self._log: Optional[TextIO] = None
         if log_path is not None:
             Path(log_path).parent.mkdir(parents=True, exist_ok=True)
@@ -29,7 +34,7 @@ class ConsoleReader:
         self._text = ""
         self._cond = threading.Condition()
         self.eof = False
-        self._thread = threading.Thread(target=self._read_loop, name="console-reader",
+        self._thread = threading.Thread(target=self._read_loop, name=name,
                                         daemon=True)
         self._thread.start()
 
@@ -43,11 +48,14 @@ class ConsoleReader:
         """The last few console lines, for error messages."""
         return "\n".join(self.text.splitlines()[-lines:])
 
-    def wait_for(self, pattern: Union[str, Pattern[str]], timeout: float) -> Optional[re.Match]:
-        """Wait until pattern (re.MULTILINE when a str) matches somewhere in the console.
+    def wait_for(self, pattern: Union[str, Pattern[str]], timeout: float, start: int = 0,
+                 whole_lines: bool = True) -> Optional[re.Match]:
+        """Wait until pattern (re.MULTILINE when a str) matches the console from offset
+        start (an index into `text`) on.
 
         Only whole lines are searched (all of the text once at end-of-file), so a
-        pattern such as `0x[0-9a-f]+` never matches half of a number still arriving.
+        pattern such as `0x[0-9a-f]+` never matches half of a number still arriving;
+        whole_lines=False searches the unfinished last line too (a shell prompt).
         Returns the match, or None if the timeout expired or the console reached
         end-of-file without a match (check `eof` to tell which).
         """
@@ -55,8 +63,9 @@ class ConsoleReader:
         deadline = time.monotonic() + timeout
         with self._cond:
             while True:
-                complete = self._text if self.eof else self._text[:self._text.rfind("\n") + 1]
-                match = regex.search(complete)
+                complete = (self._text if self.eof or not whole_lines
+                            else self._text[:self._text.rfind("\n") + 1])
+                match = regex.search(complete, start)
                 if match or self.eof:
                     return match
                 remaining = deadline - time.monotonic()
@@ -99,6 +108,11 @@ class ConsoleReader:
                 data = read(4096)
                 if not data:
                     break
+                if self._raw_echo is not None:
+                    try:
+                        self._raw_echo(data)
+                    except Exception:  # an echo sink failing must not stop the log
+                        self._raw_echo = None
                 self._append(self._decoder.decode(data))
         except (OSError, ValueError):
             pass

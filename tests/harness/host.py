@@ -1,7 +1,10 @@
 """The host program for one Mezzanine run (the "GED" in OpenVMM's terms).
 
 A Host owns the QEMU process and every channel to it:
-- the console (QEMU stdout = COM1), read by a ConsoleReader into a buffer and a log file;
+- Mezzanine's console (QEMU stdout = COM4), read by a ConsoleReader into a buffer and a
+  log file;
+- VTL0's serial console (RUN/vtl0-serial.sock, COM1), a Vtl0Serial: its own buffer, log
+  file and echo, and the way in for the shell agent;
 - QMP (RUN/qmp.sock), for `cont` and for the SHUTDOWN event;
 - the GET (RUN/get.sock, COM2) and diag (RUN/diag.sock, COM3) sockets, held open;
 - guest RAM (RUN/guest-ram), mapped as GuestMemory.
@@ -36,6 +39,7 @@ from .qemu import (QemuConfig, RunPaths, build_command, make_run_dir, prepare_ru
                    remove_run_dir)
 from .qmp import QmpClient, QmpError, connect_unix
 from .transcript import Transcript
+from .vtl0_serial import Vtl0Serial
 
 STOP_GRACE_S = 1.0
 START_TIMEOUT_S = 15.0
@@ -78,7 +82,10 @@ class Host:
                  debug_log_copy: Optional[Path] = None,
                  stderr_copy: Optional[Path] = None,
                  transcript: Optional[Path] = None,
-                 console_echo: Optional[Callable[[str], None]] = None):
+                 console_echo: Optional[Callable[[str], None]] = None,
+                 vtl0_serial_log: Optional[Path] = None,
+                 vtl0_serial_echo: Optional[Callable[[str], None]] = None,
+                 vtl0_serial_raw_echo: Optional[Callable[[bytes], None]] = None):
         """timeout: wall-clock seconds the guest may run (from `cont`) before TIMEOUT.
 
         console_log: file that receives the console as it arrives.
@@ -86,6 +93,8 @@ class Host:
         close() (they live in the RUN dir, which is deleted).
         transcript: JSON-lines file of host events (see transcript.py).
         console_echo: called with each new piece of console text.
+        vtl0_serial_log / vtl0_serial_echo: the same for VTL0's serial console (COM1);
+        vtl0_serial_raw_echo gets its bytes unchanged (for a terminal).
         """
         if timeout <= 0:
             raise ValueError("timeout must be positive")
@@ -95,6 +104,10 @@ class Host:
         self._debug_log_copy = debug_log_copy
         self._stderr_copy = stderr_copy
         self._console_echo = console_echo
+        self._vtl0_serial_log = vtl0_serial_log
+        self._vtl0_serial_echo = vtl0_serial_echo
+        self._vtl0_serial_raw_echo = vtl0_serial_raw_echo
+        self.vtl0_serial: Optional[Vtl0Serial] = None   # VTL0's COM1
         self.transcript = Transcript(transcript)
         self.paths: Optional[RunPaths] = None
         self.argv: Optional[list] = None
@@ -169,6 +182,9 @@ class Host:
         self.qmp.negotiate()
         # Connect the UART sockets before the CPU runs: server=on,wait=off drops bytes
         # sent while nobody is connected.
+        self.vtl0_serial = Vtl0Serial(connect_unix(self.paths.vtl0_serial_sock, deadline, alive),
+                                      self._vtl0_serial_log, self._vtl0_serial_echo,
+                                      self._vtl0_serial_raw_echo)
         if not self.config.no_host:
             self.get = Ged(self.paths.get_sock, deadline, alive, transcript=self.transcript,
                            memory_bytes=self.config.memory_mb << 20, on_halt=self._on_get_halt)
@@ -257,6 +273,8 @@ class Host:
         # Everything QEMU wrote before exiting must be in hand before classifying.
         self.qmp.wait_closed(2.0)
         self.console.join(2.0)
+        if self.vtl0_serial is not None:
+            self.vtl0_serial.reader.join(2.0)
         status = self._proc.returncode
         shutdown = self.qmp.first_event("SHUTDOWN")
         shutdown_reason = shutdown.get("data", {}).get("reason") if shutdown else None
@@ -302,7 +320,8 @@ class Host:
                 self.stop()
                 if self._supervisor is not None:
                     self._supervisor.join(5.0)
-                for closer in (self.diag_proxy, self.memory, self.get, self.diag, self.qmp):
+                for closer in (self.diag_proxy, self.memory, self.get, self.diag, self.qmp,
+                               self.vtl0_serial):
                     if closer is not None:
                         try:
                             closer.close()

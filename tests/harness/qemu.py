@@ -26,6 +26,7 @@ IGVM_MODULE = "igvm"            # the shim's module name for the image (docs/ima
 IGVM_MAGIC = b"IGVM"
 # The modules the UEFI loader looks for on the ESP, as \modules\NAME (docs/image.md).
 UEFI_MODULES = ("vtl0", "testscript", "vgabios")
+MAX_IDE_DISKS = 4               # the PIIX IDE function: two channels, master and slave
 _OWNER_FILE = "host.pid"
 
 
@@ -41,6 +42,8 @@ class QemuConfig:
     memory_mb: guest RAM in MiB (-m and the memory-backend-file size).
     modules:   further multiboot modules as (PATH, NAME), after vtl0, e.g.
                ((Path("s.bin"), "testscript"),) for the test device's script.
+    disks:     raw disk images for VTL0's IDE controller, in order (primary master
+               first); QEMU runs them with snapshot=on, so the files are never written.
     """
 
     kernel: Path
@@ -54,6 +57,7 @@ class QemuConfig:
     uefi: bool = False          # boot through OVMF and the EFI loader from an ESP image
     esp: Path = DEFAULT_ESP
     ovmf: Path = DEFAULT_OVMF
+    disks: Tuple[Path, ...] = ()
 
     def validate(self) -> None:
         """Raise ValueError if this config cannot be put on a QEMU command line."""
@@ -95,6 +99,14 @@ class QemuConfig:
                 raise ValueError(f"module path may not contain ',' or spaces: {text!r}")
             if not Path(path).is_file():
                 raise ValueError(f"module {name!r}: {path} does not exist")
+        max_disks = MAX_IDE_DISKS - (1 if self.uefi else 0)    # the ESP is an IDE disk too
+        if len(self.disks) > max_disks:
+            raise ValueError(f"at most {max_disks} IDE disks, not {len(self.disks)}")
+        for disk in self.disks:
+            if "," in str(disk):
+                raise ValueError(f"disk path may not contain ',': {str(disk)!r}")
+            if not Path(disk).is_file():
+                raise ValueError(f"disk image {disk} does not exist")
 
 
 @dataclass(frozen=True)
@@ -110,6 +122,10 @@ class RunPaths:
     @property
     def get_sock(self) -> Path:
         return self.root / "get.sock"
+
+    @property
+    def vtl0_serial_sock(self) -> Path:
+        return self.root / "vtl0-serial.sock"
 
     @property
     def diag_sock(self) -> Path:
@@ -211,19 +227,26 @@ def build_command(config: QemuConfig, paths: RunPaths) -> List[str]:
         "-display", "none", "-vga", "none", "-S",
         "-object", f"memory-backend-file,id=ram,size={mem},mem-path={paths.guest_ram},share=on",
         "-machine", "memory-backend=ram",
-        "-chardev", "stdio,id=console,signal=off", "-serial", "chardev:console",
-        *(["-serial", "null"] if config.no_host else
-          ["-chardev", f"socket,id=get,path={paths.get_sock},server=on,wait=off",
-           "-serial", "chardev:get"]),
+        # COM1 is VTL0's serial console (passed through); Mezzanine's UARTs are COM2-4,
+        # all on IRQ 3 with interrupts off, so no line of theirs touches VTL0's IRQ 4.
+        "-chardev", f"socket,id=vtl0serial,path={paths.vtl0_serial_sock},server=on,wait=off",
+        "-device", "isa-serial,index=0,iobase=0x3f8,irq=4,chardev=vtl0serial",
+        *(["-chardev", "null,id=get"] if config.no_host else
+          ["-chardev", f"socket,id=get,path={paths.get_sock},server=on,wait=off"]),
+        "-device", "isa-serial,index=1,iobase=0x2f8,irq=3,chardev=get",
         "-chardev", f"socket,id=diag,path={paths.diag_sock},server=on,wait=off",
-        "-serial", "chardev:diag",
+        "-device", "isa-serial,index=2,iobase=0x3e8,irq=3,chardev=diag",
+        "-chardev", "stdio,id=console,signal=off",
+        "-device", "isa-serial,index=3,iobase=0x2e8,irq=3,chardev=console",
         "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
         "-qmp", f"unix:{paths.qmp_sock},server=on,wait=off",
         "-d", "cpu_reset", "-D", str(paths.debug_log),
     ]
     if config.uefi:
-        # OVMF reads \EFI\BOOT\BOOTX64.EFI from the run's ESP copy (prepare_run).
-        return argv + ["-bios", str(config.ovmf), "-drive", f"format=raw,file={paths.esp}"]
+        # OVMF reads \EFI\BOOT\BOOTX64.EFI from the run's ESP copy (prepare_run), the
+        # first IDE disk; VTL0's disks follow it.
+        return argv + ["-bios", str(config.ovmf), "-drive", f"format=raw,file={paths.esp}"] \
+            + ide_disks(config.disks, first_index=1)
     modules = []
     if is_igvm(config.kernel):
         argv += ["-kernel", str(config.shim), "-append", kernel_cmdline(config)]
@@ -234,6 +257,14 @@ def build_command(config: QemuConfig, paths: RunPaths) -> List[str]:
     modules += [f"{path} {name}" for path, name in config.modules]
     if modules:
         argv += ["-initrd", ",".join(modules)]
+    return argv + ide_disks(config.disks)
+
+
+def ide_disks(disks, first_index: int = 0) -> List[str]:
+    """-drive options for VTL0's IDE disks, from IDE index first_index on."""
+    argv: List[str] = []
+    for index, disk in enumerate(disks, first_index):
+        argv += ["-drive", f"file={disk},format=raw,if=ide,index={index},snapshot=on"]
     return argv
 
 

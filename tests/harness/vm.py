@@ -14,7 +14,7 @@ wait_for_log() times out the VM keeps running and LogTimeout is raised.
 import re
 import time
 from pathlib import Path
-from typing import Callable, Dict, Optional, Pattern, Union
+from typing import Callable, Dict, Optional, Pattern, Sequence, Union
 
 from .diag import DiagClient, DiagError
 from .errors import HarnessError, LogTimeout, VmHalted
@@ -25,6 +25,8 @@ from .paths import DEFAULT_KERNEL
 from .modules import ModuleFiles, ModuleSource
 from .qemu import DEFAULT_MEMORY_MB, QemuConfig, with_default_vgabios
 from .screenshot import Frame, read_vram_frame
+from .shell_agent import Vtl0Shell
+from .vtl0_serial import Vtl0Serial
 
 DEFAULT_RUN_TIMEOUT_S = 30.0
 DEFAULT_WAIT_TIMEOUT_S = 20.0
@@ -42,8 +44,11 @@ class Vm:
     multiboot kernel. uefi: boot the image through OVMF and the EFI loader instead
     (docs/image.md).
 
-    Files written to log_dir (when given): console.log (as it arrives), qemu-debug.log
-    and qemu-stderr.log (on stop), transcript.jsonl (host events).
+    disks: raw images for VTL0's IDE disks (primary master first; snapshot=on).
+
+    Files written to log_dir (when given): console.log (Mezzanine's console, as it
+    arrives), vtl0-serial.log (VTL0's COM1, as it arrives), qemu-debug.log and
+    qemu-stderr.log (on stop), transcript.jsonl (host events).
     """
 
     def __init__(self, kernel: Optional[Union[str, Path]] = None, cmdline: str = "",
@@ -53,14 +58,15 @@ class Vm:
                  console_echo: Optional[Callable[[str], None]] = None,
                  modules: Optional[Dict[str, ModuleSource]] = None,
                  no_host: bool = False, vgabios: Union[None, bool, str, Path] = None,
-                 uefi: bool = False):
+                 uefi: bool = False, disks: Sequence[Union[str, Path]] = ()):
         self.module_files = ModuleFiles(modules)
         vtl0_path = Path(vtl0) if vtl0 else None
         self.config = QemuConfig(kernel=Path(kernel) if kernel else DEFAULT_KERNEL,
                                  cmdline=cmdline, vtl0=vtl0_path, memory_mb=memory_mb,
                                  modules=with_default_vgabios(
                                      vtl0_path, self.module_files.modules, vgabios),
-                                 no_host=no_host, uefi=uefi)
+                                 no_host=no_host, uefi=uefi,
+                                 disks=tuple(Path(d) for d in disks))
         self.log_dir = Path(log_dir) if log_dir is not None else None
         logs = self.log_dir
         self.host = Host(self.config, timeout=timeout,
@@ -68,7 +74,9 @@ class Vm:
                          debug_log_copy=logs / "qemu-debug.log" if logs else None,
                          stderr_copy=logs / "qemu-stderr.log" if logs else None,
                          transcript=logs / "transcript.jsonl" if logs else None,
-                         console_echo=console_echo)
+                         console_echo=console_echo,
+                         vtl0_serial_log=logs / "vtl0-serial.log" if logs else None)
+        self._shell: Optional[Vtl0Shell] = None
 
     # ----------------------------------------------------------------- lifecycle
 
@@ -125,6 +133,40 @@ class Vm:
     @property
     def diag_bytes_received(self) -> int:
         return self.host.diag.bytes_received if self.host.diag else 0
+
+    # ----------------------------------------------------------------- VTL0's serial console
+
+    @property
+    def vtl0_serial(self) -> Vtl0Serial:
+        """VTL0's COM1 (docs/linux.md): `.text`, `.write(bytes)`."""
+        if self.host.vtl0_serial is None:
+            raise HarnessError("VTL0's serial console exists only while the VM is started")
+        return self.host.vtl0_serial
+
+    def vtl0_shell(self) -> Vtl0Shell:
+        """The shell agent on VTL0's serial console (one per VM): `.run("uname -a")`
+        returns a ShellResult(output, status) (tests/harness/shell_agent.py)."""
+        if self._shell is None:
+            self._shell = Vtl0Shell(self.vtl0_serial)
+        return self._shell
+
+    def wait_for_vtl0_serial(self, pattern: Union[str, Pattern[str]],
+                             timeout: float = DEFAULT_WAIT_TIMEOUT_S,
+                             start: int = 0) -> re.Match:
+        """wait_for_log() for VTL0's serial console, from offset start of its text."""
+        reader = self.vtl0_serial.reader
+        regex = re.compile(pattern, re.MULTILINE) if isinstance(pattern, str) else pattern
+        match = reader.wait_for(regex, timeout, start)
+        if match:
+            return match
+        tail = "\n".join(reader.text.splitlines()[-_TAIL_LINES:])
+        block = f"--- vtl0 serial tail ---\n{tail}\n--- end of vtl0 serial ---"
+        if reader.eof:
+            self.host.wait(5.0)
+            raise VmHalted(f"VM ended ({self._ending()}) before VTL0's serial console "
+                           f"matched {regex.pattern!r}\n{block}\n{self._tail_block()}")
+        raise LogTimeout(f"VTL0's serial console did not match {regex.pattern!r} within "
+                         f"{timeout:g} s\n{block}\n{self._tail_block()}")
 
     # ----------------------------------------------------------------- GET and diag
 

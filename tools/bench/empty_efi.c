@@ -1,6 +1,6 @@
 /*
  * The UEFI floor for tools/bench/boot_time: the smallest gnu-efi application that
- * prints one line on COM1 ("empty-efi") and ends the machine through isa-debug-exit,
+ * prints one line on COM4, the console ("empty-efi") and ends the machine through isa-debug-exit,
  * so OVMF's own launch-to-application time can be set against Mezzanine's EFI loader.
  */
 #include <efi.h>
@@ -13,9 +13,9 @@ static void put(const char *s)
     for (; *s != '\0'; s++) {
         unsigned char status;
         do
-            __asm__ volatile("inb %1, %0" : "=a"(status) : "Nd"((unsigned short)0x3FD));
+            __asm__ volatile("inb %1, %0" : "=a"(status) : "Nd"((unsigned short)0x2ED));
         while (!(status & 0x20));
-        __asm__ volatile("outb %0, %1" : : "a"(*s), "Nd"((unsigned short)0x3F8));
+        __asm__ volatile("outb %0, %1" : : "a"(*s), "Nd"((unsigned short)0x2E8));
     }
 }
 

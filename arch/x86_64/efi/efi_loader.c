@@ -17,7 +17,7 @@
 #include "kernel/core/cmdline.h"
 #include "mm/memmap.h"
 
-#define COM1 0x3F8
+#define CONSOLE_PORT 0x2E8   /* COM4, Mezzanine's console (docs/boot-contract.md) */
 #define DEBUG_EXIT_PORT 0xF4
 #define REJECT_CODE 0x22                     /* QEMU exits with 69: "image rejected" */
 #define BELOW_4G 0xFFFFFFFFull
@@ -58,9 +58,9 @@ struct efi_state {
 static void put(const char *s)
 {
     for (; *s != '\0'; s++) {
-        while (!(inb(COM1 + 5) & 0x20))
+        while (!(inb(CONSOLE_PORT + 5) & 0x20))
             ;
-        outb(COM1, (uint8_t)*s);
+        outb(CONSOLE_PORT, (uint8_t)*s);
     }
 }
 

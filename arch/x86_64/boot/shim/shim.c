@@ -21,7 +21,7 @@
 #include "kernel/core/cmdline.h"
 #include "mm/memmap.h"
 
-#define COM1 0x3F8
+#define CONSOLE_PORT 0x2E8   /* COM4, Mezzanine's console (docs/boot-contract.md) */
 #define DEBUG_EXIT_PORT 0xF4
 /* isa-debug-exit: QEMU exits with (v << 1) | 1 = 69; the kernel's panic uses 0x21 (67). */
 #define SHIM_REJECT_CODE 0x22
@@ -52,9 +52,9 @@ struct shim_state {
 static void put(const char *s)
 {
     for (; *s != '\0'; s++) {
-        while (!(inb(COM1 + 5) & 0x20))   /* LSR: transmitter holding register empty */
+        while (!(inb(CONSOLE_PORT + 5) & 0x20))   /* LSR: transmitter holding register empty */
             ;
-        outb(COM1, (uint8_t)*s);
+        outb(CONSOLE_PORT, (uint8_t)*s);
     }
 }
 
