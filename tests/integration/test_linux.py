@@ -113,6 +113,10 @@ def block_device(sh, scsi_address: str) -> str:
 def test_second_ide_disk_reads_back_the_right_checksum(linux, data_disk):
     sh = shell(linux)
     _, digest = data_disk
+    # The IDE function cannot do DMA here (Bus Master Enable is withheld), so it must
+    # not look DMA-capable: libata finds no BMDMA and uses PIO (SPEC section 5).
+    ata = re.search(r"ata1: PATA max (.*)$", linux.vtl0_serial.text, re.MULTILINE)
+    assert ata and ata.group(1).startswith("PIO") and "bmdma" not in ata.group(1), ata
     data = block_device(sh, "0:0:1:0")          # primary slave: the data disk
     result = sh.run(f"mkdir -p /mnt/data && mount -t vfat -o ro {data} /mnt/data")
     assert result.status == 0, result.output + sh.run("dmesg | tail -20").output
