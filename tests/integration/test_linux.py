@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import subprocess
+import threading
 from pathlib import Path
 
 import pytest
@@ -184,3 +185,44 @@ def test_poweroff_ends_the_run_with_power_off(linux):
     assert halt.reason is HaltReason.POWER_OFF, halt
     assert halt.source == "get"
     assert "reboot: Power down" in linux.vtl0_serial.text
+
+
+def test_mezz_run_linux_gives_the_shell_and_poweroff_exits_0(tmp_path):
+    """`make run`'s command: the serial console on stdout (here a pipe), stdin typed into
+    it, Mezzanine's console in the --log file; `poweroff` ends it with status 0."""
+    mezz_log = tmp_path / "mezzanine.log"
+    proc = subprocess.Popen([str(REPO_ROOT / "tools" / "mezz"), "run", "--linux",
+                             "--timeout", str(BOOT_TIMEOUT_S), "--log", str(mezz_log),
+                             "--no-screenshot"],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    seen = bytearray()
+    prompted = threading.Event()
+
+    def read_stdout():
+        while chunk := proc.stdout.read1(4096):
+            seen.extend(chunk)
+            if b"vtl0:/root# " in seen and not prompted.is_set():
+                prompted.set()
+                proc.stdin.write(b"echo $((6*7))-ok; poweroff\n")
+                proc.stdin.flush()
+
+    reader = threading.Thread(target=read_stdout, daemon=True)
+    reader.start()
+    try:
+        status = proc.wait(BOOT_TIMEOUT_S + 20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    reader.join(5)
+    stderr = proc.stderr.read().decode(errors="replace")
+    output = seen.decode(errors="replace")
+    assert status == 0, f"{stderr}\n{output[-2000:]}"
+    assert "42-ok" in output and "reboot: Power down" in output
+    assert f"console goes to {mezz_log}" in stderr
+    assert "halted: power-off" in stderr
+    # Mezzanine's console went to the file, not to the terminal.
+    log = mezz_log.read_text()
+    assert "Mezzanine" in log and "halt reason=power-off" in log
+    assert "halt reason=power-off" not in output
