@@ -6,9 +6,10 @@ reads back their output and exit status (docs/linux.md).
     shell.wait_ready(timeout=120)
     result = shell.run("uname -a")      # ShellResult(output="Linux vtl0 ...\\n", status=0)
 
-How it delimits: wait_ready() types a setup line (`stty -echo`, empty prompts, kernel
-messages off the console) ending in an echo of a fresh token, and repeats it until the
-token comes back (the shell may not be reading yet). run() then types three lines: an
+How it delimits: wait_ready() waits for a shell prompt to appear, then types a setup line
+(`stty -echo`, empty prompts, kernel messages off the console) ending in an echo of a
+fresh token, and repeats it until the token comes back (a prompt missed or mistaken
+costs only time: typed lines wait in the tty until the shell reads them). run() then types three lines: an
 echo of a start marker, the command, and an echo of an end marker with `$?`. Each marker
 is unique per command, and is written quoted so that the typed text, were it echoed,
 would not match the marker the shell prints. Whatever lies between the markers is the
@@ -27,6 +28,9 @@ from .errors import HarnessError
 from .vtl0_serial import Vtl0Serial
 
 READY_RETRY_S = 2.0
+# A shell prompt at the end of the output: "# " or "$ ", maybe followed by busybox's
+# cursor-position query.
+PROMPT = re.compile(r"[#$] (?:\x1b\[6n)?\Z")
 DEFAULT_COMMAND_TIMEOUT_S = 30.0
 # Terminal control sequences (a line editor's cursor queries, colours): not output.
 _ESCAPES = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
@@ -65,11 +69,16 @@ class Vtl0Shell:
         lines = self._serial.text.splitlines()[-20:]
         return "--- vtl0 serial tail ---\n" + "\n".join(lines) + "\n--- end ---"
 
-    def wait_ready(self, timeout: float = 120.0) -> None:
+    def wait_ready(self, timeout: float = 120.0, since: int = 0) -> None:
         """Wait until the shell answers; set it up for the agent. Call again after the
-        guest rebooted (the shell is a new one). Raises ShellTimeout."""
+        guest rebooted (the shell is a new one), with since = the offset in the serial
+        text where that boot began, so the old prompt does not count. Raises ShellTimeout."""
         self.ready = False
         deadline = time.monotonic() + timeout
+        # Typing before the shell runs is harmless but litters the boot log: wait for a
+        # prompt first (at most until the deadline; then type anyway).
+        self._serial.reader.wait_for(PROMPT, max(0.0, deadline - time.monotonic() - 5.0),
+                                     since, whole_lines=False)
         while time.monotonic() < deadline:
             tag = self._tag()
             start = len(self._serial.text)

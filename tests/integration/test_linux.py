@@ -172,7 +172,7 @@ def test_reboot_f_resets_vtl0_and_linux_boots_again(linux):
     sh.send("reboot -f")
     assert linux.wait_for_reset(60, after=resets), "no VTL0 reset reached the host"
     linux.wait_for_vtl0_serial(r"Linux version 6\.", BOOT_TIMEOUT_S, start=start)
-    sh.wait_ready(BOOT_TIMEOUT_S)
+    sh.wait_ready(BOOT_TIMEOUT_S, since=start)
     assert linux.vtl0_serial.text.count("Run /init as init process") == boots + 1
     assert sh.run("cat /proc/uptime").status == 0
     assert linux.halt is None and linux.running

@@ -18,12 +18,14 @@ class FakeShell:
     Commands are looked up in `commands` (output, status). Ignores the first
     `ignore_lines` lines, as a shell that is not reading yet."""
 
-    def __init__(self, sock, commands, ignore_lines=0, noise=""):
+    def __init__(self, sock, commands, ignore_lines=0, noise="", banner=""):
         self.sock, self.commands, self.ignore = sock, commands, ignore_lines
         self.noise = noise
         self.echo = True
         self.status = 0
         self.typed = []
+        if banner:
+            self._out(banner)
         self.thread = threading.Thread(target=self._loop, daemon=True)
         self.thread.start()
 
@@ -97,11 +99,24 @@ def test_run_returns_output_and_status(pair):
 
 def test_wait_ready_retries_until_the_shell_reads(pair):
     serial, guest = pair
-    fake = FakeShell(guest, {}, ignore_lines=2)
+    fake = FakeShell(guest, {}, ignore_lines=2, banner="boot log\nvtl0:/root# \x1b[6n")
     shell = Vtl0Shell(serial)
     shell.wait_ready(10)
     assert shell.ready
     assert sum("_READY" in line for line in fake.typed) == 3
+
+
+def test_wait_ready_types_nothing_before_a_prompt(pair):
+    serial, guest = pair
+    fake = FakeShell(guest, {})
+    shell = Vtl0Shell(serial)
+    done = threading.Thread(target=shell.wait_ready, args=(30,), daemon=True)
+    done.start()
+    done.join(1.0)
+    assert fake.typed == [] and not shell.ready      # still booting: nothing typed
+    guest.sendall(b"Run /init as init process\r\nvtl0:/root# ")
+    done.join(5.0)
+    assert shell.ready and len(fake.typed) == 1
 
 
 def test_escape_sequences_are_not_output(pair):

@@ -6,7 +6,8 @@ port and disk, no Mezzanine), in one run, interleaved (docs/benchmarks.md, docs/
 Both start at QEMU's launch. "Prompt" is the busybox shell's prompt on the serial console
 (COM1); then `poweroff` is typed and the run ends when QEMU exits (plain) or the host
 sees the power-off (Mezzanine). Also prints Mezzanine's exits per boot by kind (inspect
-"partition/exits", read at the prompt). Target (issue 12): ratio <= 1.3.
+"partition/exits", read at the prompt). The ratio is the median over the interleaved
+pairs of Mezzanine's time / plain QEMU's. Target (issue 12): ratio <= 1.3.
 
 Usage: tools/bench/linux_boot.py [--runs N] [--kernel build/kernel.bin]
 """
@@ -103,11 +104,14 @@ def main() -> int:
               f"{mezz[-1]['total'] / plain[-1]['total']:.3f}", flush=True)
 
     med = lambda runs, key: statistics.median(r[key] for r in runs)  # noqa: E731
-    ratio = med(mezz, "total") / med(plain, "total")
+    # The ratio of each interleaved pair, then the median: a pair shares the machine's
+    # load of the moment, which on a shared machine moves more than Mezzanine's cost.
+    ratio = statistics.median(m["total"] / p["total"] for m, p in zip(mezz, plain))
+    prompt_ratio = statistics.median(m["prompt"] / p["prompt"] for m, p in zip(mezz, plain))
     print(f"median of {args.runs}: plain QEMU {med(plain, 'prompt'):.2f} s to the prompt, "
           f"{med(plain, 'total'):.2f} s to power-off; Mezzanine {med(mezz, 'prompt'):.2f} s, "
-          f"{med(mezz, 'total'):.2f} s; ratio {ratio:.3f} (prompt "
-          f"{med(mezz, 'prompt') / med(plain, 'prompt'):.3f}; target <= {TARGET:.2f}: "
+          f"{med(mezz, 'total'):.2f} s; ratio (median of the pairs') {ratio:.3f} (to the "
+          f"prompt {prompt_ratio:.3f}; target <= {TARGET:.2f}: "
           f"{'met' if ratio <= TARGET else 'NOT met'})")
     kinds = sorted(set().union(*(r["exits"] for r in mezz)))
     print("exits per boot (power-on to prompt, median): " + ", ".join(
