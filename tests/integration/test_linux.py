@@ -226,3 +226,7 @@ def test_mezz_run_linux_gives_the_shell_and_poweroff_exits_0(tmp_path):
     log = mezz_log.read_text()
     assert "Mezzanine" in log and "halt reason=power-off" in log
     assert "halt reason=power-off" not in output
+    # With no run live, `mezz log` prints the last run's console file.
+    shown = subprocess.run([str(REPO_ROOT / "tools" / "mezz"), "log"], capture_output=True,
+                           text=True, timeout=30)
+    assert shown.returncode == 0 and shown.stdout == log
