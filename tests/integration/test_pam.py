@@ -654,7 +654,7 @@ def test_seabios_with_seavgabios_runs_on_the_faithful_rules(vm, tmp_path):
 
 
 def test_mezz_run_transcript_holds_the_pam_requests(kernel, tmp_path):
-    """`make run` is `tools/mezz run --vtl0 SeaBIOS`: its host transcript holds the
+    """`make run` is `tools/mezz run --linux`, SeaBIOS first: the host transcript holds the
     CREATE/RESET requests of the faithful rules and `mezz inspect` names the backend:
     with SeaBIOS 1.16.2, 13 CREATEs at the bridge's construction, then 13 RESETs and 10
     CREATEs for its four PAM writes (test_vtl0_seabios.py pins those writes)."""
