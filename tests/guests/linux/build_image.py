@@ -51,7 +51,13 @@ def download(package: str, debs: Path) -> Path:
     if have:
         return have[-1]
     print(f"linux-guest: apt-get download {package}", flush=True)
-    run(["apt-get", "download", "-q", package], cwd=debs, stdout=subprocess.DEVNULL)
+    argv = ["apt-get", "download", "-q", package]
+    if subprocess.run(argv, cwd=debs, stdout=subprocess.DEVNULL).returncode != 0:
+        # A machine whose package lists were never fetched (or were cleaned) knows no
+        # package at all: fetch them once, as tools/deps.sh does, and try again.
+        print("linux-guest: apt-get update", flush=True)
+        run(["apt-get", "update", "-qq"])
+        run(argv, cwd=debs, stdout=subprocess.DEVNULL)
     have = sorted(p for p in debs.iterdir() if pattern.match(p.name))
     if not have:
         sys.exit(f"linux-guest: apt-get download {package} left no .deb in {debs}")
