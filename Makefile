@@ -114,6 +114,7 @@ GET_SRCS := \
 	get/frame.c \
 	kernel/lib/crc32c.c \
 	get/transport_uart.c \
+	get/transport_ring.c \
 	get/client.c \
 	kernel/lib/json.c \
 	get/dps.c \
@@ -171,6 +172,8 @@ unit_get_protocol_SRCS    := get/codec.c
 unit_get_frame_SRCS       := get/frame.c kernel/lib/crc32c.c get/transport_uart.c drivers/hw/uart16550.c
 unit_get_client_SRCS      := get/client.c get/codec.c get/dps.c kernel/lib/json.c
 unit_get_json_SRCS        := kernel/lib/json.c get/dps.c
+UNIT_TESTS += get_ring
+unit_get_ring_SRCS        := get/transport_ring.c
 UNIT_TESTS += json
 unit_json_SRCS            := kernel/lib/json.c
 unit_inspect_SRCS         := kernel/core/inspect.c kernel/core/inspect_tree.c kernel/lib/json.c
@@ -509,9 +512,10 @@ $(LINUX_DISK): $(LINUX_INPUTS)
 # ---- fuzzing (libFuzzer, clang; tests/fuzz/) ---------------------------------------------
 # `make fuzz` runs each target for FUZZ_SECONDS (CI: 60) from tests/fuzz/corpus/NAME;
 # `make test` runs them too, through tools/run-tests.
-FUZZ_TARGETS := get_decoder frame insn_decode saved_state igvm
+FUZZ_TARGETS := get_decoder frame insn_decode saved_state igvm ring
 fuzz_get_decoder_SRCS := get/codec.c get/client.c get/dps.c kernel/lib/json.c
 fuzz_frame_SRCS       := get/frame.c kernel/lib/crc32c.c
+fuzz_ring_SRCS        := get/transport_ring.c
 fuzz_insn_decode_SRCS := arch/x86_64/decode/insn_decode.c arch/x86_64/decode/insn_mmio.c
 fuzz_saved_state_SRCS := $(unit_saved_state_SRCS)
 fuzz_igvm_SRCS        := kernel/boot/igvm.c kernel/lib/sha256.c kernel/lib/crc32.c
