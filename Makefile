@@ -69,6 +69,7 @@ KERNEL_SRCS := \
 	kernel/host/inspect_nodes.c \
 	kernel/host/diag.c \
 	kernel/host/diag_proto.c \
+	kernel/host/host_ring.c \
 	kernel/vtl0/partition.c \
 	kernel/vtl0/partition_inspect.c \
 	kernel/vtl0/partition_state.c \

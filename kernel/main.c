@@ -209,6 +209,23 @@ static void start_vtl0(void)
     partition_run(&partition);
 }
 
+/* Shared-memory rings for the GET and diag (docs/get.md, "Rings"): VTL2 heap pages,
+ * which VTL0 never maps and the host reaches through the guest-RAM file. */
+static void setup_host_rings(void)
+{
+    struct host_ring_config *cfgs[2] = { &get.ring_cfg, &diag.ring_cfg };
+    for (size_t i = 0; i < ARRAY_SIZE(cfgs); i++) {
+        uint64_t phys;
+        cfgs[i]->force_uart = options.force_uart;
+        if (pmm_alloc(&pmm, HOST_RING_PAIR_BYTES / PAGE_SIZE, PAGE_SIZE, &phys) != 0) {
+            log_warn("boot", "no memory for host channel rings: UART only");
+            continue;
+        }
+        cfgs[i]->gpa = phys;
+        cfgs[i]->mem = phys_to_virt(phys);
+    }
+}
+
 void kmain(uint32_t magic, uint32_t info_pa)
 {
     log_set_boot_tsc(rdtsc());
@@ -265,6 +282,7 @@ void kmain(uint32_t magic, uint32_t info_pa)
     test_hooks_run(&options);
 
     inspect_nodes_register();
+    setup_host_rings();
     diag.get = &get;
     diag_init(&diag);
     get_start(&get);

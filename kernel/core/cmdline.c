@@ -66,6 +66,7 @@ void boot_options_default(struct boot_options *opts)
     opts->bench = BENCH_NONE;
     opts->pam = PAM_CHOICE_AUTO;
     opts->bridge_i440fx = false;
+    opts->force_uart = false;
 }
 
 int parse_size(const char *text, uint64_t *out)
@@ -138,6 +139,13 @@ static const char *apply_option(struct boot_options *opts, const char *key, cons
             opts->bridge_i440fx = true;
         else
             return "expected i440bx or i440fx";
+    } else if (strcmp(key, "mezz.transport") == 0) {
+        if (strcmp(value, "uart") == 0)
+            opts->force_uart = true;
+        else if (strcmp(value, "ring") == 0)
+            opts->force_uart = false;
+        else
+            return "expected ring or uart";
     } else if (strcmp(key, "mezz.bench") == 0) {
         if (strcmp(value, "exits") != 0)
             return "expected exits";

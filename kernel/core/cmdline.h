@@ -50,6 +50,7 @@ struct boot_options {
     enum test_halt halt;
     enum bench_kind bench;
     enum pam_choice pam;
+    bool force_uart;            /* mezz.transport=uart: host channels stay on the UARTs */
     bool bridge_i440fx;         /* mezz.bridge_id=i440fx: present 8086:1237 (SeaBIOS) */
 };
 

@@ -23,6 +23,7 @@ static void inspect_diag(struct inspect_writer *w, void *ctx)
     struct diag *d = ctx;
     const struct frame_rx_stats *f = &d->transport.rx.stats;
     inspect_bool(w, "up", d->up);
+    host_ring_inspect(w, &d->ring);
     inspect_hex(w, "port", COM3_BASE);
     inspect_u64(w, "requests", d->requests);
     inspect_u64(w, "bad_requests", d->bad_requests);
@@ -48,6 +49,16 @@ void diag_init(struct diag *d)
         return;
     }
     uart_transport_init(&d->transport, &d->com3, FRAME_MAX_PAYLOAD);
+    static const uint8_t offer_hdr[4] = { DIAG_VERSION, DIAG_OP_RING_OFFER, 0, 0 };
+    static const uint8_t answer_hdr[4] = { DIAG_VERSION, DIAG_OP_RING_OFFER | DIAG_OP_RESPONSE, 0, 0 };
+    d->t = uart_transport_iface(&d->transport);
+    err = host_ring_start(&d->ring, &d->ring_cfg, &d->com3, d->t, offer_hdr, answer_hdr, FRAME_MAX_PAYLOAD,
+                          &d->t);
+    if (err == 0)
+        log_info("diag", "shared-memory rings at 0x%llx accepted by the host",
+                 (unsigned long long)d->ring_cfg.gpa);
+    else if (err < 0)
+        log_warn("diag", "rings not in use (%d): diag stays on COM3", err);
     d->up = true;
 }
 
@@ -212,11 +223,11 @@ void diag_poll(struct diag *d)
         return;
     for (int i = 0; i < 4; i++) {
         const uint8_t *msg;
-        size_t n = uart_transport_iface(&d->transport).ops->recv(&d->transport, &msg, log_uptime_us());
+        size_t n = d->t.ops->recv(d->t.ctx, &msg, log_uptime_us());
         if (n == 0)
             return;
         size_t out = handle(d, msg, n);
         if (out)
-            uart_transport_iface(&d->transport).ops->send(&d->transport, d->resp, out);
+            d->t.ops->send(d->t.ctx, d->resp, out);
     }
 }

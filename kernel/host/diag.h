@@ -9,6 +9,7 @@
 #include "drivers/hw/uart16550.h"
 #include "get/frame.h"
 #include "get/transport_uart.h"
+#include "kernel/host/host_ring.h"
 
 #define COM3_BASE 0x3E8
 
@@ -31,9 +32,12 @@ struct diag {
     void *screenshot_ctx;
     diag_servicing_fn servicing;     /* NULL: no VTL0, servicing commands answer -ENODEV */
     void *servicing_ctx;
+    struct host_ring_config ring_cfg;
     /* runtime glue */
     struct uart com3;
     struct uart_transport transport;
+    struct host_ring ring;
+    struct get_transport t;          /* the ring if the host accepted it, else the UART */
     bool up;
     uint64_t requests, bad_requests, failed_requests;
     uint8_t resp[FRAME_MAX_PAYLOAD];

@@ -20,6 +20,9 @@
 #define DIAG_OP_SERVICING 5    /* args: command text ("pulse"); body: JSON (docs/diag.md) */
 #define DIAG_OP_LAST    DIAG_OP_SERVICING
 #define DIAG_OP_RESPONSE 0x80   /* set in a response's op */
+/* Mezzanine -> host, once over COM3 at start-up: the ring offer (get/ring.h), tag 0;
+ * the host answers op 0xC0 with a ring_answer. Never a request the host may send. */
+#define DIAG_OP_RING_OFFER 0x40
 
 struct diag_request {
     uint8_t version;   /* +0 DIAG_VERSION */

@@ -93,7 +93,7 @@ static void inspect_get(struct inspect_writer *w, void *ctx)
     inspect_end(w);
     inspect_begin(w, "transport");
     const struct frame_rx_stats *f = &g->transport.rx.stats;
-    inspect_str(w, "kind", "uart");
+    host_ring_inspect(w, &g->ring);
     inspect_hex(w, "port", COM2_BASE);
     inspect_u64(w, "rx_frames", f->frames);
     inspect_u64(w, "rx_bytes", f->bytes);
@@ -174,7 +174,21 @@ int get_start(struct get_instance *g)
             return err;
         }
         uart_transport_init(&g->transport, &g->com2, GET_MAX_MESSAGE_SIZE);
-        get_client_init(&g->client, uart_transport_iface(&g->transport), &cops);
+        /* Rings first (docs/get.md, "Rings"): offered over COM2, the UART stays if the
+         * host refuses, does not answer, or mezz.transport=uart. */
+        static const uint8_t offer_hdr[4] = { GET_HEADER_VERSION_1, GET_TYPE_HOST_REQUEST,
+                                              GET_REQ_EXT_RING & 0xFF, GET_REQ_EXT_RING >> 8 };
+        static const uint8_t answer_hdr[4] = { GET_HEADER_VERSION_1, GET_TYPE_HOST_RESPONSE,
+                                               GET_REQ_EXT_RING & 0xFF, GET_REQ_EXT_RING >> 8 };
+        struct get_transport t = uart_transport_iface(&g->transport);
+        int ring_err = host_ring_start(&g->ring, &g->ring_cfg, &g->com2, t, offer_hdr, answer_hdr,
+                                       GET_MAX_MESSAGE_SIZE, &t);
+        if (ring_err == 0)
+            log_info("get", "shared-memory rings at 0x%llx accepted by the host",
+                     (unsigned long long)g->ring_cfg.gpa);
+        else if (ring_err < 0)
+            log_warn("get", "rings not in use (%d): the GET stays on COM2", ring_err);
+        get_client_init(&g->client, t, &cops);
         g->up = true;
     }
     int err = get_client_negotiate(&g->client);

@@ -15,6 +15,7 @@
 #include "get/client.h"
 #include "get/dps.h"
 #include "get/transport_uart.h"
+#include "kernel/host/host_ring.h"
 
 #define COM2_BASE 0x2F8
 #define GET_DPS_BUF_SIZE    16384u
@@ -25,9 +26,12 @@ struct inspect_writer;
 
 /* One GET channel: built by kernel/main.c, passed to whoever talks to the host. */
 struct get_instance {
+    /* static config, set by kernel/main.c before get_start */
+    struct host_ring_config ring_cfg;
     /* runtime glue */
     struct uart com2;
     struct uart_transport transport;
+    struct host_ring ring;           /* the fast path, when the host accepted it */
     struct get_client client;
     bool up;                         /* get_start ran and COM2 exists */
     bool inspect_registered;

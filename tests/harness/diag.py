@@ -28,6 +28,7 @@ from .screenshot import Frame, ScreenshotError, parse_chunk, screenshot_request
 
 VERSION = 1
 OP_PING, OP_INSPECT, OP_LOG, OP_GET, OP_SCREENSHOT, OP_SERVICING = 0, 1, 2, 3, 4, 5
+OP_RING_OFFER = 0x40   # Mezzanine -> host at start-up (ring.py)
 SCREENSHOT_TRIES = 5
 REQUEST = struct.Struct("<BBH")
 RESPONSE = struct.Struct("<BBHi")
@@ -45,11 +46,15 @@ class DiagError(HarnessError):
 class DiagClient(FramedPeer):
     """Request/response over the diag socket; one request at a time."""
 
-    def __init__(self, path: Path, deadline: float, alive: Callable[[], bool]):
+    RING_OFFER_HEADER = bytes([VERSION, OP_RING_OFFER, 0, 0])
+    RING_ANSWER_HEADER = bytes([VERSION, OP_RING_OFFER | 0x80, 0, 0])
+
+    def __init__(self, path: Path, deadline: float, alive: Callable[[], bool], *,
+                 memory: Optional[Callable[[], Any]] = None, refuse_rings: bool = False):
         self._responses: "queue.Queue[bytes]" = queue.Queue()
         self._lock = threading.Lock()
         self._tag = 0
-        self._connect(path, deadline, alive, "diag-reader")
+        self._connect(path, deadline, alive, "diag-reader", memory, refuse_rings)
 
     def _payload(self, payload: bytes) -> None:
         self._responses.put(payload)

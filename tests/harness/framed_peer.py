@@ -3,24 +3,46 @@
 
 A reader thread owns the socket's input: it counts the bytes, splits them into frames
 and hands each payload to the subclass's _payload(), on that thread.
+
+Rings (ring.py; docs/get.md, "Rings"): Mezzanine offers a pair of shared-memory rings
+over the UART at start-up (a frame beginning with the subclass's RING_OFFER_HEADER).
+The peer accepts when it can map them (and refuse_rings is false): from then on
+send_frame() writes to the host->guest ring and rings the doorbell (one byte on the
+UART), and every byte from Mezzanine is a doorbell that makes the reader drain the
+guest->host ring (it also looks every POLL_S). Frames on the UART are still parsed, so a
+restarted Mezzanine can offer again.
 """
 
+import select
 import socket
 import threading
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Optional
 
+from . import ring as ringmod
 from .framing import FrameParser, encode_frame
 from .qmp import connect_unix
+
+POLL_S = 0.05
 
 
 class FramedPeer:
     """Subclasses set up their own state, then call _connect() last (the reader thread
     may call _payload() at once), and implement _payload()."""
 
+    RING_OFFER_HEADER = b""     # the channel's 4-byte header of a ring offer
+    RING_ANSWER_HEADER = b""
+
     def _connect(self, path: Path, deadline: float, alive: Callable[[], bool],
-                 thread_name: str) -> None:
+                 thread_name: str, memory: Optional[Callable[[], object]] = None,
+                 refuse_rings: bool = False) -> None:
         self.bytes_received = 0
+        self.refuse_rings = refuse_rings
+        self.rings: Optional[ringmod.RingPair] = None
+        self.ring_offers = 0
+        self.ring_errors = []
+        self._memory = memory
+        self._alive = alive
         self._parser = FrameParser()
         self._send_lock = threading.Lock()
         self._sock = connect_unix(path, deadline, alive)
@@ -30,13 +52,37 @@ class FramedPeer:
     def _payload(self, payload: bytes) -> None:
         raise NotImplementedError
 
+    def _ring_event(self, **fields) -> None:
+        """Offers, answers and ring errors: the GED puts them in its transcript."""
+
     def send_frame(self, payload: bytes) -> None:
-        self.send_raw(encode_frame(payload))
+        rings = self.rings
+        if rings is not None:
+            rings.put(payload, self._alive)
+            self.send_raw(ringmod.DOORBELL)
+        else:
+            self.send_raw(encode_frame(payload))
 
     def send_raw(self, data: bytes) -> None:
         """Bytes straight onto the line (no framing), in one piece."""
         with self._send_lock:
             self._sock.sendall(data)
+
+    def inject_ring(self, fault: str, count: int = 1) -> None:
+        """The next `count` packets this peer writes to the host->guest ring carry `fault`
+        (ring.RING_FAULTS)."""
+        if fault not in ringmod.RING_FAULTS:
+            raise ValueError(f"unknown ring fault {fault!r}; one of {ringmod.RING_FAULTS}")
+        if self.rings is None:
+            raise ringmod.RingError("the channel does not use rings")
+        self.rings.faults.extend([fault] * count)
+
+    def stall_consumer(self, seconds: float) -> None:
+        """Stop reading the guest->host ring for `seconds` (Mezzanine's back-pressure)."""
+        import time
+        if self.rings is None:
+            raise ringmod.RingError("the channel does not use rings")
+        self.rings.consumer_stopped_until = time.monotonic() + seconds
 
     def close(self) -> None:
         try:
@@ -46,14 +92,51 @@ class FramedPeer:
         self._thread.join(2.0)
         self._sock.close()
 
-    def _read_loop(self) -> None:
+    def _offer(self, payload: bytes) -> None:
+        self.ring_offers += 1
+        status, error = ringmod.REFUSE, None
+        if not self.refuse_rings and self._memory is not None and self._memory() is not None:
+            try:
+                pair = ringmod.RingPair(self._memory(), payload)
+                status = ringmod.ACCEPT
+            except Exception as exc:       # noqa: BLE001 - any bad offer is refused
+                error = str(exc)
+        self.rings = None
+        self._ring_event(event="ring-offer", accepted=status == ringmod.ACCEPT, error=error)
+        self.send_raw(encode_frame(ringmod.ANSWER.pack(self.RING_ANSWER_HEADER, status)))
+        if status == ringmod.ACCEPT:
+            self.rings = pair
+
+    def _drain_rings(self) -> None:
+        rings = self.rings
+        if rings is None:
+            return
         try:
-            while True:
+            packets = rings.take()
+        except (ringmod.RingError, Exception) as exc:   # noqa: BLE001 - recorded, not fatal
+            self.ring_errors.append(str(exc))
+            self._ring_event(event="ring-error", error=str(exc))
+            return
+        for payload in packets:
+            self._payload(payload)
+
+    def _read_loop(self) -> None:
+        while True:
+            try:
+                ready, _, _ = select.select([self._sock], [], [], POLL_S)
+                if not ready:
+                    self._drain_rings()
+                    continue
                 data = self._sock.recv(65536)
-                if not data:
-                    break
-                self.bytes_received += len(data)
-                for payload in self._parser.feed(data):
+            except (OSError, ValueError):
+                break
+            if not data:
+                break
+            self.bytes_received += len(data)
+            for payload in self._parser.feed(data):
+                if (self.RING_OFFER_HEADER and payload[:4] == self.RING_OFFER_HEADER
+                        and len(payload) == ringmod.OFFER.size):
+                    self._offer(payload)
+                else:
                     self._payload(payload)
-        except OSError:
-            pass
+            self._drain_rings()

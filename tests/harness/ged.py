@@ -59,11 +59,15 @@ class FaultRule:
 class Ged(FramedPeer):
     """One GED on a connected GET socket. Thread-safe for the calls tests make."""
 
+    RING_OFFER_HEADER = bytes([1, gp.HOST_REQUEST]) + gp.REQ_EXT_RING.to_bytes(2, "little")
+    RING_ANSWER_HEADER = bytes([1, gp.HOST_RESPONSE]) + gp.REQ_EXT_RING.to_bytes(2, "little")
+
     def __init__(self, path: Path, deadline: float, alive: Callable[[], bool], *,
                  transcript=None, memory_bytes: int = 512 << 20,
                  on_halt: Optional[Callable[[str, str, Dict[str, int]], None]] = None,
                  on_reset: Optional[Callable[[], None]] = None,
-                 slots: int = DEFAULT_SLOTS):
+                 slots: int = DEFAULT_SLOTS, memory: Optional[Callable[[], Any]] = None,
+                 refuse_rings: bool = False):
         self.transcript = transcript
         self.memory_bytes = memory_bytes
         self.on_halt = on_halt
@@ -82,7 +86,7 @@ class Ged(FramedPeer):
         self._rules: List[FaultRule] = []
         self._lock = threading.RLock()
         self._cond = threading.Condition(self._lock)
-        self._connect(path, deadline, alive, "ged")
+        self._connect(path, deadline, alive, "ged", memory, refuse_rings)
 
     # ----------------------------------------------------------------- control
 
@@ -181,6 +185,9 @@ class Ged(FramedPeer):
                     for n, s in sorted(self.slots.items())}
 
     # ----------------------------------------------------------------- receive
+
+    def _ring_event(self, event: str, **fields: Any) -> None:
+        self._record(event, **fields)
 
     def _record(self, event: str, **fields: Any) -> None:
         if self.transcript is not None:
@@ -356,6 +363,10 @@ class Ged(FramedPeer):
         frame = bytearray(encode_frame(message))
         if fault == "corrupt":
             frame[8 + len(message) // 2] ^= 0x40
+            # A ring has no CRC (nor has VMBus): a flip in a JSON document or a blob would
+            # go unnoticed, so on a ring the flip lands where the client must notice it,
+            # the header's version byte (counted as err_version).
+            message = bytes([message[0] ^ 0x40]) + message[1:]
         entry = dict(dir="tx", type=kind, id=gp.BY_NAME[(kind, name)].id, name=name,
                      fields=gp.Message(gp.BY_NAME[(kind, name)], fields, tail).describe())
         if fault:
@@ -365,6 +376,10 @@ class Ged(FramedPeer):
             return
         if fault == "delay":
             time.sleep(rule.delay)
+        if self.rings is not None:
+            for _ in range(2 if fault == "duplicate" else 1):
+                self.send_frame(message)
+            return
         self.send_raw(bytes(frame) * (2 if fault == "duplicate" else 1))
 
 

@@ -187,8 +187,10 @@ class Host:
                                       self._vtl0_serial_raw_echo)
         if not self.config.no_host:
             self.get = Ged(self.paths.get_sock, deadline, alive, transcript=self.transcript,
-                           memory_bytes=self.config.memory_mb << 20, on_halt=self._on_get_halt)
-        self.diag = DiagClient(self.paths.diag_sock, deadline, alive)
+                           memory_bytes=self.config.memory_mb << 20, on_halt=self._on_get_halt,
+                           memory=lambda: self.memory, refuse_rings=self.config.refuse_rings)
+        self.diag = DiagClient(self.paths.diag_sock, deadline, alive, memory=lambda: self.memory,
+                               refuse_rings=self.config.refuse_rings)
         self.diag_proxy = DiagProxy(self.diag, self.paths.root / "diag-proxy.sock")
         self.memory = GuestMemory(self.paths.guest_ram, self.config.memory_mb << 20)
 

@@ -49,6 +49,7 @@ class QemuConfig:
     kernel: Path
     cmdline: str = ""
     no_host: bool = False       # COM2 goes nowhere: no GED, the GET never comes up
+    refuse_rings: bool = False  # the host refuses Mezzanine's ring offers: UARTs stay
     vtl0: Optional[Path] = None
     memory_mb: int = DEFAULT_MEMORY_MB
     qemu: str = QEMU_BINARY

@@ -58,7 +58,8 @@ class Vm:
                  console_echo: Optional[Callable[[str], None]] = None,
                  modules: Optional[Dict[str, ModuleSource]] = None,
                  no_host: bool = False, vgabios: Union[None, bool, str, Path] = None,
-                 uefi: bool = False, disks: Sequence[Union[str, Path]] = ()):
+                 uefi: bool = False, disks: Sequence[Union[str, Path]] = (),
+                 refuse_rings: bool = False):
         self.module_files = ModuleFiles(modules)
         vtl0_path = Path(vtl0) if vtl0 else None
         self.config = QemuConfig(kernel=Path(kernel) if kernel else DEFAULT_KERNEL,
@@ -66,7 +67,7 @@ class Vm:
                                  modules=with_default_vgabios(
                                      vtl0_path, self.module_files.modules, vgabios),
                                  no_host=no_host, uefi=uefi,
-                                 disks=tuple(Path(d) for d in disks))
+                                 disks=tuple(Path(d) for d in disks), refuse_rings=refuse_rings)
         self.log_dir = Path(log_dir) if log_dir is not None else None
         logs = self.log_dir
         self.host = Host(self.config, timeout=timeout,

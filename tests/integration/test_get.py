@@ -150,7 +150,9 @@ FAULT_COUNTERS = {
 
 @pytest.mark.parametrize("fault", sorted(FAULT_COUNTERS))
 def test_fault_on_a_request_is_counted_and_the_next_succeeds(vm, fault):
-    machine = booted(vm)
+    # The UART path (its CRC and framing counters); tests/integration/test_rings.py
+    # injects the same faults on the rings.
+    machine = booted(vm, cmdline="mezz.transport=uart")
     before = machine.inspect("get")
     machine.ged.inject("DEVICE_PLATFORM_SETTINGS_V2", fault, delay=3.0)
     status, _ = machine.get_command("dps")
@@ -178,7 +180,8 @@ def test_fault_on_a_request_is_counted_and_the_next_succeeds(vm, fault):
 
 @pytest.mark.timeout(180)
 def test_ten_thousand_garbage_frames_do_not_crash_mezzanine(vm):
-    machine = booted(vm, timeout=170)
+    # Garbage on the line tests the UART's framing; on rings the bytes are doorbells.
+    machine = booted(vm, timeout=170, cmdline="mezz.transport=uart")
     machine.ged.send_garbage(10_000, seed=7)
     deadline = time.monotonic() + 120
     while True:
