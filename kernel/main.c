@@ -224,6 +224,10 @@ static void setup_host_rings(void)
         cfgs[i]->gpa = phys;
         cfgs[i]->mem = phys_to_virt(phys);
     }
+    /* Scratch for diag "get bench" (a blob and its restored copy). */
+    uint64_t phys;
+    if (pmm_alloc(&pmm, 2 * GET_BENCH_BLOB_MAX / PAGE_SIZE, PAGE_SIZE, &phys) == 0)
+        get.bench_mem = phys_to_virt(phys);
 }
 
 void kmain(uint32_t magic, uint32_t info_pa)

@@ -474,6 +474,9 @@ int get_bench(struct get_instance *g, unsigned n, size_t blob_bytes, char *out, 
         return -ENOTCONN;
     if (n == 0 || n > GET_BENCH_MAX_N || blob_bytes > GET_BENCH_BLOB_MAX)
         return -EINVAL;
+    if (!g->bench_mem && blob_bytes)
+        return -ENOMEM;
+    uint8_t *bench_blob = g->bench_mem, *bench_back = g->bench_mem + GET_BENCH_BLOB_MAX;
     uint64_t echo_med, echo_p99, echo_total, req_med, req_p99, req_total;
     for (unsigned i = 0; i < n; i++) {
         uint64_t t0 = rdtsc();
@@ -493,27 +496,28 @@ int get_bench(struct get_instance *g, unsigned n, size_t blob_bytes, char *out, 
     }
     stats(g, n, &req_med, &req_p99, &req_total);
     for (size_t i = 0; i < blob_bytes; i++)
-        g->bench_blob[i] = (uint8_t)(i * 31 + 7);
+        bench_blob[i] = (uint8_t)(i * 31 + 7);
     uint64_t t0 = rdtsc();
-    int err = get_save_state(g, g->bench_blob, blob_bytes, 30000000u);
+    int err = get_save_state(g, bench_blob, blob_bytes, 30000000u);
     uint64_t save_ns = tsc_ns(rdtsc() - t0);
     if (err)
         return err;
     size_t back = 0;
     t0 = rdtsc();
-    err = get_restore_state(g, g->bench_back, sizeof(g->bench_back), &back, 30000000u);
+    err = get_restore_state(g, bench_back, GET_BENCH_BLOB_MAX, &back, 30000000u);
     uint64_t restore_ns = tsc_ns(rdtsc() - t0);
     if (err)
         return err;
-    bool same = back == blob_bytes && memcmp(g->bench_blob, g->bench_back, back) == 0;
+    bool same = back == blob_bytes && memcmp(bench_blob, bench_back, back) == 0;
     int len = snprintf(out, cap,
         "{\"n\":%u,\"echo_median_ns\":%llu,\"echo_p99_ns\":%llu,\"echo_total_ns\":%llu,"
         "\"request_median_ns\":%llu,\"request_p99_ns\":%llu,\"request_total_ns\":%llu,"
-        "\"blob_bytes\":%llu,\"save_ns\":%llu,\"restore_ns\":%llu,\"restore_matches\":%s}",
+        "\"blob_bytes\":%llu,\"save_ns\":%llu,\"restore_ns\":%llu,\"restore_matches\":%s,"
+        "\"transport\":\"%s\"}",
         n, (unsigned long long)echo_med, (unsigned long long)echo_p99,
         (unsigned long long)echo_total, (unsigned long long)req_med,
         (unsigned long long)req_p99, (unsigned long long)req_total,
         (unsigned long long)blob_bytes, (unsigned long long)save_ns,
-        (unsigned long long)restore_ns, same ? "true" : "false");
+        (unsigned long long)restore_ns, same ? "true" : "false", g->ring.active ? "ring" : "uart");
     return len < 0 || (size_t)len >= cap ? -ENOSPC : len;
 }

@@ -20,7 +20,7 @@
 #define COM2_BASE 0x2F8
 #define GET_DPS_BUF_SIZE    16384u
 #define GET_BENCH_MAX_N     1000u
-#define GET_BENCH_BLOB_MAX  (256u * 1024u)
+#define GET_BENCH_BLOB_MAX  (4u * 1024u * 1024u)   /* with bench_mem of twice that */
 
 struct inspect_writer;
 
@@ -45,8 +45,9 @@ struct get_instance {
     char dps_buf[GET_DPS_BUF_SIZE];
     /* benchmark scratch (diag "get bench") */
     uint64_t samples[GET_BENCH_MAX_N];
-    uint8_t bench_blob[GET_BENCH_BLOB_MAX];
-    uint8_t bench_back[GET_BENCH_BLOB_MAX];
+    /* 2 * GET_BENCH_BLOB_MAX bytes from kernel/main.c (NULL: no blob benchmark): the
+     * blob sent and the copy restored */
+    uint8_t *bench_mem;
 };
 
 /* After boot: transport up, version negotiated, DPS read. Returns 0 or the first error

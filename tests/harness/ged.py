@@ -360,9 +360,12 @@ class Ged(FramedPeer):
         message = gp.encode(kind, name, tail, **fields)
         if fault == "truncate":
             message = message[:max(4, len(message) - 2)] if len(message) > 4 else message[:3]
-        frame = bytearray(encode_frame(message))
-        if fault == "corrupt":
+        on_rings = self.rings is not None
+        # The frame (and its CRC, slow in Python) only for the UART.
+        frame = bytearray(encode_frame(message)) if not on_rings else bytearray()
+        if fault == "corrupt" and not on_rings:
             frame[8 + len(message) // 2] ^= 0x40
+        elif fault == "corrupt":
             # A ring has no CRC (nor has VMBus): a flip in a JSON document or a blob would
             # go unnoticed, so on a ring the flip lands where the client must notice it,
             # the header's version byte (counted as err_version).
@@ -376,7 +379,7 @@ class Ged(FramedPeer):
             return
         if fault == "delay":
             time.sleep(rule.delay)
-        if self.rings is not None:
+        if on_rings:
             for _ in range(2 if fault == "duplicate" else 1):
                 self.send_frame(message)
             return
