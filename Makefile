@@ -96,6 +96,7 @@ MM_SRCS := \
 
 DRIVER_SRCS := \
 	drivers/hw/uart16550.c \
+	drivers/hw/hpet.c \
 	drivers/vdev/testdev/testdev.c \
 	drivers/vdev/testdev/testdev_format.c \
 	drivers/vdev/chipset/pam.c \

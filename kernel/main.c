@@ -32,6 +32,7 @@
 #include "kernel/version.h"
 #include "mm/memmap.h"
 #include "mm/pmm.h"
+#include "drivers/hw/hpet.h"
 #include "mm/vtl2_space.h"
 
 void kmain(uint32_t magic, uint32_t info_pa);
@@ -70,7 +71,8 @@ struct kernel_ambient kernel_ambient = KERNEL_AMBIENT_INIT;
 /* The host channels and VTL0: every instance Mezzanine has, wired here and passed down. */
 static struct get_instance get;
 static struct diag diag;
-static struct host_channels host = { .get = &get, .diag = &diag };
+static struct hpet_nmi_timer host_timer;
+static struct host_channels host = { .get = &get, .diag = &diag, .timer = &host_timer };
 static struct partition partition;
 static struct vtl0_extra_devices vtl0_devices;
 static struct servicing servicing;
@@ -230,6 +232,33 @@ static void setup_host_rings(void)
         get.bench_mem = phys_to_virt(phys);
 }
 
+static uint32_t hpet_read(void *ctx, unsigned reg)
+{
+    return *(volatile uint32_t *)((volatile uint8_t *)ctx + reg);
+}
+
+static void hpet_write(void *ctx, unsigned reg, uint32_t value)
+{
+    *(volatile uint32_t *)((volatile uint8_t *)ctx + reg) = value;
+}
+
+/* Mezzanine's own tick: HPET NMIs that VTL0 can neither mask nor reprogram. */
+static void start_host_timer(void)
+{
+    volatile void *regs = vtl2_map_mmio(HPET_BASE, PAGE_SIZE);
+    if (regs == NULL) {
+        log_warn("boot", "HPET not mappable: no host tick, the host channels are polled");
+        return;
+    }
+    const struct hpet_ops ops = { .read = hpet_read, .write = hpet_write, .ctx = (void *)regs };
+    int err = hpet_nmi_timer_start(&host_timer, &ops, HOST_TICK_RUN_US, 0);
+    if (err)
+        log_warn("boot", "no HPET FSB timer (%d): no host tick, the host channels are polled", err);
+    else
+        log_info("boot", "host tick: HPET timer %u, NMI every %u us", host_timer.timer,
+                 HOST_TICK_RUN_US);
+}
+
 void kmain(uint32_t magic, uint32_t info_pa)
 {
     log_set_boot_tsc(rdtsc());
@@ -287,6 +316,7 @@ void kmain(uint32_t magic, uint32_t info_pa)
 
     inspect_nodes_register();
     setup_host_rings();
+    start_host_timer();
     diag.get = &get;
     diag_init(&diag);
     get_start(&get);

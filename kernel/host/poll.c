@@ -3,6 +3,7 @@
 
 #include "kernel/host/diag.h"
 #include "kernel/host/get_instance.h"
+#include "drivers/hw/hpet.h"
 
 void kernel_poll(struct host_channels *h)
 {
@@ -10,10 +11,35 @@ void kernel_poll(struct host_channels *h)
     diag_poll(h->diag);
 }
 
+bool kernel_tick_running(const struct host_channels *h)
+{
+    return h->timer != NULL && h->timer->running;
+}
+
+bool kernel_tick_claim(struct host_channels *h)
+{
+    return h->timer != NULL && hpet_nmi_timer_claim(h->timer);
+}
+
+void kernel_tick_idle(struct host_channels *h, bool idle)
+{
+    if (h->timer != NULL)
+        hpet_nmi_timer_set_period(h->timer, idle ? HOST_TICK_IDLE_US : HOST_TICK_RUN_US);
+}
+
+void kernel_wait(struct host_channels *h)
+{
+    if (kernel_tick_running(h))
+        __asm__ volatile("hlt" ::: "memory");
+    else
+        __asm__ volatile("pause");
+}
+
 void kernel_idle(struct host_channels *h)
 {
+    kernel_tick_idle(h, true);
     for (;;) {
         kernel_poll(h);
-        __asm__ volatile("pause");
+        kernel_wait(h);
     }
 }

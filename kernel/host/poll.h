@@ -6,21 +6,40 @@
 #ifndef MEZZ_KERNEL_POLL_H
 #define MEZZ_KERNEL_POLL_H
 
+#include <stdbool.h>
+
 struct get_instance;
 struct diag;
+struct hpet_nmi_timer;
+
+/* Mezzanine's own tick (docs/get.md, "Served whatever VTL0 does"): an HPET NMI brings
+ * it back from VTL0 (every HOST_TICK_RUN_US while VTL0 runs: the 1 ms answer bound) and
+ * out of hlt (every HOST_TICK_IDLE_US while VTL0 is halted or absent: the idle cost). */
+#define HOST_TICK_RUN_US  500u
+#define HOST_TICK_IDLE_US 2000u
 
 /* The host channels one Mezzanine serves: built by kernel/main.c. */
 struct host_channels {
     struct get_instance *get;
     struct diag *diag;
+    struct hpet_nmi_timer *timer;    /* NULL or not running: no tick, busy polling */
 };
 
 void kernel_poll(struct host_channels *h);
+/* True if an NMI just taken is the host tick's (and consumes it); false: VTL0's. */
+bool kernel_tick_claim(struct host_channels *h);
+/* True if the host tick runs, so hlt is a safe way to wait. */
+bool kernel_tick_running(const struct host_channels *h);
+/* One idle wait: hlt until the next tick (or NMI) when the tick runs, else a pause. */
+void kernel_wait(struct host_channels *h);
+/* The tick's pace: idle (VTL0 halted or absent) or running. */
+void kernel_tick_idle(struct host_channels *h, bool idle);
 
 /*
- * The idle loop: kernel_poll() forever, with a `pause` between rounds. Busy polling
- * keeps one CPU at 100% (under TCG, one host core) but answers the host within one
- * poll round; interrupts stay off, so there is nothing to wake a `hlt`.
+ * The idle loop: kernel_poll() forever, sleeping in hlt between rounds. Interrupts
+ * stay off; the host tick's NMI wakes the hlt (an NMI ignores IF), so the host is
+ * answered within a tick and an idle Mezzanine costs next to no host CPU. Without
+ * the tick it falls back to busy polling with pause.
  */
 __attribute__((noreturn)) void kernel_idle(struct host_channels *h);
 

@@ -99,17 +99,28 @@ static void queue_push(struct partition *p, uint8_t vector)
     p->irq_count++;
 }
 
-void vtl0_irq_collect(struct partition *p)
+static void collect_window(struct partition *p, bool halt)
 {
     struct irq_window_result window;
-    idt_interrupt_window(p->idt, &window);
+    if (halt)
+        idt_interrupt_window_halt(p->idt, &window);
+    else
+        idt_interrupt_window(p->idt, &window);
     for (unsigned i = 0; i < window.count; i++) {
-        if (window.vectors[i] == NMI_VECTOR)
-            p->nmi_pending = true;
-        else
+        if (window.vectors[i] == NMI_VECTOR) {
+            if (kernel_tick_claim(p->host))
+                p->stats.host_ticks++;      /* Mezzanine's tick, not VTL0's NMI */
+            else
+                p->nmi_pending = true;
+        } else
             queue_push(p, window.vectors[i]);
     }
     p->stats.interrupts_overflowed += window.overflow;
+}
+
+void vtl0_irq_collect(struct partition *p)
+{
+    collect_window(p, false);
 }
 
 void vtl0_irq_prepare_entry(struct partition *p)
@@ -157,12 +168,19 @@ enum exit_action vtl0_handle_hlt(struct partition *p)
         vtl0_request_halt(p, VTL0_HALT_HALTED, "HLT with interrupts disabled, nothing pending");
         return EXIT_RESUME;
     }
-    /* Wait for an interrupt while keeping the host channels served. Busy-polling costs
-     * a host CPU while VTL0 idles; it keeps the GET and diag answered without a timer. */
+    /* Wait for an interrupt while keeping the host channels served: halted inside the
+     * interrupt window, so VTL0's interrupts wake Mezzanine and are recorded, and the
+     * host tick's NMI wakes it to poll (docs/get.md). Without the tick: busy polling. */
+    bool sleep = kernel_tick_running(p->host);
+    if (sleep) {
+        kernel_tick_idle(p->host, true);
+        p->host_idle = true;            /* partition_step sets the running pace again */
+    }
     while (p->irq_count == 0 && !p->nmi_pending && p->pending_halt == VTL0_HALT_NONE) {
-        vtl0_irq_collect(p);
+        collect_window(p, sleep);
         kernel_poll(p->host);
-        __asm__ volatile("pause");
+        if (!sleep)
+            __asm__ volatile("pause");
     }
     return EXIT_RESUME;
 }

@@ -438,7 +438,14 @@ static enum exit_action handle_intr(struct partition *p)
 static enum exit_action handle_nmi(struct partition *p)
 {
     /* The NMI stays pending until GIF is set again; Mezzanine's NMI handler takes it
-     * after the exit and it is forwarded to VTL0. */
+     * after the exit. The host tick's NMI is Mezzanine's: look at the host channels
+     * now. Any other NMI is VTL0's (its APIC, LINT1) and is forwarded to it. */
+    if (kernel_tick_claim(p->host)) {
+        p->stats.host_ticks++;
+        p->last_poll_tsc = rdtsc();
+        kernel_poll(p->host);
+        return EXIT_RESUME;
+    }
     p->nmi_pending = true;
     return EXIT_RESUME;
 }
@@ -629,14 +636,22 @@ int partition_resume(struct partition *p)
 void partition_step(struct partition *p)
 {
     if (p->state != VTL0_RUNNING || p->devices.state != VTL0_DEVICE_ACTIVE) {
+        if (!p->host_idle) {
+            p->host_idle = true;
+            kernel_tick_idle(p->host, true);
+        }
         kernel_poll(p->host);
-        __asm__ volatile("pause");
+        kernel_wait(p->host);
         return;
     }
     /* Fast-path checks stay inline: under TCG every call and return is an indirect
      * branch to look up, which is most of the cost of a cheap exit (benchmarks.md). */
     if (p->npt_generation != p->gpa.generation)
         vtl0_sync_npt(p);
+    if (p->host_idle) {                 /* back from a halted or stopped VTL0 */
+        p->host_idle = false;
+        kernel_tick_idle(p->host, false);
+    }
     if (p->irq_count != 0 || p->nmi_pending || p->intr_deferred ||
         (p->vmcb->control.intercept_misc1 & INTERCEPT1_VINTR))
         vtl0_irq_prepare_entry(p);

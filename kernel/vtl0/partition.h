@@ -107,6 +107,7 @@ struct partition_stats {
     uint64_t interrupts_injected;
     uint64_t interrupts_overflowed;  /* arrived in one window past its slots: lost */
     uint64_t nmis_injected;
+    uint64_t host_ticks;             /* NMI exits that were Mezzanine's own HPET tick */
     uint64_t exceptions_injected;
     uint64_t resets;
 };
@@ -157,6 +158,7 @@ struct partition {
     struct testdev testdev;
     uint64_t mtrr_shadow[VTL0_MTRR_SHADOW_COUNT];   /* in the order of mtrr_index() */
     struct partition_stats stats;
+    bool host_idle;                  /* the host tick runs at its idle pace */
 
     /* emulated devices (runtime glue) */
     struct vtl0_pci_function pci_functions[VTL0_MAX_PCI_FUNCTIONS];

@@ -138,6 +138,7 @@ static void inspect_partition(struct inspect_writer *w, void *ctx)
     inspect_u64(w, "interrupts_injected", st->interrupts_injected);
     inspect_u64(w, "interrupts_overflowed", st->interrupts_overflowed);
     inspect_u64(w, "nmis_injected", st->nmis_injected);
+    inspect_u64(w, "host_ticks", st->host_ticks);
     inspect_u64(w, "exceptions_injected", st->exceptions_injected);
     inspect_u64(w, "resets", st->resets);
     inspect_u64(w, "bus_master_blocked", p->pci.stats.bus_master_blocked);

@@ -225,6 +225,8 @@ def build_command(config: QemuConfig, paths: RunPaths) -> List[str]:
         config.qemu,
         "-M", "pc", "-accel", "tcg", "-cpu", "max", "-m", mem, "-smp", "1",
         "-nodefaults", "-no-reboot",
+        # FSB (MSI) delivery for the HPET: Mezzanine's own NMI tick (docs/get.md).
+        "-global", "hpet.msi=on",
         "-display", "none", "-vga", "none", "-S",
         "-object", f"memory-backend-file,id=ram,size={mem},mem-path={paths.guest_ram},share=on",
         "-machine", "memory-backend=ram",

@@ -61,20 +61,34 @@ void irq_window_record(unsigned vector)
         window_mailbox.overflow++;
 }
 
-void idt_interrupt_window(const struct idt_tables *t, struct irq_window_result *out)
+static void open_window(const struct idt_tables *t, struct irq_window_result *out, bool halt)
 {
     struct idt_pointer window = { .limit = sizeof(t->window_idt) - 1,
                                   .base = (uint64_t)(uintptr_t)t->window_idt };
     struct idt_pointer main = { .limit = sizeof(t->idt) - 1, .base = (uint64_t)(uintptr_t)t->idt };
     window_mailbox.count = 0;
     window_mailbox.overflow = 0;
-    /* sti's one-instruction shadow ends after the nop: pending interrupts are taken
-     * there, through window_idt, and cli closes the window again. */
-    __asm__ volatile("lidt %0\n\tsti\n\tnop\n\tcli\n\tlidt %1" : : "m"(window), "m"(main) : "memory");
+    /* sti's one-instruction shadow ends after the nop (or the hlt, which an interrupt
+     * pending at the sti still wakes): pending interrupts are taken there, through
+     * window_idt, and cli closes the window again. */
+    if (halt)
+        __asm__ volatile("lidt %0\n\tsti\n\thlt\n\tcli\n\tlidt %1" : : "m"(window), "m"(main) : "memory");
+    else
+        __asm__ volatile("lidt %0\n\tsti\n\tnop\n\tcli\n\tlidt %1" : : "m"(window), "m"(main) : "memory");
     out->count = window_mailbox.count;
     out->overflow = window_mailbox.overflow;
     for (unsigned i = 0; i < out->count; i++)
         out->vectors[i] = window_mailbox.vectors[i];
+}
+
+void idt_interrupt_window(const struct idt_tables *t, struct irq_window_result *out)
+{
+    open_window(t, out, false);
+}
+
+void idt_interrupt_window_halt(const struct idt_tables *t, struct irq_window_result *out)
+{
+    open_window(t, out, true);
 }
 
 void idt_load_empty(void)

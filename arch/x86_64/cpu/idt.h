@@ -44,6 +44,9 @@ struct irq_window_result {
  * vector records itself in an arch mailbox (irq_window.c), then closes again and hands
  * the recorded vectors to the caller. */
 void idt_interrupt_window(const struct idt_tables *t, struct irq_window_result *out);
+/* The same window, but halted inside it (sti; hlt; cli): sleeps until an interrupt or an
+ * NMI arrives, and records what came. */
+void idt_interrupt_window_halt(const struct idt_tables *t, struct irq_window_result *out);
 
 /* Loads an IDT with limit 0: the next exception cannot be delivered (triple fault). */
 void idt_load_empty(void);

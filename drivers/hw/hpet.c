@@ -1,0 +1,87 @@
+/* HPET periodic NMI through the FSB route; see hpet.h. */
+#include "drivers/hw/hpet.h"
+
+#include <errno.h>
+
+static uint32_t rd(const struct hpet_nmi_timer *t, unsigned reg) { return t->ops.read(t->ops.ctx, reg); }
+static void wr(const struct hpet_nmi_timer *t, unsigned reg, uint32_t v) { t->ops.write(t->ops.ctx, reg, v); }
+
+int hpet_nmi_timer_start(struct hpet_nmi_timer *t, const struct hpet_ops *ops, uint32_t period_us,
+                         uint8_t apic_id)
+{
+    t->ops = *ops;
+    t->running = false;
+    t->ticks_claimed = t->nmis_forwarded = 0;
+    if (period_us == 0)
+        return -EINVAL;
+    uint32_t cap_low = rd(t, HPET_GCAP_ID);
+    uint32_t period_fs = rd(t, HPET_GCAP_ID + 4);
+    if (cap_low == 0xFFFFFFFFu || period_fs == 0 || period_fs > 100000000u)   /* spec: <= 100 ns */
+        return -ENODEV;
+    unsigned timers = ((cap_low >> 8) & 0x1F) + 1;
+    unsigned n = timers;
+    /* The last capable comparator: 0 and 1 are the legacy-replacement ones. */
+    for (unsigned i = timers; i-- > 0;) {
+        uint32_t conf = rd(t, HPET_TN_CONF(i));
+        if ((conf & HPET_TN_FSB_CAP) && (conf & HPET_TN_PER_CAP)) {
+            n = i;
+            break;
+        }
+    }
+    if (n == timers)
+        return -ENODEV;
+    uint64_t ticks = (uint64_t)period_us * HPET_FS_PER_US / period_fs;
+    if (ticks == 0 || ticks > 0x7FFFFFFFu)
+        return -EINVAL;
+    t->timer = n;
+    t->period_ticks = ticks;
+    t->period_fs = period_fs;
+    t->period_us = period_us;
+    /* Counter stopped and at 0; comparator = period (first tick), period = period. The
+     * SETVAL write sets the comparator itself; the plain write in periodic mode sets the
+     * period (HPET spec 2.3.9.2.2, QEMU hw/timer/hpet.c). */
+    wr(t, HPET_GEN_CONF, rd(t, HPET_GEN_CONF) & ~HPET_GEN_ENABLE);
+    wr(t, HPET_MAIN_COUNTER, 0);
+    wr(t, HPET_MAIN_COUNTER + 4, 0);
+    wr(t, HPET_TN_FSB(n), MSI_DATA_NMI);
+    wr(t, HPET_TN_FSB(n) + 4, MSI_ADDRESS_BASE | ((uint32_t)apic_id << 12));
+    uint32_t conf = HPET_TN_INT_ENB | HPET_TN_PERIODIC | HPET_TN_FSB_EN;
+    wr(t, HPET_TN_CONF(n), conf | HPET_TN_SETVAL);
+    wr(t, HPET_TN_CMP(n) + 4, 0);                 /* comparator high */
+    wr(t, HPET_TN_CONF(n), conf | HPET_TN_SETVAL);
+    wr(t, HPET_TN_CMP(n), (uint32_t)ticks);       /* comparator low and period low */
+    wr(t, HPET_TN_CMP(n) + 4, 0);                 /* period high */
+    if (!(rd(t, HPET_TN_CONF(n)) & HPET_TN_FSB_EN))
+        return -ENODEV;
+    t->last_cmp = rd(t, HPET_TN_CMP(n));
+    wr(t, HPET_GEN_CONF, rd(t, HPET_GEN_CONF) | HPET_GEN_ENABLE);
+    t->running = true;
+    return 0;
+}
+
+void hpet_nmi_timer_set_period(struct hpet_nmi_timer *t, uint32_t us)
+{
+    if (!t->running || us == 0 || us == t->period_us)
+        return;
+    uint64_t ticks = (uint64_t)us * HPET_FS_PER_US / t->period_fs;
+    if (ticks == 0 || ticks > 0x7FFFFFFFu)
+        return;
+    /* Periodic mode without SETVAL: a comparator write sets the period only. */
+    wr(t, HPET_TN_CMP(t->timer), (uint32_t)ticks);
+    t->period_ticks = ticks;
+    t->period_us = us;
+}
+
+bool hpet_nmi_timer_claim(struct hpet_nmi_timer *t)
+{
+    if (!t->running)
+        return false;
+    uint32_t cmp = rd(t, HPET_TN_CMP(t->timer));
+    if (cmp == t->last_cmp) {
+        t->nmis_forwarded++;
+        return false;
+    }
+    t->last_cmp = cmp;
+    t->ticks_claimed++;
+    return true;
+}
