@@ -43,7 +43,9 @@ static uint64_t bare_round(struct partition *p, unsigned exits)
     for (unsigned i = 0; i < exits; i++) {
         svm_enter(p->vmcb_pa, p->host_vmcb_pa, &p->gprs, true);
         p->vmcb->control.tlb_control = TLB_CONTROL_NONE;
-        p->vmcb->save.rip = p->vmcb->control.exit_info2;
+        /* Only the OUT moves on; the host tick's NMI exit (docs/get.md) just re-enters. */
+        if (p->vmcb->control.exit_code == VMEXIT_IOIO)
+            p->vmcb->save.rip = p->vmcb->control.exit_info2;
     }
     return rdtsc() - start;
 }

@@ -219,6 +219,20 @@ static void test_bench(void **state)
     expect_rejected("mezz.bench=", "mezz.bench=", "expected exits");
 }
 
+static void test_transport(void **state)
+{
+    (void)state;
+    struct boot_options o;
+    struct warnings w;
+    assert_int_equal(parse("", &o, &w), 0);
+    assert_false(o.force_uart);
+    assert_int_equal(parse("mezz.transport=uart", &o, &w), 0);
+    assert_true(o.force_uart);
+    assert_int_equal(parse("mezz.transport=uart mezz.transport=ring", &o, &w), 0);
+    assert_false(o.force_uart);
+    expect_rejected("mezz.transport=rings", "mezz.transport=rings", "expected ring or uart");
+}
+
 static void test_pam_choices(void **state)
 {
     (void)state;
@@ -421,6 +435,7 @@ int main(void)
         cmocka_unit_test(test_faults),
         cmocka_unit_test(test_halts),
         cmocka_unit_test(test_bench),
+        cmocka_unit_test(test_transport),
         cmocka_unit_test(test_pam_choices),
         cmocka_unit_test(test_bad_log_level),
         cmocka_unit_test(test_unknown_mezz_key),

@@ -10,7 +10,11 @@ than the 2 MiB snapshot buffer, so served live). For each frame it times, N time
   memory  vm.framebuffer_from_memory(): inspect + 8 MiB read of the shared file + PNG
 and checks the two frames are equal. Prints medians, bytes over the wire, chunks.
 
-Usage: tools/bench/screenshot.py [--n 5] [--kernel build/kernel.bin] [--json]
+Both transports in the same run, one VM each: the diag rings (default) and COM3
+(mezz.transport=uart, fewer repetitions: it takes seconds per frame).
+
+Usage: tools/bench/screenshot.py [--n 5] [--uart-n 1] [--transports ring,uart]
+       [--kernel build/kernel.bin] [--json]
 """
 
 import argparse
@@ -38,13 +42,20 @@ def timed(fn):
     return result, time.perf_counter() - start
 
 
-def measure(vm, n, png_dir, label):
+def diag_bytes_out(vm, transport):
+    """Bytes Mezzanine sent on diag: the ring's payload bytes, or what came over COM3."""
+    if transport == "ring":
+        return vm.inspect("diag/ring/tx_bytes")
+    return vm.diag_bytes_received
+
+
+def measure(vm, n, png_dir, label, transport):
     diag_s, mem_s, png_s, wire = [], [], [], []
     frame = None
     for i in range(n):
-        received = vm.diag_bytes_received
+        received = diag_bytes_out(vm, transport)
         frame, t = timed(lambda: vm.screenshot())
-        wire.append(vm.diag_bytes_received - received)
+        wire.append(diag_bytes_out(vm, transport) - received)
         _, t_png = timed(lambda: frame.save_png(png_dir / f"{label}-diag.png"))
         diag_s.append(t + t_png)
         png_s.append(t_png)
@@ -54,7 +65,7 @@ def measure(vm, n, png_dir, label):
         mem_s.append(t + t_png)
         if mem.bgrx != frame.bgrx:
             raise SystemExit(f"{label}: the two frames differ")
-    return {"frame": label, "n": n, "live": frame.live,
+    return {"frame": label, "transport": transport, "n": n, "live": frame.live,
             "diag_png_s": statistics.median(diag_s), "memory_png_s": statistics.median(mem_s),
             "png_encode_s": statistics.median(png_s), "wire_bytes": statistics.median(wire),
             "raw_bytes": WIDTH * HEIGHT * 4}
@@ -63,31 +74,38 @@ def measure(vm, n, png_dir, label):
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=5, help="screenshots of each kind per frame")
+    parser.add_argument("--uart-n", type=int, default=1, help="the same over the UART (slow)")
+    parser.add_argument("--transports", default="ring,uart")
     parser.add_argument("--kernel", type=Path, default=DEFAULT_KERNEL)
     parser.add_argument("--json", action="store_true", help="print the raw results as JSON")
     args = parser.parse_args()
     script = (Script().mode("long").move_bar(pci_address(0, 2, 0), PCI_BAR0, BAR)
               .set_mode(WIDTH, HEIGHT).draw(BAR, WIDTH * 4, WIDTH, HEIGHT, seed=1))
     results = []
-    with tempfile.TemporaryDirectory(prefix="mezz-bench-shot-") as tmp, \
-            Vm(kernel=args.kernel, vtl0=TESTFW, modules={"testscript": script.encode()},
-               timeout=600) as vm:
-        vm.wait_for_log(r"testdev: DONE", 60)
-        first = vm.screenshot()
-        if first.bgrx != pattern_frame(WIDTH, HEIGHT, 1):
-            raise SystemExit("the pattern frame is not what the firmware drew")
-        results.append(measure(vm, args.n, Path(tmp), "pattern"))
-        vram = int(vm.inspect("display/vram_phys"), 16)
-        vm.memory.write(vram, os.urandom(WIDTH * HEIGHT * 4))
-        results.append(measure(vm, args.n, Path(tmp), "noise"))
+    for transport in args.transports.split(","):
+        cmdline = "" if transport == "ring" else "mezz.transport=uart"
+        n = args.n if transport == "ring" else args.uart_n
+        with tempfile.TemporaryDirectory(prefix="mezz-bench-shot-") as tmp, \
+                Vm(kernel=args.kernel, vtl0=TESTFW, modules={"testscript": script.encode()},
+                   cmdline=cmdline, timeout=900) as vm:
+            vm.wait_for_log(r"testdev: DONE", 60)
+            if vm.inspect("diag/kind") != transport:
+                raise SystemExit(f"asked for {transport}, diag runs on {vm.inspect('diag/kind')}")
+            first = vm.screenshot()
+            if first.bgrx != pattern_frame(WIDTH, HEIGHT, 1):
+                raise SystemExit("the pattern frame is not what the firmware drew")
+            results.append(measure(vm, n, Path(tmp), "pattern", transport))
+            vram = int(vm.inspect("display/vram_phys"), 16)
+            vm.memory.write(vram, os.urandom(WIDTH * HEIGHT * 4))
+            results.append(measure(vm, n, Path(tmp), "noise", transport))
     if args.json:
         print(json.dumps(results))
         return 0
     for r in results:
-        print(f"{r['frame']:8} {WIDTH}x{HEIGHT}: diag {r['diag_png_s'] * 1000:8.1f} ms, "
+        print(f"[{r['transport']}] {r['frame']:8} {WIDTH}x{HEIGHT}: diag {r['diag_png_s'] * 1000:8.1f} ms, "
               f"memory {r['memory_png_s'] * 1000:6.1f} ms (x{r['diag_png_s'] / r['memory_png_s']:.1f}); "
               f"PNG encoding {r['png_encode_s'] * 1000:.1f} ms of each; "
-              f"{r['wire_bytes'] / 1e3:.0f} kB over COM3 for {r['raw_bytes'] / 1e6:.2f} MB of pixels"
+              f"{r['wire_bytes'] / 1e3:.0f} kB over diag for {r['raw_bytes'] / 1e6:.2f} MB of pixels"
               f"{' (live, no snapshot)' if r['live'] else ''}")
     return 0
 
