@@ -245,7 +245,7 @@ static void hpet_write(void *ctx, unsigned reg, uint32_t value)
 /* Mezzanine's own tick: HPET NMIs that VTL0 can neither mask nor reprogram. */
 static void start_host_timer(void)
 {
-    volatile void *regs = vtl2_map_mmio(HPET_BASE, PAGE_SIZE);
+    volatile void *regs = vtl2_map_mmio(&vtl2_space, HPET_BASE, PAGE_SIZE);
     if (regs == NULL) {
         log_warn("boot", "HPET not mappable: no host tick, the host channels are polled");
         return;
