@@ -4,6 +4,7 @@
 #include "kernel/host/diag.h"
 #include "kernel/host/get_instance.h"
 #include "drivers/hw/hpet.h"
+#include "kernel/lib/log.h"
 
 void kernel_poll(struct host_channels *h)
 {
@@ -27,9 +28,29 @@ void kernel_tick_idle(struct host_channels *h, bool idle)
         hpet_nmi_timer_set_period(h->timer, idle ? HOST_TICK_IDLE_US : HOST_TICK_RUN_US);
 }
 
+static uint64_t messages_received(const struct host_channels *h)
+{
+    return h->get->ring.rt.stats.rx_packets + h->get->transport.rx.stats.frames +
+           h->diag->ring.rt.stats.rx_packets + h->diag->transport.rx.stats.frames;
+}
+
+bool kernel_may_sleep(struct host_channels *h)
+{
+    if (!kernel_tick_running(h))
+        return false;
+    uint64_t seen = messages_received(h);
+    uint64_t now = log_uptime_us();
+    if (seen != h->messages_seen) {
+        h->messages_seen = seen;
+        h->last_message_us = now;
+        return false;
+    }
+    return now - h->last_message_us >= HOST_LINGER_US;
+}
+
 void kernel_wait(struct host_channels *h)
 {
-    if (kernel_tick_running(h))
+    if (kernel_may_sleep(h))
         __asm__ volatile("hlt" ::: "memory");
     else
         __asm__ volatile("pause");

@@ -7,6 +7,7 @@
 #define MEZZ_KERNEL_POLL_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 struct get_instance;
 struct diag;
@@ -17,12 +18,19 @@ struct hpet_nmi_timer;
  * out of hlt (every HOST_TICK_IDLE_US while VTL0 is halted or absent: the idle cost). */
 #define HOST_TICK_RUN_US  500u
 #define HOST_TICK_IDLE_US 2000u
+/* After a host message, an idle Mezzanine keeps polling (pause, not hlt) this long: a
+ * host streaming requests (screenshot chunks, RESTORE) is then not paced by the idle
+ * tick. With no traffic it sleeps. */
+#define HOST_LINGER_US    5000u
 
 /* The host channels one Mezzanine serves: built by kernel/main.c. */
 struct host_channels {
     struct get_instance *get;
     struct diag *diag;
     struct hpet_nmi_timer *timer;    /* NULL or not running: no tick, busy polling */
+    /* runtime */
+    uint64_t messages_seen;          /* host messages received, at the last look */
+    uint64_t last_message_us;        /* when that count last grew */
 };
 
 void kernel_poll(struct host_channels *h);
@@ -30,7 +38,10 @@ void kernel_poll(struct host_channels *h);
 bool kernel_tick_claim(struct host_channels *h);
 /* True if the host tick runs, so hlt is a safe way to wait. */
 bool kernel_tick_running(const struct host_channels *h);
-/* One idle wait: hlt until the next tick (or NMI) when the tick runs, else a pause. */
+/* True if an idle wait may sleep (hlt): the tick runs and no host message came in the
+ * last HOST_LINGER_US. */
+bool kernel_may_sleep(struct host_channels *h);
+/* One idle wait: hlt until the next tick (or NMI) when kernel_may_sleep, else a pause. */
 void kernel_wait(struct host_channels *h);
 /* The tick's pace: idle (VTL0 halted or absent) or running. */
 void kernel_tick_idle(struct host_channels *h, bool idle);

@@ -171,12 +171,12 @@ enum exit_action vtl0_handle_hlt(struct partition *p)
     /* Wait for an interrupt while keeping the host channels served: halted inside the
      * interrupt window, so VTL0's interrupts wake Mezzanine and are recorded, and the
      * host tick's NMI wakes it to poll (docs/get.md). Without the tick: busy polling. */
-    bool sleep = kernel_tick_running(p->host);
-    if (sleep) {
+    if (kernel_tick_running(p->host)) {
         kernel_tick_idle(p->host, true);
         p->host_idle = true;            /* partition_step sets the running pace again */
     }
     while (p->irq_count == 0 && !p->nmi_pending && p->pending_halt == VTL0_HALT_NONE) {
+        bool sleep = kernel_may_sleep(p->host);
         collect_window(p, sleep);
         kernel_poll(p->host);
         if (!sleep)
