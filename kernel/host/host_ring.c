@@ -6,10 +6,13 @@
 #include "kernel/core/inspect.h"
 #include "kernel/lib/log.h"
 
+/* A doorbell never waits: if the UART cannot take the byte now (the host is not reading
+ * its socket), the host finds the packet on its next look (it looks every 50 ms). */
 static void ring_doorbell(void *ctx)
 {
-    static const char bell = (char)HOST_RING_DOORBELL;
-    uart_write(ctx, &bell, 1);
+    struct uart *u = ctx;
+    if (u->present && (u->ops.read(u->ops.ctx, UART_LSR) & UART_LSR_THRE))
+        u->ops.write(u->ops.ctx, UART_THR, HOST_RING_DOORBELL);
 }
 
 /* Any byte from the host on a ring channel is a doorbell; a new offer never comes
