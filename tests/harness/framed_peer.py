@@ -16,6 +16,7 @@ restarted Mezzanine can offer again.
 import select
 import socket
 import threading
+import time
 from pathlib import Path
 from typing import Callable, Optional
 
@@ -91,7 +92,6 @@ class FramedPeer:
 
     def stall_consumer(self, seconds: float) -> None:
         """Stop reading the guest->host ring for `seconds` (Mezzanine's back-pressure)."""
-        import time
         if self.rings is None:
             raise ringmod.RingError("the channel does not use rings")
         self.rings.consumer_stopped_until = time.monotonic() + seconds

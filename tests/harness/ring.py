@@ -72,6 +72,12 @@ class Ring:
         if len(data) > first:
             self.mem.write(self.data, data[first:])
 
+    def write_index(self) -> int:
+        return self._u32(WRITE_INDEX)
+
+    def read_index(self) -> int:
+        return self._u32(READ_INDEX)
+
     # ---- producer (host -> guest) ----------------------------------------------------
 
     def free(self) -> int:
