@@ -12,6 +12,10 @@ int hpet_nmi_timer_start(struct hpet_nmi_timer *t, const struct hpet_ops *ops, u
     t->ops = *ops;
     t->running = false;
     t->ticks_claimed = t->nmis_forwarded = 0;
+    t->nmis_seen = 0;
+    t->ticks_owed = 0;
+    t->owed_at_us = 0;
+    t->owed_unmatched = false;
     if (period_us == 0)
         return -EINVAL;
     uint32_t cap_low = rd(t, HPET_GCAP_ID);
@@ -59,6 +63,16 @@ int hpet_nmi_timer_start(struct hpet_nmi_timer *t, const struct hpet_ops *ops, u
     return 0;
 }
 
+/* Ticks since the last count: the comparator moves by exactly one period per tick. */
+static void count_ticks(struct hpet_nmi_timer *t)
+{
+    uint32_t cmp = rd(t, HPET_TN_CMP(t->timer));
+    uint32_t moved = cmp - t->last_cmp;
+    uint32_t ticks = (uint32_t)((moved + t->period_ticks / 2) / t->period_ticks);
+    t->last_cmp = cmp;
+    t->ticks_owed += ticks;
+}
+
 void hpet_nmi_timer_set_period(struct hpet_nmi_timer *t, uint32_t us)
 {
     if (!t->running || us == 0 || us == t->period_us)
@@ -66,22 +80,33 @@ void hpet_nmi_timer_set_period(struct hpet_nmi_timer *t, uint32_t us)
     uint64_t ticks = (uint64_t)us * HPET_FS_PER_US / t->period_fs;
     if (ticks == 0 || ticks > 0x7FFFFFFFu)
         return;
+    count_ticks(t);                 /* ticks so far were at the old period... */
+    t->owed_unmatched = true;       /* ...and their NMIs are matched at the next count */
     /* Periodic mode without SETVAL: a comparator write sets the period only. */
     wr(t, HPET_TN_CMP(t->timer), (uint32_t)ticks);
     t->period_ticks = ticks;
     t->period_us = us;
 }
 
-bool hpet_nmi_timer_claim(struct hpet_nmi_timer *t)
+unsigned hpet_nmi_timer_account(struct hpet_nmi_timer *t, uint64_t nmis_total, uint64_t now_us)
 {
+    uint64_t fresh = nmis_total - t->nmis_seen;
+    t->nmis_seen = nmis_total;
     if (!t->running)
-        return false;
-    uint32_t cmp = rd(t, HPET_TN_CMP(t->timer));
-    if (cmp == t->last_cmp) {
-        t->nmis_forwarded++;
-        return false;
-    }
-    t->last_cmp = cmp;
-    t->ticks_claimed++;
-    return true;
+        return (unsigned)fresh;
+    if (!t->owed_unmatched && now_us - t->owed_at_us > HPET_OWED_TTL_US)
+        t->ticks_owed = 0;
+    t->owed_unmatched = false;
+    count_ticks(t);
+    uint64_t ticks = fresh < t->ticks_owed ? fresh : t->ticks_owed;
+    t->ticks_owed -= (uint32_t)ticks;
+    /* What is left are ticks without an NMI yet: one may still be on its way, but a
+     * late QEMU timer advances the comparator by several periods for one NMI, and
+     * those must not eat VTL0's NMIs later. */
+    if (t->ticks_owed > HPET_TICKS_OWED_MAX)
+        t->ticks_owed = HPET_TICKS_OWED_MAX;
+    t->owed_at_us = now_us;
+    t->ticks_claimed += ticks;
+    t->nmis_forwarded += fresh - ticks;
+    return (unsigned)(fresh - ticks);
 }

@@ -46,10 +46,21 @@ struct hpet_nmi_timer {
     uint64_t period_ticks;
     uint32_t period_fs;      /* the counter's tick */
     uint32_t period_us;      /* the period in use */
-    uint32_t last_cmp;       /* comparator value at the last claimed tick */
+    uint32_t last_cmp;       /* comparator value when ticks were last counted */
+    uint64_t nmis_seen;      /* NMIs accounted so far (all kinds) */
+    uint32_t ticks_owed;     /* ticks counted whose NMI has not been seen yet */
+    uint64_t owed_at_us;     /* when they were counted */
+    bool owed_unmatched;     /* counted by a period change: match them at the next count */
     uint64_t ticks_claimed;  /* NMIs taken as Mezzanine's own */
     uint64_t nmis_forwarded; /* NMIs that were not (VTL0's) */
 };
+
+/* A tick counted before its NMI arrived (QEMU moves the comparator, then sends the
+ * MSI) is carried over to the next count, but only this long: a late QEMU timer moves
+ * the comparator several periods for one NMI, and those ticks never bring an NMI; they
+ * must not eat VTL0's NMIs later. */
+#define HPET_TICKS_OWED_MAX 1u
+#define HPET_OWED_TTL_US    100u
 
 /*
  * Finds a comparator with FSB delivery and periodic mode and starts it: an NMI to
@@ -61,8 +72,12 @@ int hpet_nmi_timer_start(struct hpet_nmi_timer *t, const struct hpet_ops *ops, u
 /* Changes the period (from the next tick on): one register write, skipped when the
  * period is already us. */
 void hpet_nmi_timer_set_period(struct hpet_nmi_timer *t, uint32_t us);
-/* After an NMI: true if the comparator moved since the last claim (the NMI is the
- * timer's, and is consumed), false if it must be someone else's (VTL0's). */
-bool hpet_nmi_timer_claim(struct hpet_nmi_timer *t);
+/*
+ * Sorts NMIs: nmis_total is every NMI Mezzanine has taken so far (wherever it took
+ * them: in its IDT, in an interrupt window, as an exit). The comparator's advance since
+ * the last call says how many were ticks; the rest were someone else's (VTL0's: its
+ * APIC, LINT1). Returns how many of the new NMIs were not ticks.
+ */
+unsigned hpet_nmi_timer_account(struct hpet_nmi_timer *t, uint64_t nmis_total, uint64_t now_us);
 
 #endif

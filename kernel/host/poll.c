@@ -3,6 +3,7 @@
 
 #include "kernel/host/diag.h"
 #include "kernel/host/get_instance.h"
+#include "arch/x86_64/cpu/idt.h"
 #include "drivers/hw/hpet.h"
 #include "kernel/lib/log.h"
 
@@ -17,9 +18,10 @@ bool kernel_tick_running(const struct host_channels *h)
     return h->timer != NULL && h->timer->running;
 }
 
-bool kernel_tick_claim(struct host_channels *h)
+unsigned kernel_nmis_for_vtl0(struct host_channels *h)
 {
-    return h->timer != NULL && hpet_nmi_timer_claim(h->timer);
+    uint64_t total = trap_nmi_count() + h->window_nmis;
+    return h->timer != NULL ? hpet_nmi_timer_account(h->timer, total, log_uptime_us()) : 1;
 }
 
 void kernel_tick_idle(struct host_channels *h, bool idle)
@@ -50,9 +52,10 @@ bool kernel_may_sleep(struct host_channels *h)
 
 void kernel_wait(struct host_channels *h)
 {
-    if (kernel_may_sleep(h))
+    if (kernel_may_sleep(h)) {
         __asm__ volatile("hlt" ::: "memory");
-    else
+        (void)kernel_nmis_for_vtl0(h);   /* the ticks that woke it: keep the count level */
+    } else
         __asm__ volatile("pause");
 }
 

@@ -31,11 +31,14 @@ struct host_channels {
     /* runtime */
     uint64_t messages_seen;          /* host messages received, at the last look */
     uint64_t last_message_us;        /* when that count last grew */
+    uint64_t window_nmis;            /* NMIs taken inside interrupt windows (interrupts.c) */
 };
 
 void kernel_poll(struct host_channels *h);
-/* True if an NMI just taken is the host tick's (and consumes it); false: VTL0's. */
-bool kernel_tick_claim(struct host_channels *h);
+/* After Mezzanine took NMIs (an NMI exit, a window that recorded vector 2, a wake from
+ * hlt): how many of the NMIs since the last call were not the host tick's, i.e. are
+ * VTL0's to be injected (drivers/hw/hpet.h, hpet_nmi_timer_account). */
+unsigned kernel_nmis_for_vtl0(struct host_channels *h);
 /* True if the host tick runs, so hlt is a safe way to wait. */
 bool kernel_tick_running(const struct host_channels *h);
 /* True if an idle wait may sleep (hlt): the tick runs and no host message came in the

@@ -106,16 +106,22 @@ static void collect_window(struct partition *p, bool halt)
         idt_interrupt_window_halt(p->idt, &window);
     else
         idt_interrupt_window(p->idt, &window);
+    unsigned nmis = 0;
     for (unsigned i = 0; i < window.count; i++) {
         if (window.vectors[i] == NMI_VECTOR) {
-            if (kernel_tick_claim(p->host))
-                p->stats.host_ticks++;      /* Mezzanine's tick, not VTL0's NMI */
-            else
-                p->nmi_pending = true;
+            nmis++;
+            p->host->window_nmis++;
         } else
             queue_push(p, window.vectors[i]);
     }
     p->stats.interrupts_overflowed += window.overflow;
+    if (nmis) {
+        /* Mezzanine's tick, or VTL0's NMI: the HPET comparator tells (poll.h). */
+        unsigned for_vtl0 = kernel_nmis_for_vtl0(p->host);
+        if (for_vtl0)
+            p->nmi_pending = true;
+        p->stats.host_ticks += nmis > for_vtl0 ? nmis - for_vtl0 : 0;
+    }
 }
 
 void vtl0_irq_collect(struct partition *p)

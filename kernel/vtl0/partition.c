@@ -438,9 +438,10 @@ static enum exit_action handle_intr(struct partition *p)
 static enum exit_action handle_nmi(struct partition *p)
 {
     /* The NMI stays pending until GIF is set again; Mezzanine's NMI handler takes it
-     * after the exit. The host tick's NMI is Mezzanine's: look at the host channels
-     * now. Any other NMI is VTL0's (its APIC, LINT1) and is forwarded to it. */
-    if (kernel_tick_claim(p->host)) {
+     * after the exit (svm_enter sets GIF). The host tick's NMI is Mezzanine's: look at
+     * the host channels now. Any other NMI since the last count (this one, or one taken
+     * while Mezzanine ran) is VTL0's (its APIC, LINT1) and is forwarded to it. */
+    if (kernel_nmis_for_vtl0(p->host) == 0) {
         p->stats.host_ticks++;
         p->last_poll_tsc = rdtsc();
         kernel_poll(p->host);

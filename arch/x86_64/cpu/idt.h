@@ -46,6 +46,9 @@ struct irq_window_result {
 void idt_interrupt_window(const struct idt_tables *t, struct irq_window_result *out);
 /* The same window, but halted inside it (sti; hlt; cli): sleeps until an interrupt or an
  * NMI arrives, and records what came. */
+/* NMIs Mezzanine's own IDT has taken so far (arch/x86_64/cpu/trap.c): every NMI that
+ * arrives outside an interrupt window, NMI exits included (svm_enter sets GIF again). */
+uint64_t trap_nmi_count(void);
 void idt_interrupt_window_halt(const struct idt_tables *t, struct irq_window_result *out);
 
 /* Loads an IDT with limit 0: the next exception cannot be delivered (triple fault). */

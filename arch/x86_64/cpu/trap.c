@@ -3,6 +3,7 @@
  * dumped and ends in panic(); an NMI is counted and execution continues.
  */
 #include "arch/x86_64/cpu/cpu.h"
+#include "arch/x86_64/cpu/idt.h"
 #include "arch/x86_64/cpu/trap_dump.h"
 #include "kernel/lib/log.h"
 #include "kernel/lib/panic.h"
@@ -11,6 +12,11 @@ void trap_handle(struct trap_frame *frame);
 
 static volatile int in_trap;
 static uint64_t nmi_count;
+
+uint64_t trap_nmi_count(void)
+{
+    return __atomic_load_n(&nmi_count, __ATOMIC_RELAXED);
+}
 
 static void emit_line(void *ctx, const char *line)
 {
