@@ -14,8 +14,6 @@ int hpet_nmi_timer_start(struct hpet_nmi_timer *t, const struct hpet_ops *ops, u
     t->ticks_claimed = t->nmis_forwarded = 0;
     t->nmis_seen = 0;
     t->ticks_owed = 0;
-    t->owed_at_us = 0;
-    t->owed_unmatched = false;
     if (period_us == 0)
         return -EINVAL;
     uint32_t cap_low = rd(t, HPET_GCAP_ID);
@@ -80,23 +78,19 @@ void hpet_nmi_timer_set_period(struct hpet_nmi_timer *t, uint32_t us)
     uint64_t ticks = (uint64_t)us * HPET_FS_PER_US / t->period_fs;
     if (ticks == 0 || ticks > 0x7FFFFFFFu)
         return;
-    count_ticks(t);                 /* ticks so far were at the old period... */
-    t->owed_unmatched = true;       /* ...and their NMIs are matched at the next count */
+    count_ticks(t);                 /* ticks so far were at the old period */
     /* Periodic mode without SETVAL: a comparator write sets the period only. */
     wr(t, HPET_TN_CMP(t->timer), (uint32_t)ticks);
     t->period_ticks = ticks;
     t->period_us = us;
 }
 
-unsigned hpet_nmi_timer_account(struct hpet_nmi_timer *t, uint64_t nmis_total, uint64_t now_us)
+unsigned hpet_nmi_timer_account(struct hpet_nmi_timer *t, uint64_t nmis_total)
 {
     uint64_t fresh = nmis_total - t->nmis_seen;
     t->nmis_seen = nmis_total;
     if (!t->running)
         return (unsigned)fresh;
-    if (!t->owed_unmatched && now_us - t->owed_at_us > HPET_OWED_TTL_US)
-        t->ticks_owed = 0;
-    t->owed_unmatched = false;
     count_ticks(t);
     uint64_t ticks = fresh < t->ticks_owed ? fresh : t->ticks_owed;
     t->ticks_owed -= (uint32_t)ticks;
@@ -105,7 +99,6 @@ unsigned hpet_nmi_timer_account(struct hpet_nmi_timer *t, uint64_t nmis_total, u
      * those must not eat VTL0's NMIs later. */
     if (t->ticks_owed > HPET_TICKS_OWED_MAX)
         t->ticks_owed = HPET_TICKS_OWED_MAX;
-    t->owed_at_us = now_us;
     t->ticks_claimed += ticks;
     t->nmis_forwarded += fresh - ticks;
     return (unsigned)(fresh - ticks);

@@ -49,18 +49,18 @@ struct hpet_nmi_timer {
     uint32_t last_cmp;       /* comparator value when ticks were last counted */
     uint64_t nmis_seen;      /* NMIs accounted so far (all kinds) */
     uint32_t ticks_owed;     /* ticks counted whose NMI has not been seen yet */
-    uint64_t owed_at_us;     /* when they were counted */
-    bool owed_unmatched;     /* counted by a period change: match them at the next count */
+
     uint64_t ticks_claimed;  /* NMIs taken as Mezzanine's own */
     uint64_t nmis_forwarded; /* NMIs that were not (VTL0's) */
 };
 
 /* A tick counted before its NMI arrived (QEMU moves the comparator, then sends the
- * MSI) is carried over to the next count, but only this long: a late QEMU timer moves
- * the comparator several periods for one NMI, and those ticks never bring an NMI; they
- * must not eat VTL0's NMIs later. */
+ * MSI, and its main loop may be preempted in between) is carried over to later counts:
+ * taking a tick's NMI for VTL0's would inject an NMI VTL0 never asked for. A late QEMU
+ * timer moves the comparator several periods for one NMI; those ticks never bring an
+ * NMI, so at most this many are carried: at worst one VTL0 NMI after such a late tick
+ * is taken for a tick (lost, as when two NMIs merge). */
 #define HPET_TICKS_OWED_MAX 1u
-#define HPET_OWED_TTL_US    100u
 
 /*
  * Finds a comparator with FSB delivery and periodic mode and starts it: an NMI to
@@ -78,6 +78,6 @@ void hpet_nmi_timer_set_period(struct hpet_nmi_timer *t, uint32_t us);
  * the last call says how many were ticks; the rest were someone else's (VTL0's: its
  * APIC, LINT1). Returns how many of the new NMIs were not ticks.
  */
-unsigned hpet_nmi_timer_account(struct hpet_nmi_timer *t, uint64_t nmis_total, uint64_t now_us);
+unsigned hpet_nmi_timer_account(struct hpet_nmi_timer *t, uint64_t nmis_total);
 
 #endif

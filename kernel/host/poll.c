@@ -21,7 +21,7 @@ bool kernel_tick_running(const struct host_channels *h)
 unsigned kernel_nmis_for_vtl0(struct host_channels *h)
 {
     uint64_t total = trap_nmi_count() + h->window_nmis;
-    return h->timer != NULL ? hpet_nmi_timer_account(h->timer, total, log_uptime_us()) : 1;
+    return h->timer != NULL ? hpet_nmi_timer_account(h->timer, total) : 1;
 }
 
 void kernel_tick_idle(struct host_channels *h, bool idle)

@@ -17,6 +17,7 @@ UP_TIMEOUT_S = 20
 LAPIC_ICR_LOW = 0xFEE00300
 ICR_SELF_NMI = (1 << 18) | (4 << 8)     # shorthand self, delivery mode NMI
 NMI_VECTOR = 2
+SELF_NMIS = 3
 REQUESTS = 200
 P99_LIMIT_S = 0.001
 P99_LOADED_LIMIT_S = 0.020
@@ -139,17 +140,33 @@ def test_idle_mezzanine_sleeps(vm, tmp_path):
 
 
 @pytest.mark.timeout(60)
-def test_vtl0_own_nmi_is_still_delivered(vm, testfw):
-    # A self-NMI through VTL0's own local APIC (ICR: delivery mode NMI, shorthand self).
-    # Its NMI exit finds the HPET comparator where the last tick left it, so the NMI is
-    # VTL0's and is injected: the test firmware's vector 2 handler reports it.
-    s = (Script().mode("long").write32(LAPIC_ICR_LOW, ICR_SELF_NMI, name="self-nmi")
-         .cpuid(0, name="after").end())
+def test_vtl0_own_nmis_are_still_delivered(vm, testfw):
+    # Self-NMIs through VTL0's own local APIC (ICR: delivery mode NMI, shorthand self).
+    # Mezzanine sets the NMIs it took against the HPET comparator's advance: what is not
+    # a tick is VTL0's and is injected, and the test firmware's vector 2 handler reports
+    # it on that operation. One that comes right after a tick QEMU fired late may be
+    # taken for that tick and lost (drivers/hw/hpet.h), as merged NMIs are on hardware;
+    # so at least one of three arrives, and none is ever made up.
+    s = Script().mode("long")
+    for n in range(SELF_NMIS):
+        s.write32(LAPIC_ICR_LOW, ICR_SELF_NMI, name=f"self-nmi-{n}")
+        for _ in range(4):
+            s.cpuid(0)                          # let it be delivered before the next
+    s.cpuid(0, name="after").end()
     machine = vm(vtl0=testfw, modules={"testscript": s.encode()})
     machine.wait_for_log(r"testdev: DONE", UP_TIMEOUT_S)
     results = testdev_results(machine, s)
-    failure = results.event("self-nmi", "FAIL")
-    assert failure.fields["reason"] == "exception" and failure.values[0] == NMI_VECTOR, failure
+    delivered = 0
+    for n in range(SELF_NMIS):
+        events = results.for_op(f"self-nmi-{n}")
+        kinds = [e.kind for e in events]
+        if "FAIL" in kinds:
+            failure = results.event(f"self-nmi-{n}", "FAIL")
+            assert failure.fields["reason"] == "exception" and failure.values[0] == NMI_VECTOR
+            delivered += 1
+        else:
+            assert kinds == ["VALUE"], events
     results.event("after", "VALUE")
-    stats = machine.inspect("partition/counters")
-    assert stats["nmis_injected"] == 1 and stats["host_ticks"] > 0, stats
+    counters = machine.inspect("partition/counters")
+    assert delivered >= 1, (delivered, counters)
+    assert counters["nmis_injected"] == delivered and counters["host_ticks"] > 0, counters
