@@ -80,7 +80,7 @@ STATIC_ASSERT_OFFSET(struct get_header, id, 2);
 #define GET_REQ_MAP_FRAMEBUFFER              0xFFFF   /* experimental */
 /* Mezzanine's own extensions (docs/get.md): ids from 0x8000 up. */
 #define GET_REQ_EXT_ECHO                     0x8000   /* transport echo: answered unparsed */
-#define GET_REQ_EXT_RING                     0x8001   /* ring offer over the UART (get/ring.h) */
+#define GET_REQ_EXT_RING                     0x8002   /* ring offer over the UART (get/ring.h) */
 
 /* ---- host notification ids (Mezzanine -> host, no response) ----------------------- */
 #define GET_HNOTE_POWER_OFF                     1

@@ -71,7 +71,7 @@ STATIC_ASSERT_OFFSET(struct ring_packet_trailer, length, 4);
 /*
  * The offer (Mezzanine -> host, over the channel's UART, once at start-up) and the
  * answer. Each begins with the channel's own 4-byte message header (the GET:
- * {1, HOST_REQUEST, 0x8001}; diag: {1, op 0x40, tag 0}); docs/get.md.
+ * {1, HOST_REQUEST, 0x8002}; diag: {1, op 0x40, tag 0}); docs/get.md.
  */
 #define RING_OFFER_VERSION 1u
 #define RING_ANSWER_ACCEPT 0u

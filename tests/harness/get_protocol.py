@@ -46,7 +46,7 @@ REQ_RESET_RAM_GPA_RANGE = 29
 REQ_UNMAP_FRAMEBUFFER = 0xFFFE
 REQ_MAP_FRAMEBUFFER = 0xFFFF
 REQ_EXT_ECHO = 0x8000  # ours: transport echo, answered unparsed
-REQ_EXT_RING = 0x8001  # ours: ring offer over the UART (ring.py), answered by the transport
+REQ_EXT_RING = 0x8002  # ours: ring offer over the UART (ring.py), answered by the transport
 
 HN_POWER_OFF = 1
 HN_RESET = 2
