@@ -32,6 +32,7 @@ ARCH_SRCS := \
 	arch/x86_64/boot/entry.S \
 	arch/x86_64/cpu/traps.S \
 	arch/x86_64/boot/relocate.S \
+	arch/x86_64/boot/handoff.S \
 	arch/x86_64/cpu/gdt.c \
 	arch/x86_64/cpu/idt.c \
 	arch/x86_64/cpu/trap.c \
@@ -73,6 +74,7 @@ KERNEL_SRCS := \
 	kernel/vtl0/partition_inspect.c \
 	kernel/vtl0/partition_state.c \
 	kernel/servicing/servicing.c \
+	kernel/servicing/handoff.c \
 	kernel/vtl0/devices.c \
 	kernel/vtl0/device.c \
 	kernel/vtl0/emuplat/bridge.c \

@@ -3,11 +3,16 @@
 
 #include "kernel/host/diag.h"
 #include "kernel/host/get_instance.h"
+#include "get/protocol.h"
 
 void kernel_poll(struct host_channels *h)
 {
     get_poll(h->get);
     diag_poll(h->diag);
+    uint8_t note[64];
+    size_t n = get_take_guest_notification(h->get, GET_GNOTE_SAVE_GUEST_VTL2_STATE, note, sizeof(note));
+    if (n != 0 && h->save_request != NULL)
+        h->save_request(h->save_request_ctx, note, n);
 }
 
 void kernel_idle(struct host_channels *h)

@@ -6,6 +6,8 @@
 #ifndef MEZZ_KERNEL_POLL_H
 #define MEZZ_KERNEL_POLL_H
 
+#include <stddef.h>
+
 struct get_instance;
 struct diag;
 
@@ -13,6 +15,10 @@ struct diag;
 struct host_channels {
     struct get_instance *get;
     struct diag *diag;
+    /* The host's SAVE_GUEST_VTL2_STATE guest notification (servicing): its 30 bytes. Set
+     * once VTL0 runs; NULL drops it. */
+    void (*save_request)(void *ctx, const void *note, size_t len);
+    void *save_request_ctx;
 };
 
 void kernel_poll(struct host_channels *h);

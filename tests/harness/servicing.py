@@ -1,0 +1,139 @@
+"""The host's side of live servicing (SPEC section 9, docs/servicing.md), petri's shape.
+
+save_paravisor(new_image, flags): validate the new IGVM with our own reader
+(tests/harness/igvm.py), stage it in the VTL2 staging area through the shared guest-RAM
+file (a 16-byte header {magic "SSTG", version 1, image length} and the file at +4 KiB,
+kernel/servicing/persisted.h), send SAVE_GUEST_VTL2_STATE as OpenVMM's GED does
+(correlation id 0, timeout hint 60 s) and wait for the blob. While VTL0 is stopped the
+host hashes all of VTL0's RAM and the VRAM twice: when the blob is complete, and when
+the new instance asks the TIME just before it resumes VTL0 (the barrier capability).
+restore_paravisor(): the old instance entered the new image itself; wait for its
+RESTORE_COMPLETED and START_VTL0_COMPLETED.
+"""
+
+import hashlib
+import struct
+import threading
+import time
+from pathlib import Path
+from typing import Any, Dict, Optional, Union
+
+from . import igvm
+from .errors import HarnessError
+
+STAGING_MAGIC = 0x47545353
+STAGING_IMAGE_OFF = 0x1000
+CAP_HOST_BARRIER = 1 << 32          # kernel/servicing/persisted.h SERVICING_CAP_HOST_BARRIER
+TIMEOUT_HINT_S = 60
+_FOUR_GIB = 4 << 30
+
+
+class ServicingError(HarnessError):
+    pass
+
+
+def _hex(v: Union[int, str]) -> int:
+    return v if isinstance(v, int) else int(v, 16)
+
+
+def check_image(image: bytes) -> igvm.Image:
+    """Our reader's verdict on a new image: raises ServicingError if it is refused."""
+    try:
+        parsed = igvm.read_image(image)
+    except igvm.IgvmError as error:
+        raise ServicingError(f"new image refused by the host: {error}") from error
+    if parsed.computed_digest and parsed.digest != parsed.computed_digest:
+        raise ServicingError("new image refused by the host: digest mismatch")
+    return parsed
+
+
+def stage_image(memory, staging_base: int, staging_size: int, image: bytes) -> None:
+    if len(image) > staging_size - STAGING_IMAGE_OFF:
+        raise ServicingError(f"image of {len(image)} bytes does not fit the staging area")
+    memory.write(staging_base + STAGING_IMAGE_OFF, image)
+    memory.write(staging_base, struct.pack("<IIQ", STAGING_MAGIC, 1, len(image)))
+
+
+def hash_vtl0(memory, layout: Dict[str, Any]) -> str:
+    """SHA-256 over VTL0's RAM (below the VTL2 region, and above 4 GiB) and the VRAM."""
+    h = hashlib.sha256()
+    vtl2_base = _hex(layout["base"])
+    step = 16 << 20
+    for gpa in range(0, vtl2_base, step):
+        h.update(memory.read(gpa, min(step, vtl2_base - gpa)))
+    above = memory.size - min(memory.size, vtl2_base + _hex(layout["size"]))
+    if memory.size > 0xE000_0000:
+        above = memory.size - 0xC000_0000
+        for gpa in range(_FOUR_GIB, _FOUR_GIB + above, step):
+            h.update(memory.read(gpa, min(step, _FOUR_GIB + above - gpa)))
+    vram = layout["vram"]
+    h.update(memory.read(_hex(vram["base"]), _hex(vram["size"])))
+    return h.hexdigest()
+
+
+class Servicing:
+    """One VM's servicing cycles (used by harness.vm.Vm)."""
+
+    def __init__(self, vm):
+        self.vm = vm
+        self.pending: Optional[Dict[str, Any]] = None
+        self.cycles = []
+
+    def save(self, new_image: Optional[Union[str, Path]] = None, flags: int = 0,
+             timeout: float = 30.0) -> Dict[str, Any]:
+        if self.pending is not None:
+            raise ServicingError("save_paravisor called twice without restore_paravisor")
+        path = Path(new_image) if new_image else Path(self.vm.config.kernel)
+        image = path.read_bytes()
+        parsed = check_image(image)
+        layout = self.vm.inspect("memory/vtl2")
+        memory = self.vm.memory
+        stage_image(memory, _hex(layout["staging"]["base"]), _hex(layout["staging"]["size"]),
+                    image)
+        cycle: Dict[str, Any] = {"image": str(path), "version": parsed.version,
+                                 "build_id": parsed.build_id}
+        ged = self.vm.ged
+        done = threading.Event()
+
+        def on_saved(blob: bytes) -> None:
+            cycle["saved_at"] = time.monotonic()
+            cycle["blob_len"] = len(blob)
+            cycle["hash_stopped"] = hash_vtl0(memory, layout)
+            ged.on_saved = None
+            done.set()
+
+        def before_time() -> None:
+            cycle["hash_resuming"] = hash_vtl0(memory, layout)
+
+        cycle["events_before"] = len(ged.events)
+        cycle["transcript_mark"] = len(ged.events)
+        ged.on_saved = on_saved
+        ged.before_time = before_time
+        cycle["sent_at"] = time.monotonic()
+        ged.send_guest_notification("SAVE_GUEST_VTL2_STATE", correlation_id=bytes(16),
+                                    capabilities_flags=flags | CAP_HOST_BARRIER,
+                                    timeout_hint_secs=TIMEOUT_HINT_S)
+        if not done.wait(timeout):
+            ged.on_saved = None
+            ged.before_time = None
+            raise ServicingError(f"no saved state within {timeout} s")
+        self.pending = cycle
+        return cycle
+
+    def restore(self, timeout: float = 30.0) -> Dict[str, Any]:
+        cycle, self.pending = self.pending, None
+        if cycle is None:
+            raise ServicingError("restore_paravisor needs a save_paravisor first")
+        ged = self.vm.ged
+        after = cycle["events_before"]
+        done = ged.wait_for_event("RESTORE_GUEST_VTL2_STATE_COMPLETED", timeout, after)
+        if done is None:
+            raise ServicingError("no RESTORE_COMPLETED from the new instance")
+        cycle["restore_completed"] = done
+        if not done.get("status", 1) == 0:
+            raise ServicingError(f"the new instance's restore failed: {done}")
+        if ged.wait_for_event("START_VTL0_COMPLETED", timeout, after) is None:
+            raise ServicingError("no START_VTL0_COMPLETED from the new instance")
+        cycle["cycle_s"] = time.monotonic() - cycle["sent_at"]
+        self.cycles.append(cycle)
+        return cycle
