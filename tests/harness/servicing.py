@@ -71,6 +71,16 @@ def hash_vtl0(memory, layout: Dict[str, Any]) -> str:
     return h.hexdigest()
 
 
+def _requests_in(events) -> list:
+    names = []
+    for e in events:
+        if e.get("event") == "get" and e.get("dir") == "rx":
+            if e.get("name") == "RESTORE_GUEST_VTL2_STATE_COMPLETED":
+                break
+            names.append(e.get("name"))
+    return names
+
+
 class Servicing:
     """One VM's servicing cycles (used by harness.vm.Vm)."""
 
@@ -106,7 +116,7 @@ class Servicing:
             cycle["hash_resuming"] = hash_vtl0(memory, layout)
 
         cycle["events_before"] = len(ged.events)
-        cycle["transcript_mark"] = len(ged.events)
+        cycle["transcript_mark"] = len(self.vm.host.transcript.events)
         ged.on_saved = on_saved
         ged.before_time = before_time
         cycle["sent_at"] = time.monotonic()
@@ -135,5 +145,12 @@ class Servicing:
         if ged.wait_for_event("START_VTL0_COMPLETED", timeout, after) is None:
             raise ServicingError("no START_VTL0_COMPLETED from the new instance")
         cycle["cycle_s"] = time.monotonic() - cycle["sent_at"]
+        cycle["restore_requests"] = self._requests_until_restored(cycle["transcript_mark"])
         self.cycles.append(cycle)
         return cycle
+
+    def _requests_until_restored(self, mark: int) -> list:
+        """What Mezzanine sent the host from the SAVE request until the new instance's
+        RESTORE_COMPLETED: the SAVE chunks, then the new instance's VERSION, DPS, RESTORE
+        (and nothing else: no CREATE/RESET/MAP/UNMAP during a restore)."""
+        return _requests_in(self.vm.host.transcript.events[mark:])
