@@ -81,6 +81,25 @@ def _requests_in(events) -> list:
     return names
 
 
+class HostView:
+    """What Servicing needs of a Vm, from a bare Host (tools/mezz run's)."""
+
+    def __init__(self, host):
+        self.host = host
+        self.config = host.config
+
+    @property
+    def memory(self):
+        return self.host.memory
+
+    @property
+    def ged(self):
+        return self.host.get
+
+    def inspect(self, path: str):
+        return self.host.diag.inspect(path)
+
+
 class Servicing:
     """One VM's servicing cycles (used by harness.vm.Vm)."""
 

@@ -90,3 +90,53 @@ def test_servicing_three_cycles_then_clean_power_off(vm, testfw):
     assert machine.console.count("resuming VM: blackout_time_us") == 3
     print("servicing:", [(c["blob_len"], c["blackout_time_us"], round(c["cycle_s"], 3))
                          for c in cycles])
+
+
+def test_mezz_service_services_a_running_instance(kernel, testfw, tmp_path):
+    """`tools/mezz service NEW.igvm` against `mezz run`: through its diag proxy, its host
+    runs one cycle; a corrupted image is refused by the host before anything is sent."""
+    import json
+    import subprocess
+    import sys
+    import time
+    from harness.paths import REPO_ROOT
+
+    from harness.testscript import Script
+
+    mezz = str(REPO_ROOT / "tools" / "mezz")
+    script = tmp_path / "ticks.bin"
+    ticks = Script().mode("protected")
+    for i in range(60):
+        ticks.timer_irq(1000, name=f"ticks-{i}")
+    script.write_bytes(bytes(ticks.end()))
+    run = subprocess.Popen([sys.executable, mezz, "run", "--timeout", "60", "--vtl0", str(testfw),
+                            "--module", f"{script}:testscript",
+                            "--memory", str(MEMORY_MB), "--no-screenshot"],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+    def ask(*words):
+        return subprocess.run([sys.executable, mezz, *words, "--pid", str(run.pid)],
+                              capture_output=True, text=True, timeout=120)
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            result = ask("inspect", "servicing/generation")
+            if result.returncode == 0 and result.stdout.strip() == "0":
+                break
+            time.sleep(0.3)
+        assert result.stdout.strip() == "0", result.stderr
+        bad = tmp_path / "bad.igvm"
+        image = bytearray(kernel.read_bytes() if str(kernel).endswith(".igvm")
+                          else (REPO_ROOT / "build" / "mezzanine.igvm").read_bytes())
+        image[len(image) // 2] ^= 0xFF
+        bad.write_bytes(bytes(image))
+        result = ask("service", str(bad))
+        assert result.returncode == 1 and "refused by the host" in result.stderr, result.stderr
+        result = ask("service", str(REPO_ROOT / "build" / "mezzanine.igvm"))
+        assert result.returncode == 0, result.stderr
+        cycle = json.loads(result.stdout)
+        assert cycle["hash_stopped"] == cycle["hash_resuming"]
+        assert ask("inspect", "servicing/generation").stdout.strip() == "1"
+    finally:
+        run.terminate()
+        run.wait(20)
