@@ -151,8 +151,17 @@ static void copy_padded(char *dst, size_t cap, const char *src)
         dst[i] = '\0';
 }
 
-static void service_failed(struct servicing *s, const char *why)
+/* Servicing did not happen and VTL0 runs on here. The host is told: before the blob went
+ * out, with a SAVE FAILURE (as OpenHCL); after, with RESTORE_COMPLETED(failure) from this,
+ * the old, instance and START_VTL0_COMPLETED (it runs VTL0 again). */
+static void service_failed(struct servicing *s, const char *why, bool blob_sent)
 {
+    if (blob_sent) {
+        get_notify_restore_completed(s->p->get, false);
+        get_notify_start_vtl0_completed(s->p->get);
+    } else {
+        get_send_save_failure(s->p->get);
+    }
     s->service_failures++;
     s->last_service_error = why;
     log_error("servicing", "servicing refused, VTL0 runs on in this instance: %s", why);
@@ -168,7 +177,7 @@ void servicing_save_request(void *ctx, const void *note_bytes, size_t len)
 
     s->services++;
     if (len < sizeof(note)) {
-        service_failed(s, "short SAVE_GUEST_VTL2_STATE notification");
+        service_failed(s, "short SAVE_GUEST_VTL2_STATE notification", false);
         return;
     }
     memcpy(&note, note_bytes, sizeof(note));
@@ -178,27 +187,27 @@ void servicing_save_request(void *ctx, const void *note_bytes, size_t len)
              note.timeout_hint_secs, (unsigned long long)note.capabilities_flags);
     /* The staged image first: a refused image costs VTL0 no blackout at all. */
     if (handoff_check_staged(&s->handoff) != 0) {
-        service_failed(s, s->handoff.why);
+        service_failed(s, s->handoff.why, false);
         return;
     }
     uint64_t stop_tsc = rdtsc();
     int err = partition_pause(p);
     if (err) {
-        service_failed(s, "VTL0 did not stop");
+        service_failed(s, "VTL0 did not stop", false);
         return;
     }
     err = servicing_save(s, s->before, sizeof(s->before), &blob_len, &error);
     if (err) {
         note_error(s, "save", &error);
         (void)partition_resume(p);
-        service_failed(s, "save failed");
+        service_failed(s, "save failed", false);
         return;
     }
     uint64_t saved_tsc = rdtsc();
     err = get_save_state(p->get, s->before, blob_len, timeout_us);
     if (err) {
         (void)partition_resume(p);
-        service_failed(s, "the host did not take the saved state");
+        service_failed(s, "the host did not take the saved state", false);
         return;
     }
     struct servicing_persisted pp = {
@@ -218,7 +227,7 @@ void servicing_save_request(void *ctx, const void *note_bytes, size_t len)
     err = handoff_enter(&s->handoff, &pp, s->modules, s->module_count);
     /* Not entered: nothing of this instance was touched; VTL0 goes on here. */
     (void)partition_resume(p);
-    service_failed(s, s->handoff.why ? s->handoff.why : "handoff failed");
+    service_failed(s, s->handoff.why ? s->handoff.why : "handoff failed", true);
     (void)err;
 }
 

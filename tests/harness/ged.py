@@ -86,6 +86,8 @@ class Ged(FramedPeer):
         self.on_saved: Optional[Callable[[bytes], None]] = None
         self.before_time: Optional[Callable[[], None]] = None
         self.saves = 0
+        self.save_failures = 0
+        self.on_save_failed: Optional[Callable[[], None]] = None
         self._armed_before_time: Optional[Callable[[], None]] = None
         self._rules: List[FaultRule] = []
         self._lock = threading.RLock()
@@ -286,7 +288,15 @@ class Ged(FramedPeer):
             if status == gp.SAVE_RESTORE_FAILURE:
                 self._save_chunks = []
                 self._record("get-event", what="save-failed")
-                return
+                self.save_failures += 1
+                hook = self.on_save_failed
+            else:
+                hook = None
+        if status == gp.SAVE_RESTORE_FAILURE:
+            if hook is not None:
+                hook()
+            return
+        with self._lock:
             self._save_chunks.append(chunk)
             if status == gp.SAVE_RESTORE_MORE_DATA:
                 return

@@ -109,18 +109,21 @@ class Servicing:
         self.cycles = []
 
     def save(self, new_image: Optional[Union[str, Path]] = None, flags: int = 0,
-             timeout: float = 30.0) -> Dict[str, Any]:
+             timeout: float = 30.0, host_check: bool = True) -> Dict[str, Any]:
+        """host_check=False stages the image without our reader's verdict, so tests can
+        show Mezzanine's own refusal (the rollback before any blackout)."""
         if self.pending is not None:
             raise ServicingError("save_paravisor called twice without restore_paravisor")
         path = Path(new_image) if new_image else Path(self.vm.config.kernel)
         image = path.read_bytes()
-        parsed = check_image(image)
+        parsed = check_image(image) if host_check else None
         layout = self.vm.inspect("memory/vtl2")
         memory = self.vm.memory
         stage_image(memory, _hex(layout["staging"]["base"]), _hex(layout["staging"]["size"]),
                     image)
-        cycle: Dict[str, Any] = {"image": str(path), "version": parsed.version,
-                                 "build_id": parsed.build_id}
+        cycle: Dict[str, Any] = {"image": str(path),
+                                 "version": parsed.version if parsed else None,
+                                 "build_id": parsed.build_id if parsed else None}
         ged = self.vm.ged
         done = threading.Event()
 
@@ -136,7 +139,12 @@ class Servicing:
 
         cycle["events_before"] = len(ged.events)
         cycle["transcript_mark"] = len(self.vm.host.transcript.events)
+        def on_save_failed() -> None:
+            cycle["refused"] = True
+            done.set()
+
         ged.on_saved = on_saved
+        ged.on_save_failed = on_save_failed
         ged.before_time = before_time
         cycle["sent_at"] = time.monotonic()
         ged.send_guest_notification("SAVE_GUEST_VTL2_STATE", correlation_id=bytes(16),
@@ -146,6 +154,11 @@ class Servicing:
             ged.on_saved = None
             ged.before_time = None
             raise ServicingError(f"no saved state within {timeout} s")
+        ged.on_save_failed = None
+        if cycle.get("refused"):
+            ged.before_time = None
+            why = self.vm.inspect("servicing/last_service_error")
+            raise ServicingError(f"the paravisor refused servicing: {why}")
         self.pending = cycle
         return cycle
 
@@ -160,7 +173,9 @@ class Servicing:
             raise ServicingError("no RESTORE_COMPLETED from the new instance")
         cycle["restore_completed"] = done
         if not done.get("status", 1) == 0:
-            raise ServicingError(f"the new instance's restore failed: {done}")
+            with ged._lock:
+                ged.saved_blob = None      # no later boot may see a servicing scenario
+            raise ServicingError(f"restore failed, the old instance runs VTL0: {done}")
         if ged.wait_for_event("START_VTL0_COMPLETED", timeout, after) is None:
             raise ServicingError("no START_VTL0_COMPLETED from the new instance")
         cycle["cycle_s"] = time.monotonic() - cycle["sent_at"]

@@ -140,3 +140,32 @@ def test_mezz_service_services_a_running_instance(kernel, testfw, tmp_path):
     finally:
         run.terminate()
         run.wait(20)
+
+
+def test_refused_image_rolls_back_before_any_blackout(vm, testfw, kernel, tmp_path):
+    """A staged image Mezzanine's loader refuses (the host's check bypassed): the old
+    instance says SAVE FAILURE before stopping VTL0, VTL0 runs on in it, inspect names the
+    check; a good image then services normally."""
+    import pytest
+    from harness.servicing import ServicingError
+
+    script = workload()
+    machine = vm(vtl0=testfw, modules={"testscript": script.encode()}, memory_mb=MEMORY_MB,
+                 timeout=RUN_S)
+    machine.wait_for_log(rf"testdev: \w+ tag={script.tag('ticks-1')}\b", RUN_S)
+    image = bytearray(kernel.read_bytes())
+    image[len(image) // 2] ^= 0xFF          # page data: the digest no longer matches
+    bad = tmp_path / "bad.igvm"
+    bad.write_bytes(bytes(image))
+    with pytest.raises(ServicingError, match="refused servicing: igvm"):
+        machine.save_paravisor(bad, host_check=False)
+    servicing = machine.inspect("servicing")
+    assert servicing["service_failures"] == 1 and servicing["generation"] == 0
+    assert machine.ged.save_failures == 1 and machine.ged.saved_blob is None
+    assert "digest mismatch" in machine.console
+    cycle = machine.restart_paravisor()
+    assert cycle["hash_stopped"] == cycle["hash_resuming"]
+    assert machine.inspect("servicing/generation") == 1
+    machine.wait_for_log(r"testdev: DONE", RUN_S)
+    assert testdev_results(machine, script).failures == [], machine.console_tail()
+    assert "PANIC:" not in machine.console
