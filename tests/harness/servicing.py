@@ -109,9 +109,11 @@ class Servicing:
         self.cycles = []
 
     def save(self, new_image: Optional[Union[str, Path]] = None, flags: int = 0,
-             timeout: float = 30.0, host_check: bool = True) -> Dict[str, Any]:
+             timeout: float = 30.0, host_check: bool = True,
+             verify: bool = True) -> Dict[str, Any]:
         """host_check=False stages the image without our reader's verdict, so tests can
-        show Mezzanine's own refusal (the rollback before any blackout)."""
+        show Mezzanine's own refusal (the rollback before any blackout). verify=False
+        skips both hashes and the barrier (they dominate the blackout; benchmarks)."""
         if self.pending is not None:
             raise ServicingError("save_paravisor called twice without restore_paravisor")
         path = Path(new_image) if new_image else Path(self.vm.config.kernel)
@@ -130,7 +132,8 @@ class Servicing:
         def on_saved(blob: bytes) -> None:
             cycle["saved_at"] = time.monotonic()
             cycle["blob_len"] = len(blob)
-            cycle["hash_stopped"] = hash_vtl0(memory, layout)
+            if verify:
+                cycle["hash_stopped"] = hash_vtl0(memory, layout)
             ged.on_saved = None
             done.set()
 
@@ -145,10 +148,10 @@ class Servicing:
 
         ged.on_saved = on_saved
         ged.on_save_failed = on_save_failed
-        ged.before_time = before_time
+        ged.before_time = before_time if verify else None
         cycle["sent_at"] = time.monotonic()
         ged.send_guest_notification("SAVE_GUEST_VTL2_STATE", correlation_id=bytes(16),
-                                    capabilities_flags=flags | CAP_HOST_BARRIER,
+                                    capabilities_flags=flags | (CAP_HOST_BARRIER if verify else 0),
                                     timeout_hint_secs=TIMEOUT_HINT_S)
         if not done.wait(timeout):
             ged.on_saved = None
