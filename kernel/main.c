@@ -213,6 +213,7 @@ static void start_vtl0(void)
         .running_slot = running_slot, .generation = restoring ? persisted.generation : 0,
     };
     servicing_init(&servicing, &partition, &handoff_cfg);
+    servicing.test_save_fail = options.servicing_save_fail;
     servicing_carry_module(&servicing, "vtl0", partition.firmware, partition.firmware_size);
     servicing_carry_module(&servicing, "testscript", partition.test_script, partition.test_script_len);
     if (vtl0_devices.display_up)

@@ -66,6 +66,7 @@ void boot_options_default(struct boot_options *opts)
     opts->bench = BENCH_NONE;
     opts->pam = PAM_CHOICE_AUTO;
     opts->bridge_i440fx = false;
+    opts->servicing_save_fail = false;
 }
 
 int parse_size(const char *text, uint64_t *out)
@@ -131,6 +132,10 @@ static const char *apply_option(struct boot_options *opts, const char *key, cons
         if (c < 0)
             return "expected auto, openhcl, faithful or local";
         opts->pam = (enum pam_choice)c;
+    } else if (strcmp(key, "mezz.servicing_test") == 0) {
+        if (strcmp(value, "save-fail") != 0)
+            return "expected save-fail";
+        opts->servicing_save_fail = true;
     } else if (strcmp(key, "mezz.bridge_id") == 0) {
         if (strcmp(value, "i440bx") == 0)
             opts->bridge_i440fx = false;

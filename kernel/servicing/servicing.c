@@ -197,6 +197,11 @@ void servicing_save_request(void *ctx, const void *note_bytes, size_t len)
         return;
     }
     err = servicing_save(s, s->before, sizeof(s->before), &blob_len, &error);
+    if (!err && s->test_save_fail) {
+        /* OpenHCL's SERVICING_SAVE_FAIL: fail after VTL0 stopped and the units saved. */
+        err = -EIO;
+        error = (struct state_error){ .err = -EIO, .what = "test hook mezz.servicing_test=save-fail" };
+    }
     if (err) {
         note_error(s, "save", &error);
         (void)partition_resume(p);

@@ -41,6 +41,7 @@ struct servicing {
     const char *last_service_error;
     uint64_t blackout_time_us, restore_us;
     int restore_error;
+    bool test_save_fail;                        /* mezz.servicing_test=save-fail */
 };
 
 void servicing_init(struct servicing *s, struct partition *p, const struct handoff_config *handoff);

@@ -169,3 +169,24 @@ def test_refused_image_rolls_back_before_any_blackout(vm, testfw, kernel, tmp_pa
     machine.wait_for_log(r"testdev: DONE", RUN_S)
     assert testdev_results(machine, script).failures == [], machine.console_tail()
     assert "PANIC:" not in machine.console
+
+
+def test_save_fail_hook_resumes_vtl0_in_the_old_instance(vm, testfw):
+    """OpenHCL's SERVICING_SAVE_FAIL (mezz.servicing_test=save-fail): the save fails after
+    VTL0 stopped; the old instance resumes VTL0 and says SAVE FAILURE; the workload goes on."""
+    import pytest
+    from harness.servicing import ServicingError
+
+    script = workload()
+    machine = vm(cmdline="mezz.servicing_test=save-fail", vtl0=testfw,
+                 modules={"testscript": script.encode()}, memory_mb=MEMORY_MB, timeout=RUN_S)
+    machine.wait_for_log(rf"testdev: \w+ tag={script.tag('ticks-1')}\b", RUN_S)
+    with pytest.raises(ServicingError, match="refused servicing: save failed"):
+        machine.save_paravisor()
+    servicing = machine.inspect("servicing")
+    assert servicing["service_failures"] == 1 and servicing["generation"] == 0
+    assert "save-fail" in servicing["last_error_what"]
+    assert machine.ged.save_failures == 1 and machine.ged.saved_blob is None
+    machine.wait_for_log(r"testdev: DONE", RUN_S)
+    assert testdev_results(machine, script).failures == [], machine.console_tail()
+    assert "PANIC:" not in machine.console
