@@ -289,6 +289,9 @@ class Ged(FramedPeer):
                 self._save_chunks = []
                 self._record("get-event", what="save-failed")
                 self.save_failures += 1
+                # The guest gave servicing up: no later instance may restore this blob.
+                self.saved_blob = None
+                self._cond.notify_all()
                 hook = self.on_save_failed
             else:
                 hook = None

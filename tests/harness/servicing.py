@@ -110,7 +110,8 @@ class Servicing:
 
     def save(self, new_image: Optional[Union[str, Path]] = None, flags: int = 0,
              timeout: float = 30.0, host_check: bool = True,
-             verify: bool = True) -> Dict[str, Any]:
+             verify: bool = True, timeout_hint_secs: int = TIMEOUT_HINT_S,
+             answer_fault: Optional[tuple] = None) -> Dict[str, Any]:
         """host_check=False stages the image without our reader's verdict, so tests can
         show Mezzanine's own refusal (the rollback before any blackout). verify=False
         skips both hashes and the barrier (they dominate the blackout; benchmarks)."""
@@ -134,6 +135,10 @@ class Servicing:
             cycle["blob_len"] = len(blob)
             if verify:
                 cycle["hash_stopped"] = hash_vtl0(memory, layout)
+            if answer_fault is not None:
+                # (fault, delay) on the GED's answer to the chunks (ged.FAULTS), armed now
+                # so it does not hit the SAVE notification of the same name.
+                ged.inject("SAVE_GUEST_VTL2_STATE", answer_fault[0], delay=answer_fault[1])
             ged.on_saved = None
             done.set()
 
@@ -141,6 +146,7 @@ class Servicing:
             cycle["hash_resuming"] = hash_vtl0(memory, layout)
 
         cycle["events_before"] = len(ged.events)
+        cycle["save_failures_before"] = ged.save_failures
         cycle["transcript_mark"] = len(self.vm.host.transcript.events)
         def on_save_failed() -> None:
             cycle["refused"] = True
@@ -152,7 +158,7 @@ class Servicing:
         cycle["sent_at"] = time.monotonic()
         ged.send_guest_notification("SAVE_GUEST_VTL2_STATE", correlation_id=bytes(16),
                                     capabilities_flags=flags | (CAP_HOST_BARRIER if verify else 0),
-                                    timeout_hint_secs=TIMEOUT_HINT_S)
+                                    timeout_hint_secs=timeout_hint_secs)
         if not done.wait(timeout):
             ged.on_saved = None
             ged.before_time = None
@@ -171,7 +177,14 @@ class Servicing:
             raise ServicingError("restore_paravisor needs a save_paravisor first")
         ged = self.vm.ged
         after = cycle["events_before"]
-        done = ged.wait_for_event("RESTORE_GUEST_VTL2_STATE_COMPLETED", timeout, after)
+        deadline = time.monotonic() + timeout
+        done = None
+        while done is None and time.monotonic() < deadline:
+            done = ged.wait_for_event("RESTORE_GUEST_VTL2_STATE_COMPLETED", 0.05, after)
+            if done is None and ged.save_failures > cycle["save_failures_before"]:
+                ged.before_time = None
+                raise ServicingError("the old instance gave servicing up (SAVE FAILURE) and runs "
+                                     "VTL0: " + str(self.vm.inspect("servicing/last_service_error")))
         if done is None:
             raise ServicingError("no RESTORE_COMPLETED from the new instance")
         cycle["restore_completed"] = done

@@ -190,3 +190,30 @@ def test_save_fail_hook_resumes_vtl0_in_the_old_instance(vm, testfw):
     machine.wait_for_log(r"testdev: DONE", RUN_S)
     assert testdev_results(machine, script).failures == [], machine.console_tail()
     assert "PANIC:" not in machine.console
+
+
+def test_host_that_stops_answering_save_leaves_vtl0_in_the_old_instance(vm, testfw):
+    """The host drops its answer to the SAVE chunks (timeout hint 2 s): the old instance
+    waits out the hint, resumes VTL0, says SAVE FAILURE; the host drops the blob. A delayed
+    answer (1 s) only lengthens the blackout; the next cycle then services normally."""
+    import pytest
+    from harness.servicing import ServicingError
+
+    script = workload()
+    machine = vm(vtl0=testfw, modules={"testscript": script.encode()}, memory_mb=MEMORY_MB,
+                 timeout=RUN_S)
+    machine.wait_for_log(rf"testdev: \w+ tag={script.tag('ticks-1')}\b", RUN_S)
+    machine.save_paravisor(timeout_hint_secs=2, verify=False, answer_fault=("drop", 0))
+    with pytest.raises(ServicingError, match="did not take the saved state"):
+        machine.restore_paravisor()
+    assert machine.ged.saved_blob is None
+    assert machine.inspect("servicing/generation") == 0
+
+    machine.save_paravisor(answer_fault=("delay", 1.0))
+    cycle = machine.restore_paravisor()
+    assert cycle["hash_stopped"] == cycle["hash_resuming"]
+    assert machine.inspect("servicing/generation") == 1
+    assert machine.inspect("servicing/blackout_time_us") >= 1_000_000
+    machine.wait_for_log(r"testdev: DONE", RUN_S)
+    assert testdev_results(machine, script).failures == [], machine.console_tail()
+    assert "PANIC:" not in machine.console
