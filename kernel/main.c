@@ -162,6 +162,21 @@ static uint64_t ram_above_4g(void)
     return total;
 }
 
+/* A copy in VTL2 memory of the boot module `name` (its memory becomes VTL0's, or the next
+ * handoff's), or NULL. */
+static const uint8_t *keep_module(const char *name, size_t *len)
+{
+    const struct boot_module *m = boot_find_module(name);
+    uint64_t pa;
+    *len = 0;
+    if (m == NULL || m->size == 0 || m->size > MiB(4) ||
+        pmm_alloc(&pmm, ALIGN_UP(m->size, (uint64_t)PAGE_SIZE) / PAGE_SIZE, PAGE_SIZE, &pa) != 0)
+        return NULL;
+    memcpy(phys_to_virt(pa), phys_to_virt(m->phys_base), m->size);
+    *len = m->size;
+    return phys_to_virt(pa);
+}
+
 /* Starts VTL0 with the firmware module, if there is one, and never returns then;
  * returns if VTL0 cannot run (reported), so Mezzanine goes on serving its host. */
 static void start_vtl0(void)
@@ -171,7 +186,9 @@ static void start_vtl0(void)
 
     for (uint32_t i = 0; i < boot_params.module_count; i++) {
         const struct boot_module *m = &boot_params.modules[i];
-        if (m != fw && m != script && strcmp(m->name, "vgabios") != 0)   /* the display's */
+        if (m != fw && m != script && strcmp(m->name, "vgabios") != 0 &&  /* the display's */
+            strcmp(m->name, "igvm") != 0 && strcmp(m->name, "igvm-previous") != 0 &&
+            strcmp(m->name, "blob") != 0)                                   /* servicing's */
             log_warn("boot", "ignoring module '%s' (%llu bytes)", m->name, (unsigned long long)m->size);
     }
     if (fw == NULL) {
@@ -181,6 +198,11 @@ static void start_vtl0(void)
     log_info("vtl0", "firmware image: %llu bytes at phys 0x%llx", (unsigned long long)fw->size,
              (unsigned long long)fw->phys_base);
     bool restoring = boot_params.servicing;
+    /* Servicing's: this image, the one before it and the blob, kept before VTL0 runs. */
+    size_t own_image_len, previous_image_len, carried_blob_len;
+    const uint8_t *own_image = keep_module("igvm", &own_image_len);
+    const uint8_t *previous_image = keep_module("igvm-previous", &previous_image_len);
+    const uint8_t *carried_blob = keep_module("blob", &carried_blob_len);
     struct partition_config cfg = {
         .restoring = restoring,
         .host = &host,
@@ -214,6 +236,12 @@ static void start_vtl0(void)
     };
     servicing_init(&servicing, &partition, &handoff_cfg);
     servicing.test_save_fail = options.servicing_save_fail;
+    servicing.own_image = own_image;
+    servicing.own_image_len = own_image_len;
+    servicing.previous_image = previous_image;
+    servicing.previous_image_len = previous_image_len;
+    servicing.carried_blob = carried_blob;
+    servicing.carried_blob_len = carried_blob_len;
     servicing_carry_module(&servicing, "vtl0", partition.firmware, partition.firmware_size);
     servicing_carry_module(&servicing, "testscript", partition.test_script, partition.test_script_len);
     if (vtl0_devices.display_up)

@@ -47,10 +47,18 @@ int handoff_check_staged(struct handoff *h)
         return refuse(h, "no image staged");
     if (hdr.image_len == 0 || hdr.image_len > v->staging_size - SERVICING_STAGING_IMAGE_OFF)
         return refuse(h, "staged image length");
-    const uint8_t *image = phys_to_virt(v->staging_base + SERVICING_STAGING_IMAGE_OFF);
+    return handoff_check_image(h, phys_to_virt(v->staging_base + SERVICING_STAGING_IMAGE_OFF),
+                               (size_t)hdr.image_len);
+}
+
+int handoff_check_image(struct handoff *h, const uint8_t *image, size_t len)
+{
+    const struct vtl2_layout *v = h->cfg.vtl2;
     struct igvm_error error;
-    if (igvm_plan_load(image, (size_t)hdr.image_len, v->slot_base[other_slot(h)], &h->plan,
-                       &error) != 0) {
+    h->detail[0] = '\0';
+    h->image = image;
+    h->image_len = len;
+    if (igvm_plan_load(image, len, v->slot_base[other_slot(h)], &h->plan, &error) != 0) {
         igvm_error_format(&error, h->detail, sizeof(h->detail));
         return refuse(h, "igvm");
     }
@@ -103,7 +111,7 @@ int handoff_enter(struct handoff *h, const struct servicing_persisted *persisted
     const struct vtl2_layout *v = h->cfg.vtl2;
     const struct igvm_plan *plan = &h->plan;
     uint64_t base = v->persisted_base;
-    const uint8_t *image = phys_to_virt(v->staging_base + SERVICING_STAGING_IMAGE_OFF);
+    const uint8_t *image = h->image;
 
     /* Modules first: checking their room touches nothing else. */
     uint64_t at = base + SERVICING_MODULES_OFF;

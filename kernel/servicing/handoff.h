@@ -15,7 +15,7 @@
 #include "mm/memmap.h"
 #include "mm/vtl2_space.h"
 
-#define HANDOFF_MAX_MODULES 3
+#define HANDOFF_MAX_MODULES 6
 
 struct handoff_module {
     const char *name;
@@ -39,6 +39,8 @@ struct handoff {
     struct igvm_plan plan;           /* the staged image, planned for the other slot */
     uint8_t encoded_map[8192];
     int encoded_entries;
+    const uint8_t *image;            /* the checked image: staged, or the rollback's */
+    size_t image_len;
     const char *why;                 /* the last refusal, static */
     char detail[160];
 };
@@ -47,6 +49,8 @@ void handoff_init(struct handoff *h, const struct handoff_config *cfg);
 
 /* Checks the staged image for the other slot. 0, or -EINVAL with h->why/detail. */
 int handoff_check_staged(struct handoff *h);
+/* Checks image (kept in VTL2 memory) for the other slot: the rollback's way back. */
+int handoff_check_image(struct handoff *h, const uint8_t *image, size_t len);
 
 /*
  * Loads the checked image into the other slot, writes the persisted page (*persisted

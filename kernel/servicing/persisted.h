@@ -45,13 +45,20 @@ struct servicing_persisted {
     uint64_t capabilities_flags;    /* from the host's SAVE request */
     char old_version[32];           /* NUL padded */
     char old_build_id[32];
+    uint64_t flags;                 /* SERVICING_PERSISTED_* */
 } PACKED;
 STATIC_ASSERT_OFFSET(struct servicing_persisted, tsc_hz, 8);
 STATIC_ASSERT_OFFSET(struct servicing_persisted, stop_tsc, 16);
 STATIC_ASSERT_OFFSET(struct servicing_persisted, old_slot, 40);
 STATIC_ASSERT_OFFSET(struct servicing_persisted, saved_state_len, 48);
 STATIC_ASSERT_OFFSET(struct servicing_persisted, old_version, 72);
-STATIC_ASSERT_SIZE(struct servicing_persisted, 136);
+STATIC_ASSERT_OFFSET(struct servicing_persisted, flags, 136);
+STATIC_ASSERT_SIZE(struct servicing_persisted, 144);
+
+/* flags: a rollback -- the new image failed its restore and entered the previous image
+ * again, which restores from the blob carried as module "blob" (the host gave it out
+ * already) instead of asking the host. */
+#define SERVICING_PERSISTED_ROLLBACK 0x1ull
 
 /* The staging area: the host writes this header at its start and the IGVM file at
  * SERVICING_STAGING_IMAGE_OFF (tests/harness/servicing.py). */

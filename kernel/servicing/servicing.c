@@ -37,6 +37,8 @@ static void inspect_servicing(struct inspect_writer *w, void *ctx)
     inspect_u64(w, "restore_us", s->restore_us);
     inspect_str(w, "restored_from_version", s->restored ? s->restored_from.old_version : "");
     inspect_str(w, "restored_from_build_id", s->restored ? s->restored_from.old_build_id : "");
+    inspect_bool(w, "rolled_back", s->rolled_back);
+    inspect_bool(w, "can_roll_back", s->previous_image != NULL);
 }
 
 void servicing_init(struct servicing *s, struct partition *p, const struct handoff_config *handoff)
@@ -138,8 +140,15 @@ int servicing_command(void *ctx, char words[][64], int n, char *body, size_t cap
 
 void servicing_carry_module(struct servicing *s, const char *name, const void *data, size_t size)
 {
-    if (s->module_count < HANDOFF_MAX_MODULES && data != NULL && size != 0)
+    if (s->module_count < HANDOFF_MAX_MODULES - 3 && data != NULL && size != 0)
         s->modules[s->module_count++] = (struct handoff_module){ name, data, size };
+}
+
+static unsigned carry_base_modules(const struct servicing *s, struct handoff_module *out)
+{
+    for (unsigned i = 0; i < s->module_count; i++)
+        out[i] = s->modules[i];
+    return s->module_count;
 }
 
 static void copy_padded(char *dst, size_t cap, const char *src)
@@ -229,11 +238,54 @@ void servicing_save_request(void *ctx, const void *note_bytes, size_t len)
              blob_len, (unsigned long long)tsc_delta_to_us(saved_tsc - stop_tsc, log_tsc_hz()),
              (unsigned long long)tsc_delta_to_us(rdtsc() - saved_tsc, log_tsc_hz()));
     pp.handoff_tsc = rdtsc();
-    err = handoff_enter(&s->handoff, &pp, s->modules, s->module_count);
+    /* The new instance gets its own image and this one's (to roll back to), and the blob
+     * (a rollback restores from it: the host gives it out once). */
+    struct handoff_module modules[HANDOFF_MAX_MODULES];
+    unsigned n = carry_base_modules(s, modules);
+    modules[n++] = (struct handoff_module){ "igvm", s->handoff.image, s->handoff.image_len };
+    if (s->own_image != NULL)
+        modules[n++] = (struct handoff_module){ "igvm-previous", s->own_image, s->own_image_len };
+    modules[n++] = (struct handoff_module){ "blob", s->before, blob_len };
+    err = handoff_enter(&s->handoff, &pp, modules, n);
     /* Not entered: nothing of this instance was touched; VTL0 goes on here. */
     (void)partition_resume(p);
     service_failed(s, s->handoff.why ? s->handoff.why : "handoff failed", true);
     (void)err;
+}
+
+/*
+ * Beyond OpenHCL: the new image failed its restore. VTL0 has not run, its memory is as the
+ * old instance left it; enter the previous image again (into the other slot, which is
+ * where it ran) with the blob, and it restores from that. The host hears
+ * RESTORE_COMPLETED(failure) now and the rollback instance's success next.
+ */
+static void roll_back(struct servicing *s, const struct servicing_persisted *pp, size_t blob_len)
+{
+    get_notify_restore_completed(s->p->get, false);
+    log_error("servicing", "restore failed: rolling back to the previous image");
+    /* The old instance's own copy of the blob, not the host's: the host's may be what
+     * failed. */
+    (void)blob_len;
+    if (s->carried_blob == NULL || s->carried_blob_len == 0) {
+        log_error("servicing", "no blob carried: cannot roll back");
+        return;
+    }
+    if (handoff_check_image(&s->handoff, s->previous_image, s->previous_image_len) != 0)
+        return;
+    struct servicing_persisted r = *pp;
+    r.flags |= SERVICING_PERSISTED_ROLLBACK;
+    r.old_slot = s->handoff.cfg.running_slot;
+    r.new_slot = r.old_slot ^ 1u;
+    r.generation = pp->generation + 1;
+    r.saved_state_len = s->carried_blob_len;
+    copy_padded(r.old_version, sizeof(r.old_version), MEZZ_VERSION);
+    copy_padded(r.old_build_id, sizeof(r.old_build_id), MEZZ_GITREV);
+    struct handoff_module modules[HANDOFF_MAX_MODULES];
+    unsigned n = carry_base_modules(s, modules);
+    modules[n++] = (struct handoff_module){ "igvm", s->previous_image, s->previous_image_len };
+    modules[n++] = (struct handoff_module){ "blob", s->carried_blob, s->carried_blob_len };
+    (void)handoff_enter(&s->handoff, &r, modules, n);
+    log_error("servicing", "rollback handoff failed: %s", s->handoff.why ? s->handoff.why : "?");
 }
 
 bool servicing_persisted_ok(const struct servicing_persisted *pp)
@@ -253,7 +305,23 @@ int servicing_restore(struct servicing *s, const struct servicing_persisted *pp)
     int err;
 
     s->restored_from = *pp;
-    if (!get->dps_valid || !get->dps.is_servicing_scenario) {
+    bool rollback = (pp->flags & SERVICING_PERSISTED_ROLLBACK) != 0;
+    if (rollback) {
+        /* The image after this one failed its restore: the blob came along. */
+        s->rolled_back = true;
+        s->last_service_error = "restore failed in the new image: rolled back";
+        if (s->carried_blob == NULL || s->carried_blob_len > sizeof(s->before)) {
+            err = -ENODATA;
+        } else {
+            len = s->carried_blob_len;
+            memcpy(s->before, s->carried_blob, len);
+            log_warn("servicing", "rollback from %s (%s): restoring the carried blob (%zu bytes)",
+                     pp->old_version, pp->old_build_id, len);
+            err = state_restore(s->units, collect_units(s), s->before, len, &error);
+            if (err)
+                note_error(s, "restore", &error);
+        }
+    } else if (!get->dps_valid || !get->dps.is_servicing_scenario) {
         err = -EPROTO;
         log_error("servicing", "entered for servicing, but the host's DPS says no servicing");
     } else if ((err = get_restore_state(get, s->before, sizeof(s->before), &len, 0)) != 0) {
@@ -265,6 +333,8 @@ int servicing_restore(struct servicing *s, const struct servicing_persisted *pp)
         if (err)
             note_error(s, "restore", &error);
     }
+    if (err && !rollback && s->previous_image != NULL)
+        roll_back(s, pp, len);      /* returns only if the way back is shut too */
     p->restoring = false;
     s->restore_error = err;
     s->last_saved_state_len = len;

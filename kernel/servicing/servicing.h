@@ -42,6 +42,11 @@ struct servicing {
     uint64_t blackout_time_us, restore_us;
     int restore_error;
     bool test_save_fail;                        /* mezz.servicing_test=save-fail */
+    /* rollback: the image this instance runs and the one before it (copies in VTL2
+     * memory; NULL when the loader gave none), and a blob carried by a rollback */
+    const uint8_t *own_image, *previous_image, *carried_blob;
+    size_t own_image_len, previous_image_len, carried_blob_len;
+    bool rolled_back;
 };
 
 void servicing_init(struct servicing *s, struct partition *p, const struct handoff_config *handoff);

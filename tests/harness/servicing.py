@@ -111,7 +111,8 @@ class Servicing:
     def save(self, new_image: Optional[Union[str, Path]] = None, flags: int = 0,
              timeout: float = 30.0, host_check: bool = True,
              verify: bool = True, timeout_hint_secs: int = TIMEOUT_HINT_S,
-             answer_fault: Optional[tuple] = None) -> Dict[str, Any]:
+             answer_fault: Optional[tuple] = None,
+             garble_blob: bool = False) -> Dict[str, Any]:
         """host_check=False stages the image without our reader's verdict, so tests can
         show Mezzanine's own refusal (the rollback before any blackout). verify=False
         skips both hashes and the barrier (they dominate the blackout; benchmarks)."""
@@ -135,6 +136,10 @@ class Servicing:
             cycle["blob_len"] = len(blob)
             if verify:
                 cycle["hash_stopped"] = hash_vtl0(memory, layout)
+            if garble_blob:
+                # A host that hands the new instance back a garbled blob (half of it).
+                with ged._lock:
+                    ged.saved_blob = blob[:len(blob) // 2]
             if answer_fault is not None:
                 # (fault, delay) on the GED's answer to the chunks (ged.FAULTS), armed now
                 # so it does not hit the SAVE notification of the same name.
@@ -191,7 +196,20 @@ class Servicing:
         if not done.get("status", 1) == 0:
             with ged._lock:
                 ged.saved_blob = None      # no later boot may see a servicing scenario
-            raise ServicingError(f"restore failed, the old instance runs VTL0: {done}")
+            # Either the old instance resumed VTL0 (the handoff failed), or the new one
+            # rolls back to the previous image, which restores and says so.
+            failed_at = ged.events.index(done) + 1 if done in ged.events else after
+            again = ged.wait_for_event("RESTORE_GUEST_VTL2_STATE_COMPLETED", timeout, failed_at)
+            vtl0 = ged.wait_for_event("START_VTL0_COMPLETED", timeout, failed_at)
+            cycle["rolled_back"] = again is not None and again.get("status") == 0
+            if vtl0 is None:
+                raise ServicingError("restore failed and VTL0 did not come back")
+            cycle["cycle_s"] = time.monotonic() - cycle["sent_at"]
+            self.cycles.append(cycle)
+            self.last_failed = cycle
+            raise ServicingError("restore failed in the new image; "
+                                 + ("rolled back to the previous image" if cycle["rolled_back"]
+                                    else "the old instance runs VTL0"))
         if ged.wait_for_event("START_VTL0_COMPLETED", timeout, after) is None:
             raise ServicingError("no START_VTL0_COMPLETED from the new instance")
         cycle["cycle_s"] = time.monotonic() - cycle["sent_at"]

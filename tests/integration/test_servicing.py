@@ -217,3 +217,33 @@ def test_host_that_stops_answering_save_leaves_vtl0_in_the_old_instance(vm, test
     machine.wait_for_log(r"testdev: DONE", RUN_S)
     assert testdev_results(machine, script).failures == [], machine.console_tail()
     assert "PANIC:" not in machine.console
+
+
+def test_garbled_blob_rolls_back_to_the_previous_image(vm, testfw):
+    """The host hands the new instance back half the blob: its restore fails, it says
+    RESTORE_COMPLETED(failure), enters the previous image again (kept in VTL2 memory) with
+    the old instance's own copy of the blob, and that one restores and resumes VTL0.
+    VTL0's memory is the same throughout, and the workload never notices."""
+    import pytest
+    from harness.servicing import ServicingError
+
+    script = workload()
+    machine = vm(vtl0=testfw, modules={"testscript": script.encode()}, memory_mb=MEMORY_MB,
+                 timeout=RUN_S)
+    machine.wait_for_log(rf"testdev: \w+ tag={script.tag('ticks-1')}\b", RUN_S)
+    machine.save_paravisor(garble_blob=True)
+    with pytest.raises(ServicingError, match="rolled back to the previous image"):
+        machine.restore_paravisor()
+    cycle = machine._servicing().last_failed
+    assert cycle["hash_stopped"] == cycle["hash_resuming"]
+    servicing = machine.inspect("servicing")
+    assert servicing["rolled_back"] and servicing["restored"], servicing
+    assert servicing["generation"] == 2 and servicing["slot"] == 0     # back in slot0
+    assert "rolled back" in servicing["last_service_error"]
+    assert [e["status"] for e in machine.ged.events
+            if e["name"] == "RESTORE_GUEST_VTL2_STATE_COMPLETED"] == [1, 0]
+    cycle = machine.restart_paravisor()                   # and servicing goes on
+    assert cycle["hash_stopped"] == cycle["hash_resuming"]
+    machine.wait_for_log(r"testdev: DONE", RUN_S)
+    assert testdev_results(machine, script).failures == [], machine.console_tail()
+    assert "PANIC:" not in machine.console
