@@ -236,6 +236,7 @@ static void start_vtl0(void)
     };
     servicing_init(&servicing, &partition, &handoff_cfg);
     servicing.test_save_fail = options.servicing_save_fail;
+    servicing.test_restore_fail = options.servicing_restore_fail;
     servicing.own_image = own_image;
     servicing.own_image_len = own_image_len;
     servicing.previous_image = previous_image;

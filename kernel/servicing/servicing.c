@@ -329,9 +329,17 @@ int servicing_restore(struct servicing *s, const struct servicing_persisted *pp)
     } else {
         log_info("servicing", "saved_state_len %zu (the old instance saved %llu)", len,
                  (unsigned long long)pp->saved_state_len);
-        err = state_restore(s->units, collect_units(s), s->before, len, &error);
-        if (err)
+        if (s->test_restore_fail) {
+            /* OpenHCL's SERVICING_RESTORE_FAIL shape: the restore fails before any unit. */
+            error = (struct state_error){ .err = -EIO,
+                                          .what = "test hook mezz.servicing_test=restore-fail" };
+            err = -EIO;
             note_error(s, "restore", &error);
+        } else {
+            err = state_restore(s->units, collect_units(s), s->before, len, &error);
+            if (err)
+                note_error(s, "restore", &error);
+        }
     }
     if (err && !rollback && s->previous_image != NULL)
         roll_back(s, pp, len);      /* returns only if the way back is shut too */

@@ -42,6 +42,7 @@ struct servicing {
     uint64_t blackout_time_us, restore_us;
     int restore_error;
     bool test_save_fail;                        /* mezz.servicing_test=save-fail */
+    bool test_restore_fail;                     /* mezz.servicing_test=restore-fail */
     /* rollback: the image this instance runs and the one before it (copies in VTL2
      * memory; NULL when the loader gave none), and a blob carried by a rollback */
     const uint8_t *own_image, *previous_image, *carried_blob;

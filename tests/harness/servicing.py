@@ -198,7 +198,8 @@ class Servicing:
                 ged.saved_blob = None      # no later boot may see a servicing scenario
             # Either the old instance resumed VTL0 (the handoff failed), or the new one
             # rolls back to the previous image, which restores and says so.
-            failed_at = ged.events.index(done) + 1 if done in ged.events else after
+            failed_at = next((i + 1 for i in range(after, len(ged.events))
+                              if ged.events[i] is done), after)
             again = ged.wait_for_event("RESTORE_GUEST_VTL2_STATE_COMPLETED", timeout, failed_at)
             vtl0 = ged.wait_for_event("START_VTL0_COMPLETED", timeout, failed_at)
             cycle["rolled_back"] = again is not None and again.get("status") == 0

@@ -269,3 +269,28 @@ def test_host_that_drops_the_restore_answer_gets_a_rollback(vm, testfw):
     machine.wait_for_log(r"testdev: DONE", RUN_S)
     assert testdev_results(machine, script).failures == [], machine.console_tail()
     assert "PANIC:" not in machine.console
+
+
+def test_restore_fail_hook_rolls_back(vm, testfw):
+    """mezz.servicing_test=restore-fail (OpenHCL's SERVICING_RESTORE_FAIL shape): every new
+    instance fails its restore and rolls back; VTL0 always comes back, twice in a row."""
+    import pytest
+    from harness.servicing import ServicingError
+
+    script = workload()
+    machine = vm(cmdline="mezz.servicing_test=restore-fail", vtl0=testfw,
+                 modules={"testscript": script.encode()}, memory_mb=MEMORY_MB, timeout=RUN_S)
+    machine.wait_for_log(rf"testdev: \w+ tag={script.tag('ticks-1')}\b", RUN_S)
+    for generation in (2, 4):
+        machine.save_paravisor()
+        with pytest.raises(ServicingError, match="rolled back to the previous image"):
+            machine.restore_paravisor()
+        assert machine._servicing().last_failed["hash_stopped"] == \
+            machine._servicing().last_failed["hash_resuming"]
+        servicing = machine.inspect("servicing")
+        assert servicing["rolled_back"] and servicing["generation"] == generation, servicing
+        assert servicing["slot"] == 0
+    assert machine.console.count("restore-fail") >= 2
+    machine.wait_for_log(r"testdev: DONE", RUN_S)
+    assert testdev_results(machine, script).failures == [], machine.console_tail()
+    assert "PANIC:" not in machine.console
