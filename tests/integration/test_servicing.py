@@ -294,3 +294,30 @@ def test_restore_fail_hook_rolls_back(vm, testfw):
     machine.wait_for_log(r"testdev: DONE", RUN_S)
     assert testdev_results(machine, script).failures == [], machine.console_tail()
     assert "PANIC:" not in machine.console
+
+
+def test_upgrade_then_downgrade_between_two_builds(vm, testfw, kernel):
+    """servicing_upgrade / servicing_downgrade: to a build with another version string
+    (make servicing-alt, part of `make guests`) and back; inspect shows each image's
+    version, the old instance's in restored_from_version; nothing lost either way."""
+    import pytest
+    from harness.paths import BUILD_DIR
+
+    alt = BUILD_DIR / "alt" / "mezzanine.igvm"
+    if not alt.is_file():
+        pytest.fail(f"{alt} does not exist: run `make guests`", pytrace=False)
+    script = workload()
+    machine = vm(vtl0=testfw, modules={"testscript": script.encode()}, memory_mb=MEMORY_MB,
+                 timeout=RUN_S)
+    machine.wait_for_log(rf"testdev: \w+ tag={script.tag('ticks-1')}\b", RUN_S)
+    base_version = machine.inspect("servicing/version")
+    for image, version, previous in ((alt, base_version + "-alt", base_version),
+                                     (kernel, base_version, base_version + "-alt")):
+        cycle = machine.restart_paravisor(image)
+        assert cycle["hash_stopped"] == cycle["hash_resuming"]
+        servicing = machine.inspect("servicing")
+        assert servicing["version"] == version == cycle["version"], servicing
+        assert servicing["restored_from_version"] == previous
+    machine.wait_for_log(r"testdev: DONE", RUN_S)
+    assert testdev_results(machine, script).failures == [], machine.console_tail()
+    assert "PANIC:" not in machine.console
