@@ -330,3 +330,25 @@ def test_upgrade_then_downgrade_between_two_builds(vm, testfw, kernel):
     machine.wait_for_log(r"testdev: DONE", RUN_S)
     assert testdev_results(machine, script).failures == [], machine.console_tail()
     assert "PANIC:" not in machine.console
+
+
+def test_soak(vm, testfw):
+    """Back-to-back cycles with the hashes checked every cycle, VTL0 taking timer
+    interrupts throughout: MEZZ_SOAK_CYCLES of them (the issue's CI soak is 100, about
+    26 s at 128 MiB; 10 by default to keep the suite fast)."""
+    import os
+    from harness.testscript import Script
+
+    cycles = int(os.environ.get("MEZZ_SOAK_CYCLES", "10"))
+    ticks = Script().mode("protected")
+    for i in range(3000):
+        ticks.timer_irq(1000, name=f"t{i}")
+    machine = vm(vtl0=testfw, modules={"testscript": ticks.end().encode()}, memory_mb=128,
+                 timeout=RUN_S + cycles)
+    assert machine.wait_for_vtl0_start(RUN_S)
+    for i in range(cycles):
+        cycle = machine.restart_paravisor()
+        assert cycle["hash_stopped"] == cycle["hash_resuming"], f"cycle {i}"
+    servicing = machine.inspect("servicing")
+    assert servicing["generation"] == cycles and servicing["restored"]
+    assert "PANIC:" not in machine.console and "FAIL" not in machine.console
