@@ -16,7 +16,7 @@ struct host_channels {
     struct get_instance *get;
     struct diag *diag;
     /* The host's SAVE_GUEST_VTL2_STATE guest notification (servicing): its 30 bytes. Set
-     * once VTL0 runs; NULL drops it. */
+     * once VTL0 runs; NULL: refused with SAVE FAILURE. */
     void (*save_request)(void *ctx, const void *note, size_t len);
     void *save_request_ctx;
 };

@@ -171,8 +171,7 @@ class Servicing:
         ged.on_save_failed = None
         if cycle.get("refused"):
             ged.before_time = None
-            why = self.vm.inspect("servicing/last_service_error")
-            raise ServicingError(f"the paravisor refused servicing: {why}")
+            raise ServicingError(f"the paravisor refused servicing: {self._why()}")
         self.pending = cycle
         return cycle
 
@@ -189,7 +188,7 @@ class Servicing:
             if done is None and ged.save_failures > cycle["save_failures_before"]:
                 ged.before_time = None
                 raise ServicingError("the old instance gave servicing up (SAVE FAILURE) and runs "
-                                     "VTL0: " + str(self.vm.inspect("servicing/last_service_error")))
+                                     "VTL0: " + self._why())
         if done is None:
             raise ServicingError("no RESTORE_COMPLETED from the new instance")
         cycle["restore_completed"] = done
@@ -217,6 +216,13 @@ class Servicing:
         cycle["restore_requests"] = self._requests_until_restored(cycle["transcript_mark"])
         self.cycles.append(cycle)
         return cycle
+
+    def _why(self) -> str:
+        """Mezzanine's reason for refusing, from inspect (none without VTL0)."""
+        try:
+            return str(self.vm.inspect("servicing/last_service_error"))
+        except HarnessError:
+            return "no servicing here (VTL0 does not run)"
 
     def _requests_until_restored(self, mark: int) -> list:
         """What Mezzanine sent the host from the SAVE request until the new instance's

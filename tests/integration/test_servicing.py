@@ -352,3 +352,17 @@ def test_soak(vm, testfw):
     servicing = machine.inspect("servicing")
     assert servicing["generation"] == cycles and servicing["restored"]
     assert "PANIC:" not in machine.console and "FAIL" not in machine.console
+
+
+def test_save_without_vtl0_is_refused_at_once(vm):
+    """No VTL0 firmware, nothing to service: SAVE FAILURE at once, Mezzanine goes on."""
+    import pytest
+    from harness.servicing import ServicingError
+
+    machine = vm()
+    machine.wait_for_log(r"get: device platform settings", RUN_S)
+    with pytest.raises(ServicingError, match="refused servicing"):
+        machine.save_paravisor(timeout=10)
+    assert machine.ged.save_failures == 1
+    assert "VTL0 does not run here" in machine.console
+    assert machine.inspect("get/state") == "up"
