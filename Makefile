@@ -32,6 +32,7 @@ ARCH_SRCS := \
 	arch/x86_64/boot/entry.S \
 	arch/x86_64/cpu/traps.S \
 	arch/x86_64/boot/relocate.S \
+	arch/x86_64/boot/handoff.S \
 	arch/x86_64/cpu/gdt.c \
 	arch/x86_64/cpu/idt.c \
 	arch/x86_64/cpu/trap.c \
@@ -74,6 +75,7 @@ KERNEL_SRCS := \
 	kernel/vtl0/partition_inspect.c \
 	kernel/vtl0/partition_state.c \
 	kernel/servicing/servicing.c \
+	kernel/servicing/handoff.c \
 	kernel/vtl0/devices.c \
 	kernel/vtl0/device.c \
 	kernel/vtl0/emuplat/bridge.c \
@@ -255,7 +257,7 @@ $(NEWLIB)/lib/libc.a: tools/newlib/build.sh tools/newlib/newlib-cc
 # Debian's nanopb_generator.py, with google/protobuf/any.proto from libprotobuf-dev.
 NANOPB_STAMP := $(NANOPB_DIR)/.version
 $(NANOPB_STAMP): tools/nanopb/fetch.sh
-	$(Q)tools/nanopb/fetch.sh $(BUILD)/nanopb
+	$(Q)tools/nanopb/fetch.sh $(NANOPB_DIR:/runtime=)
 $(NANOPB_SRCS): $(NANOPB_STAMP) ;
 
 $(PROTO_STAMP): $(patsubst %,$(PROTO_DIR)/%.proto,$(PROTOS)) $(PROTO_DIR)/mezzanine.options $(NANOPB_STAMP)
@@ -459,8 +461,16 @@ FW_CFLAGS := -std=gnu11 -Os -g $(WARNINGS) -ffreestanding -nostdlibinc -mgeneral
 	-ffunction-sections -fdata-sections -I. -I$(FW_DIR)/include -I$(FW_BUILD) -MMD -MP
 FW_LDFLAGS := -nostdlib -static --gc-sections --no-dynamic-linker
 
-.PHONY: guests
-guests: $(TESTFW)
+.PHONY: guests servicing-alt
+guests: $(TESTFW) servicing-alt
+
+# The same sources built again with another version string ($(VERSION)-alt) into
+# $(BUILD)/alt: the image tests/integration/test_servicing.py upgrades to and downgrades
+# from (docs/servicing.md). Shares newlib and nanopb with the main build; about 10 s.
+SERVICING_ALT_IMAGE := $(BUILD)/alt/mezzanine.igvm
+servicing-alt: $(NANOPB_STAMP) $(NEWLIB)/lib/libc.a
+	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/alt NEWLIB=$(abspath $(NEWLIB)) \
+		NANOPB_DIR=$(abspath $(NANOPB_DIR)) VERSION='$(VERSION)-alt' $(SERVICING_ALT_IMAGE)
 
 $(FW_BUILD)/default_script.bin: tests/harness/testscript.py
 	@mkdir -p $(dir $@)

@@ -76,6 +76,9 @@ static struct host_channels host = { .get = &get, .diag = &diag, .timer = &host_
 static struct partition partition;
 static struct vtl0_extra_devices vtl0_devices;
 static struct servicing servicing;
+/* The old instance's persisted page, when the servicing handoff entered this image. */
+static struct servicing_persisted persisted;
+static unsigned running_slot;
 
 const struct vtl2_layout *boot_vtl2_layout(void) { return &vtl2; }
 
@@ -161,6 +164,21 @@ static uint64_t ram_above_4g(void)
     return total;
 }
 
+/* A copy in VTL2 memory of the boot module `name` (its memory becomes VTL0's, or the next
+ * handoff's), or NULL. */
+static const uint8_t *keep_module(const char *name, size_t *len)
+{
+    const struct boot_module *m = boot_find_module(name);
+    uint64_t pa;
+    *len = 0;
+    if (m == NULL || m->size == 0 || m->size > MiB(4) ||
+        pmm_alloc(&pmm, ALIGN_UP(m->size, (uint64_t)PAGE_SIZE) / PAGE_SIZE, PAGE_SIZE, &pa) != 0)
+        return NULL;
+    memcpy(phys_to_virt(pa), phys_to_virt(m->phys_base), m->size);
+    *len = m->size;
+    return phys_to_virt(pa);
+}
+
 /* Starts VTL0 with the firmware module, if there is one, and never returns then;
  * returns if VTL0 cannot run (reported), so Mezzanine goes on serving its host. */
 static void start_vtl0(void)
@@ -170,7 +188,9 @@ static void start_vtl0(void)
 
     for (uint32_t i = 0; i < boot_params.module_count; i++) {
         const struct boot_module *m = &boot_params.modules[i];
-        if (m != fw && m != script && strcmp(m->name, "vgabios") != 0)   /* the display's */
+        if (m != fw && m != script && strcmp(m->name, "vgabios") != 0 &&  /* the display's */
+            strcmp(m->name, "igvm") != 0 && strcmp(m->name, "igvm-previous") != 0 &&
+            strcmp(m->name, "blob") != 0)                                   /* servicing's */
             log_warn("boot", "ignoring module '%s' (%llu bytes)", m->name, (unsigned long long)m->size);
     }
     if (fw == NULL) {
@@ -179,7 +199,14 @@ static void start_vtl0(void)
     }
     log_info("vtl0", "firmware image: %llu bytes at phys 0x%llx", (unsigned long long)fw->size,
              (unsigned long long)fw->phys_base);
+    bool restoring = boot_params.servicing;
+    /* Servicing's: this image, the one before it and the blob, kept before VTL0 runs. */
+    size_t own_image_len, previous_image_len, carried_blob_len;
+    const uint8_t *own_image = keep_module("igvm", &own_image_len);
+    const uint8_t *previous_image = keep_module("igvm-previous", &previous_image_len);
+    const uint8_t *carried_blob = keep_module("blob", &carried_blob_len);
     struct partition_config cfg = {
+        .restoring = restoring,
         .host = &host,
         .idt = &idt_tables,
         .space = &vtl2_space,
@@ -204,9 +231,33 @@ static void start_vtl0(void)
         diag.screenshot = vtl0_display_screenshot;
         diag.screenshot_ctx = &vtl0_devices.display;
     }
-    servicing_init(&servicing, &partition);
+    const struct handoff_config handoff_cfg = {
+        .vtl2 = &vtl2, .space = &vtl2_space, .mem = boot_params.mem,
+        .mem_count = boot_params.mem_count, .cmdline = boot_params.cmdline,
+        .running_slot = running_slot, .generation = restoring ? persisted.generation : 0,
+    };
+    servicing_init(&servicing, &partition, &handoff_cfg);
+    servicing.test_save_fail = options.servicing_save_fail;
+    servicing.test_restore_fail = options.servicing_restore_fail;
+    servicing.own_image = own_image;
+    servicing.own_image_len = own_image_len;
+    servicing.previous_image = previous_image;
+    servicing.previous_image_len = previous_image_len;
+    servicing.carried_blob = carried_blob;
+    servicing.carried_blob_len = carried_blob_len;
+    servicing_carry_module(&servicing, "vtl0", partition.firmware, partition.firmware_size);
+    servicing_carry_module(&servicing, "testscript", partition.test_script, partition.test_script_len);
+    if (vtl0_devices.display_up)
+        servicing_carry_module(&servicing, "vgabios", vtl0_devices.display.dev.cfg.rom,
+                               vtl0_devices.display.dev.cfg.rom_size);
     diag.servicing = servicing_command;
     diag.servicing_ctx = &servicing;
+    if (restoring && servicing_restore(&servicing, &persisted) != 0) {
+        log_error("vtl0", "restore failed: VTL0 not resumed");
+        return;
+    }
+    host.save_request = servicing_save_request;
+    host.save_request_ctx = &servicing;
     get_notify_start_vtl0_completed(&get);
     partition_run(&partition);
 }
@@ -269,6 +320,17 @@ void kmain(uint32_t magic, uint32_t info_pa)
     /* Multiboot information or an IGVM loader's boot block (kernel/boot/loader_parse.c);
      * a loader that knows the TSC frequency spares the PIT calibration. */
     int err = boot_loader_parse(magic, info_pa, read_boot_phys, NULL, &boot_params);
+    if (!err && boot_params.servicing) {
+        /* Entered by the servicing handoff: the old instance's TSC frequency and time
+         * zero carry on (no calibration, one log timeline). */
+        err = read_boot_phys(NULL, boot_params.persisted_pa, &persisted, sizeof(persisted));
+        if (!err && !servicing_persisted_ok(&persisted))
+            err = -EINVAL;
+        if (!err) {
+            boot_params.tsc_hz = persisted.tsc_hz;
+            log_set_boot_tsc(persisted.boot_tsc);
+        }
+    }
     log_set_tsc_hz(boot_params.tsc_hz != 0 ? boot_params.tsc_hz : tsc_calibrate());
     log_info("boot", "TSC %llu kHz%s", (unsigned long long)(log_tsc_hz() / 1000),
              boot_params.tsc_hz != 0 ? " (from the loader)" : "");
@@ -295,11 +357,17 @@ void kmain(uint32_t magic, uint32_t info_pa)
         panic("boot: no room for a %llu MiB VTL2 region below 4 GiB (error %d)",
               (unsigned long long)(options.vtl2_size >> 20), err);
     print_vtl2_layout();
+    /* The servicing handoff enters an image in the slot the old one does not use; the
+     * old image stays intact in its own. */
+    running_slot = boot_params.kernel_phys != 0 && boot_params.kernel_phys == vtl2.slot_base[1] ? 1 : 0;
+    if (boot_params.servicing)
+        log_info("servicing", "entered by the handoff from %s (%s) in slot%u; restoring in slot%u",
+                 persisted.old_version, persisted.old_build_id, persisted.old_slot, running_slot);
     setup_allocator();
 
     err = vtl2_space_init(&vtl2_space, &pmm, memory_map, memory_map_count,
                           boot_params.kernel_phys != 0 ? boot_params.kernel_phys : KERNEL_LOAD_PHYS,
-                          vtl2.slot_base[0],
+                          vtl2.slot_base[running_slot],
                           vtl2.slot_size);
     if (err)
         panic("mm: cannot build VTL2 page tables (error %d)", err);

@@ -18,6 +18,9 @@
 #define MEZZ_BOOT_MODULES_MAX   8
 #define MEZZ_BOOT_NAME_MAX      32
 #define MEZZ_BOOT_LOADER_MAX    48
+/* flags: the servicing handoff entered this image; persisted_pa is the persisted page
+ * the old instance wrote (kernel/servicing/persisted.h). */
+#define MEZZ_BOOT_FLAG_SERVICING 0x1u
 
 struct mezz_boot_module {
     uint64_t phys_base;
@@ -38,14 +41,16 @@ struct mezz_boot_block {
     uint32_t command_line_bytes;
     uint64_t command_line_pa;                /* NUL-terminated ASCII */
     uint32_t module_count;
-    uint32_t reserved;
+    uint32_t flags;                          /* MEZZ_BOOT_FLAG_* */
     struct mezz_boot_module modules[MEZZ_BOOT_MODULES_MAX];
     char loader_name[MEZZ_BOOT_LOADER_MAX];  /* NUL padded */
+    uint64_t persisted_pa;                   /* with MEZZ_BOOT_FLAG_SERVICING; else 0 */
 } PACKED;
 STATIC_ASSERT_OFFSET(struct mezz_boot_block, tsc_hz, 8);
 STATIC_ASSERT_OFFSET(struct mezz_boot_block, memory_map_pa, 40);
 STATIC_ASSERT_OFFSET(struct mezz_boot_block, command_line_pa, 56);
 STATIC_ASSERT_OFFSET(struct mezz_boot_block, modules, 72);
-STATIC_ASSERT_SIZE(struct mezz_boot_block, 72 + 8 * 48 + 48);
+STATIC_ASSERT_OFFSET(struct mezz_boot_block, persisted_pa, 72 + 8 * 48 + 48);
+STATIC_ASSERT_SIZE(struct mezz_boot_block, 72 + 8 * 48 + 48 + 8);
 
 #endif

@@ -5,6 +5,7 @@
 #ifndef MEZZ_KERNEL_BOOT_PARAMS_H
 #define MEZZ_KERNEL_BOOT_PARAMS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "mm/memmap.h"
@@ -36,6 +37,9 @@ struct boot_params {
     uint64_t tsc_hz;               /* 0: unknown, calibrate */
     uint64_t kernel_phys;          /* where the image runs; 0: KERNEL_LOAD_PHYS */
     uint64_t vtl2_base, vtl2_size; /* the loader's VTL2 placement; 0: none */
+    /* The servicing handoff's: this instance restores; the old one's persisted page. */
+    bool servicing;
+    uint64_t persisted_pa;
 };
 
 #endif

@@ -15,10 +15,21 @@
 const char *igvm_boot_check(const struct igvm_plan *plan, const struct vtl2_layout *vtl2,
                             uint32_t map_entries)
 {
-    if (plan->image_low < vtl2->slot_base[0] ||
-        plan->image_high > vtl2->slot_base[0] + vtl2->slot_size)
+    return igvm_boot_check_slot(plan, vtl2, 0, map_entries);
+}
+
+const char *igvm_boot_check_slot(const struct igvm_plan *plan, const struct vtl2_layout *vtl2,
+                                 unsigned slot, uint32_t map_entries)
+{
+    if (slot > 1)
+        return "no such kernel slot";
+    if (plan->image_low < vtl2->slot_base[slot] ||
+        plan->image_high > vtl2->slot_base[slot] + vtl2->slot_size)
         return "image does not fit the kernel slot";
-    if (plan->required_gpa != vtl2->base || plan->required_size > vtl2->size)
+    /* REQUIRED_MEMORY relocates with the slot: loaded into slot1 it names the region
+     * shifted by the distance between the slots, and means the same region. */
+    uint64_t shift = vtl2->slot_base[slot] - vtl2->slot_base[0];
+    if (plan->required_gpa - shift != vtl2->base || plan->required_size > vtl2->size)
         return "REQUIRED_MEMORY does not match the VTL2 region";
     const struct igvm_plan_area *map = plan->memory_map_area;
     if (map == NULL || plan->command_line_area == NULL)

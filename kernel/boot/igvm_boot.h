@@ -22,6 +22,10 @@
  */
 const char *igvm_boot_check(const struct igvm_plan *plan, const struct vtl2_layout *vtl2,
                             uint32_t map_entries);
+/* The same for the kernel slot `slot` (0 or 1): the servicing handoff loads the new
+ * image into the slot the running one does not use. */
+const char *igvm_boot_check_slot(const struct igvm_plan *plan, const struct vtl2_layout *vtl2,
+                                 unsigned slot, uint32_t map_entries);
 
 /*
  * Writes the memory map (already IGVM-encoded: map_entries entries + terminator) and

@@ -98,6 +98,12 @@ int boot_block_parse(uint64_t block_pa, read_phys_fn read_phys, void *ctx, struc
     out->kernel_phys = b.kernel_phys;
     out->vtl2_base = b.vtl2_base;
     out->vtl2_size = b.vtl2_size;
+    if (b.flags & MEZZ_BOOT_FLAG_SERVICING) {
+        if (b.persisted_pa == 0 || (b.persisted_pa & 0xFFF) != 0 || b.persisted_pa >= (1ull << 32))
+            return -EINVAL;
+        out->servicing = true;
+        out->persisted_pa = b.persisted_pa;
+    }
     return 0;
 }
 

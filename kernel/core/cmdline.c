@@ -67,6 +67,8 @@ void boot_options_default(struct boot_options *opts)
     opts->pam = PAM_CHOICE_AUTO;
     opts->bridge_i440fx = false;
     opts->force_uart = false;
+    opts->servicing_save_fail = false;
+    opts->servicing_restore_fail = false;
 }
 
 int parse_size(const char *text, uint64_t *out)
@@ -132,6 +134,13 @@ static const char *apply_option(struct boot_options *opts, const char *key, cons
         if (c < 0)
             return "expected auto, openhcl, faithful or local";
         opts->pam = (enum pam_choice)c;
+    } else if (strcmp(key, "mezz.servicing_test") == 0) {
+        if (strcmp(value, "save-fail") == 0)
+            opts->servicing_save_fail = true;
+        else if (strcmp(value, "restore-fail") == 0)
+            opts->servicing_restore_fail = true;
+        else
+            return "expected save-fail or restore-fail";
     } else if (strcmp(key, "mezz.bridge_id") == 0) {
         if (strcmp(value, "i440bx") == 0)
             opts->bridge_i440fx = false;

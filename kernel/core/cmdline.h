@@ -52,6 +52,11 @@ struct boot_options {
     enum pam_choice pam;
     bool force_uart;            /* mezz.transport=uart: host channels stay on the UARTs */
     bool bridge_i440fx;         /* mezz.bridge_id=i440fx: present 8086:1237 (SeaBIOS) */
+    /* mezz.servicing_test=save-fail: OpenHCL's OPENHCL_TEST_CONFIG=SERVICING_SAVE_FAIL, the
+     * save fails after VTL0 stopped; =restore-fail: a new instance's restore fails (not a
+     * rollback's) (docs/servicing.md). */
+    bool servicing_save_fail;
+    bool servicing_restore_fail;
 };
 
 /* Called once per rejected option; `reason` is a static string. */

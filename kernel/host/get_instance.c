@@ -331,6 +331,15 @@ void get_notify_restore_completed(struct get_instance *g, bool success)
                "RESTORE_COMPLETED");
 }
 
+/* OpenHCL's send_servicing_failure: one SAVE message with status FAILURE and no payload;
+ * the host answers nothing (reference/openvmm-facts.md section 1.6). */
+void get_send_save_failure(struct get_instance *g)
+{
+    uint8_t m[8];
+    const uint8_t none = 0;
+    notify_now(g, m, get_encode_save_chunk(m, GET_SAVE_RESTORE_FAILURE, &none, 0), "SAVE FAILURE");
+}
+
 /* ---- requests ---------------------------------------------------------------------- */
 
 static int call(struct get_instance *g, struct get_req *r, uint64_t timeout_us)

@@ -7,6 +7,7 @@
 #define MEZZ_KERNEL_POLL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct get_instance;
@@ -32,6 +33,10 @@ struct host_channels {
     uint64_t messages_seen;          /* host messages received, at the last look */
     uint64_t last_message_us;        /* when that count last grew */
     uint64_t window_nmis;            /* NMIs taken inside interrupt windows (interrupts.c) */
+    /* The host's SAVE_GUEST_VTL2_STATE guest notification (servicing): its 30 bytes. Set
+     * once VTL0 runs; NULL: refused with SAVE FAILURE. */
+    void (*save_request)(void *ctx, const void *note, size_t len);
+    void *save_request_ctx;
 };
 
 void kernel_poll(struct host_channels *h);

@@ -5,8 +5,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "arch/x86_64/cpu/cpu.h"
+#include "get/protocol.h"
+#include "kernel/core/ambient.h"
 #include "kernel/core/inspect.h"
+#include "kernel/host/get_instance.h"
 #include "kernel/lib/log.h"
+#include "kernel/version.h"
 
 static void inspect_servicing(struct inspect_writer *w, void *ctx)
 {
@@ -19,12 +24,28 @@ static void inspect_servicing(struct inspect_writer *w, void *ctx)
     inspect_i64(w, "last_error", s->last_error.err);
     inspect_str(w, "last_error_what", s->last_error.what ? s->last_error.what : "");
     inspect_str(w, "last_error_unit", s->last_error.unit);
+    inspect_str(w, "version", MEZZ_VERSION);
+    inspect_str(w, "build_id", MEZZ_GITREV);
+    inspect_u64(w, "slot", s->handoff.cfg.running_slot);
+    inspect_u64(w, "generation", s->handoff.cfg.generation);
+    inspect_u64(w, "services", s->services);
+    inspect_u64(w, "service_failures", s->service_failures);
+    inspect_str(w, "last_service_error", s->last_service_error ? s->last_service_error : "");
+    inspect_bool(w, "restored", s->restored);
+    inspect_i64(w, "restore_error", s->restore_error);
+    inspect_u64(w, "blackout_time_us", s->blackout_time_us);
+    inspect_u64(w, "restore_us", s->restore_us);
+    inspect_str(w, "restored_from_version", s->restored ? s->restored_from.old_version : "");
+    inspect_str(w, "restored_from_build_id", s->restored ? s->restored_from.old_build_id : "");
+    inspect_bool(w, "rolled_back", s->rolled_back);
+    inspect_bool(w, "can_roll_back", s->previous_image != NULL);
 }
 
-void servicing_init(struct servicing *s, struct partition *p)
+void servicing_init(struct servicing *s, struct partition *p, const struct handoff_config *handoff)
 {
     memset(s, 0, sizeof(*s));
     s->p = p;
+    handoff_init(&s->handoff, handoff);
     int err = inspect_register("servicing", inspect_servicing, s);
     if (err)
         log_warn("servicing", "inspect node not registered (%d)", err);
@@ -113,4 +134,230 @@ int servicing_command(void *ctx, char words[][64], int n, char *body, size_t cap
     if (n == 1 && strcmp(words[0], "pulse") == 0)
         return servicing_pulse(s, body, cap);
     return -EINVAL;
+}
+
+/* ---- live servicing ------------------------------------------------------------------ */
+
+void servicing_carry_module(struct servicing *s, const char *name, const void *data, size_t size)
+{
+    if (s->module_count < HANDOFF_MAX_MODULES - 3 && data != NULL && size != 0)
+        s->modules[s->module_count++] = (struct handoff_module){ name, data, size };
+}
+
+static unsigned carry_base_modules(const struct servicing *s, struct handoff_module *out)
+{
+    for (unsigned i = 0; i < s->module_count; i++)
+        out[i] = s->modules[i];
+    return s->module_count;
+}
+
+static void copy_padded(char *dst, size_t cap, const char *src)
+{
+    size_t i = 0;
+    for (; i + 1 < cap && src[i] != '\0'; i++)
+        dst[i] = src[i];
+    for (; i < cap; i++)
+        dst[i] = '\0';
+}
+
+/* Servicing did not happen and VTL0 runs on here. The host is told: before the blob went
+ * out, with a SAVE FAILURE (as OpenHCL); after, with RESTORE_COMPLETED(failure) from this,
+ * the old, instance and START_VTL0_COMPLETED (it runs VTL0 again). */
+static void service_failed(struct servicing *s, const char *why, bool blob_sent)
+{
+    if (blob_sent) {
+        get_notify_restore_completed(s->p->get, false);
+        get_notify_start_vtl0_completed(s->p->get);
+    } else {
+        get_send_save_failure(s->p->get);
+    }
+    s->service_failures++;
+    s->last_service_error = why;
+    log_error("servicing", "servicing refused, VTL0 runs on in this instance: %s", why);
+}
+
+void servicing_save_request(void *ctx, const void *note_bytes, size_t len)
+{
+    struct servicing *s = ctx;
+    struct partition *p = s->p;
+    struct get_save_state_notification note;
+    struct state_error error;
+    size_t blob_len = 0;
+
+    s->services++;
+    if (len < sizeof(note)) {
+        service_failed(s, "short SAVE_GUEST_VTL2_STATE notification", false);
+        return;
+    }
+    memcpy(&note, note_bytes, sizeof(note));
+    /* OpenHCL: a hint of 65535 s or more means none, and becomes 200 s. */
+    uint64_t timeout_us = (note.timeout_hint_secs == 0xFFFF ? 200u : note.timeout_hint_secs) * 1000000ull;
+    log_info("servicing", "SAVE requested: timeout hint %u s, capabilities 0x%llx",
+             note.timeout_hint_secs, (unsigned long long)note.capabilities_flags);
+    /* The staged image first: a refused image costs VTL0 no blackout at all. */
+    if (handoff_check_staged(&s->handoff) != 0) {
+        service_failed(s, s->handoff.why, false);
+        return;
+    }
+    uint64_t stop_tsc = rdtsc();
+    int err = partition_pause(p);
+    if (err) {
+        service_failed(s, "VTL0 did not stop", false);
+        return;
+    }
+    err = servicing_save(s, s->before, sizeof(s->before), &blob_len, &error);
+    if (!err && s->test_save_fail) {
+        /* OpenHCL's SERVICING_SAVE_FAIL: fail after VTL0 stopped and the units saved. */
+        err = -EIO;
+        error = (struct state_error){ .err = -EIO, .what = "test hook mezz.servicing_test=save-fail" };
+    }
+    if (err) {
+        note_error(s, "save", &error);
+        (void)partition_resume(p);
+        service_failed(s, "save failed", false);
+        return;
+    }
+    uint64_t saved_tsc = rdtsc();
+    err = get_save_state(p->get, s->before, blob_len, timeout_us);
+    if (err) {
+        (void)partition_resume(p);
+        service_failed(s, "the host did not take the saved state", false);
+        return;
+    }
+    struct servicing_persisted pp = {
+        .magic = SERVICING_PERSISTED_MAGIC, .version = SERVICING_PERSISTED_VERSION,
+        .size = sizeof(pp), .tsc_hz = log_tsc_hz(), .stop_tsc = stop_tsc,
+        .boot_tsc = kernel_ambient.log.boot_tsc,
+        .old_slot = s->handoff.cfg.running_slot, .new_slot = s->handoff.cfg.running_slot ^ 1u,
+        .saved_state_len = blob_len, .generation = s->handoff.cfg.generation + 1,
+        .capabilities_flags = note.capabilities_flags,
+    };
+    copy_padded(pp.old_version, sizeof(pp.old_version), MEZZ_VERSION);
+    copy_padded(pp.old_build_id, sizeof(pp.old_build_id), MEZZ_GITREV);
+    log_info("servicing", "saved %zu bytes in %llu us, sent in %llu us; handing off",
+             blob_len, (unsigned long long)tsc_delta_to_us(saved_tsc - stop_tsc, log_tsc_hz()),
+             (unsigned long long)tsc_delta_to_us(rdtsc() - saved_tsc, log_tsc_hz()));
+    pp.handoff_tsc = rdtsc();
+    /* The new instance gets its own image and this one's (to roll back to), and the blob
+     * (a rollback restores from it: the host gives it out once). */
+    struct handoff_module modules[HANDOFF_MAX_MODULES];
+    unsigned n = carry_base_modules(s, modules);
+    modules[n++] = (struct handoff_module){ "igvm", s->handoff.image, s->handoff.image_len };
+    if (s->own_image != NULL)
+        modules[n++] = (struct handoff_module){ "igvm-previous", s->own_image, s->own_image_len };
+    modules[n++] = (struct handoff_module){ "blob", s->before, blob_len };
+    err = handoff_enter(&s->handoff, &pp, modules, n);
+    /* Not entered: nothing of this instance was touched; VTL0 goes on here. */
+    (void)partition_resume(p);
+    service_failed(s, s->handoff.why ? s->handoff.why : "handoff failed", true);
+    (void)err;
+}
+
+/*
+ * Beyond OpenHCL: the new image failed its restore. VTL0 has not run, its memory is as the
+ * old instance left it; enter the previous image again (into the other slot, which is
+ * where it ran) with the blob, and it restores from that. The host hears
+ * RESTORE_COMPLETED(failure) now and the rollback instance's success next.
+ */
+static void roll_back(struct servicing *s, const struct servicing_persisted *pp, size_t blob_len)
+{
+    get_notify_restore_completed(s->p->get, false);
+    log_error("servicing", "restore failed: rolling back to the previous image");
+    /* The old instance's own copy of the blob, not the host's: the host's may be what
+     * failed. */
+    (void)blob_len;
+    if (s->carried_blob == NULL || s->carried_blob_len == 0) {
+        log_error("servicing", "no blob carried: cannot roll back");
+        return;
+    }
+    if (handoff_check_image(&s->handoff, s->previous_image, s->previous_image_len) != 0)
+        return;
+    struct servicing_persisted r = *pp;
+    r.flags |= SERVICING_PERSISTED_ROLLBACK;
+    r.old_slot = s->handoff.cfg.running_slot;
+    r.new_slot = r.old_slot ^ 1u;
+    r.generation = pp->generation + 1;
+    r.saved_state_len = s->carried_blob_len;
+    copy_padded(r.old_version, sizeof(r.old_version), MEZZ_VERSION);
+    copy_padded(r.old_build_id, sizeof(r.old_build_id), MEZZ_GITREV);
+    struct handoff_module modules[HANDOFF_MAX_MODULES];
+    unsigned n = carry_base_modules(s, modules);
+    modules[n++] = (struct handoff_module){ "igvm", s->previous_image, s->previous_image_len };
+    modules[n++] = (struct handoff_module){ "blob", s->carried_blob, s->carried_blob_len };
+    (void)handoff_enter(&s->handoff, &r, modules, n);
+    log_error("servicing", "rollback handoff failed: %s", s->handoff.why ? s->handoff.why : "?");
+}
+
+bool servicing_persisted_ok(const struct servicing_persisted *pp)
+{
+    return pp->magic == SERVICING_PERSISTED_MAGIC && pp->version == SERVICING_PERSISTED_VERSION &&
+           pp->size == sizeof(*pp) && pp->tsc_hz != 0 && pp->old_slot <= 1 &&
+           pp->new_slot == (pp->old_slot ^ 1u);
+}
+
+int servicing_restore(struct servicing *s, const struct servicing_persisted *pp)
+{
+    struct partition *p = s->p;
+    struct get_instance *get = p->get;
+    struct state_error error;
+    size_t len = 0;
+    uint64_t start = rdtsc();
+    int err;
+
+    s->restored_from = *pp;
+    bool rollback = (pp->flags & SERVICING_PERSISTED_ROLLBACK) != 0;
+    if (rollback) {
+        /* The image after this one failed its restore: the blob came along. */
+        s->rolled_back = true;
+        s->last_service_error = "restore failed in the new image: rolled back";
+        if (s->carried_blob == NULL || s->carried_blob_len > sizeof(s->before)) {
+            err = -ENODATA;
+        } else {
+            len = s->carried_blob_len;
+            memcpy(s->before, s->carried_blob, len);
+            log_warn("servicing", "rollback from %s (%s): restoring the carried blob (%zu bytes)",
+                     pp->old_version, pp->old_build_id, len);
+            err = state_restore(s->units, collect_units(s), s->before, len, &error);
+            if (err)
+                note_error(s, "restore", &error);
+        }
+    } else if (!get->dps_valid || !get->dps.is_servicing_scenario) {
+        err = -EPROTO;
+        log_error("servicing", "entered for servicing, but the host's DPS says no servicing");
+    } else if ((err = get_restore_state(get, s->before, sizeof(s->before), &len, 0)) != 0) {
+        log_error("servicing", "RESTORE: no saved state from the host (error %d)", err);
+    } else {
+        log_info("servicing", "saved_state_len %zu (the old instance saved %llu)", len,
+                 (unsigned long long)pp->saved_state_len);
+        if (s->test_restore_fail) {
+            /* OpenHCL's SERVICING_RESTORE_FAIL shape: the restore fails before any unit. */
+            error = (struct state_error){ .err = -EIO,
+                                          .what = "test hook mezz.servicing_test=restore-fail" };
+            err = -EIO;
+            note_error(s, "restore", &error);
+        } else {
+            err = state_restore(s->units, collect_units(s), s->before, len, &error);
+            if (err)
+                note_error(s, "restore", &error);
+        }
+    }
+    if (err && !rollback && s->previous_image != NULL)
+        roll_back(s, pp, len);      /* returns only if the way back is shut too */
+    p->restoring = false;
+    s->restore_error = err;
+    s->last_saved_state_len = len;
+    get_notify_restore_completed(get, err == 0);
+    if (err == 0 && (pp->capabilities_flags & SERVICING_CAP_HOST_BARRIER)) {
+        int64_t utc;
+        (void)get_read_time(get, &utc);
+    }
+    s->restored = err == 0;
+    uint64_t now = rdtsc();
+    s->restore_us = tsc_delta_to_us(now - start, log_tsc_hz());
+    s->blackout_time_us = tsc_delta_to_us(now - pp->stop_tsc, log_tsc_hz());
+    if (err == 0)
+        log_info("servicing", "resuming VM: blackout_time_us %llu, saved_state_len %zu, restore %llu us, "
+                 "from %s (%s) in slot%u", (unsigned long long)s->blackout_time_us, len,
+                 (unsigned long long)s->restore_us, pp->old_version, pp->old_build_id, pp->old_slot);
+    return err;
 }

@@ -13,6 +13,8 @@
 #include <stdint.h>
 
 #include "kernel/servicing/envelope.h"
+#include "kernel/servicing/handoff.h"
+#include "kernel/servicing/persisted.h"
 #include "kernel/vtl0/partition.h"
 
 #define SERVICING_BLOB_MAX 16384u
@@ -29,9 +31,48 @@ struct servicing {
     size_t last_saved_state_len;
     uint64_t last_pulse_us;
     struct state_error last_error;
+    /* live servicing (SAVE from the host, handoff, restore) */
+    struct handoff handoff;
+    struct handoff_module modules[HANDOFF_MAX_MODULES];
+    unsigned module_count;
+    struct servicing_persisted restored_from;   /* valid when restored */
+    bool restored;
+    uint64_t services, service_failures;        /* SAVE requests taken, and refused */
+    const char *last_service_error;
+    uint64_t blackout_time_us, restore_us;
+    int restore_error;
+    bool test_save_fail;                        /* mezz.servicing_test=save-fail */
+    bool test_restore_fail;                     /* mezz.servicing_test=restore-fail */
+    /* rollback: the image this instance runs and the one before it (copies in VTL2
+     * memory; NULL when the loader gave none), and a blob carried by a rollback */
+    const uint8_t *own_image, *previous_image, *carried_blob;
+    size_t own_image_len, previous_image_len, carried_blob_len;
+    bool rolled_back;
 };
 
-void servicing_init(struct servicing *s, struct partition *p);
+void servicing_init(struct servicing *s, struct partition *p, const struct handoff_config *handoff);
+
+/* A module the next image gets (the partition's pristine firmware, test script, VGA
+ * BIOS): their boot modules' memory is VTL0's by now. */
+void servicing_carry_module(struct servicing *s, const char *name, const void *data, size_t size);
+
+/*
+ * The host's SAVE_GUEST_VTL2_STATE (struct get_save_state_notification bytes): check the
+ * staged image, stop VTL0, save every unit, send the blob, hand off to the new image.
+ * Returns only when servicing did not happen; VTL0 then runs again in this instance.
+ */
+void servicing_save_request(void *ctx, const void *note, size_t len);
+
+/*
+ * A new instance after the handoff: *persisted is the old instance's page (checked by
+ * the caller). Pulls the blob (the GET is up and DPS says IsServicingScenario), restores
+ * every unit in registry order, reports RESTORE_COMPLETED. Returns 0 or a negative errno
+ * (reported to the host and logged). VTL0 is still stopped.
+ */
+int servicing_restore(struct servicing *s, const struct servicing_persisted *persisted);
+
+/* Is this a persisted page this version reads? */
+bool servicing_persisted_ok(const struct servicing_persisted *pp);
 
 /*
  * One pulse: stop VTL0, save every unit, reset every device, restore every unit, save

@@ -303,6 +303,7 @@ int partition_init(struct partition *p, const struct partition_config *cfg, stru
     p->low_ram_end = cfg->low_ram_end;
     p->rom_bios_offset = cfg->low_ram_end - MiB(1);
     p->ram_above_4g = cfg->ram_above_4g;
+    p->restoring = cfg->restoring;
     p->poll_interval_tsc = log_tsc_hz() / (1000000 / POLL_INTERVAL_US);
 
     if (cfg->firmware_size < VTL0_FIRMWARE_MIN || cfg->firmware_size > VTL0_FIRMWARE_MAX ||
@@ -359,7 +360,14 @@ int partition_init(struct partition *p, const struct partition_config *cfg, stru
     vtl0_io_init(p);
     vtl0_msr_init(p);
     vtl0_pci_init(p);
-    partition_reset(p);
+    if (p->restoring) {
+        /* The models only (no power cycle: VTL0's firmware and interrupt controllers are
+         * as VTL0 left them); the restore overwrites them. */
+        vtl0_devices_reset(&p->devices);
+        vtl0_sync_npt(p);
+    } else {
+        partition_reset(p);
+    }
     partition_inspect_register(p);
     if (inspect_register("devices", vtl0_devices_inspect, &p->devices) != 0)
         log_warn("vtl0", "inspect node \"devices\" not registered");

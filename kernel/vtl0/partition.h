@@ -122,6 +122,7 @@ struct partition {
     uint64_t firmware_low_start;     /* its read-only window below 1 MiB: [this, 1 MiB) */
     const uint8_t *test_script;
     size_t test_script_len;
+    bool restoring;                  /* partition_config.restoring, until the restore ends */
 
     /* runtime glue (never saved) */
     struct pmm *pmm;
@@ -187,6 +188,10 @@ struct partition_config {
     uint64_t firmware_size;
     const uint8_t *test_script;      /* optional; copied */
     size_t test_script_len;
+    /* A new instance after servicing: VTL0's memory and the host's state are VTL0's
+     * already; building the partition and its devices must not touch them (no firmware
+     * copy, no VRAM clear, no GET call): the restore of the units sets everything. */
+    bool restoring;
 };
 
 /* Checks SVM, allocates the VMCB, permission maps and NPT, copies the firmware and puts

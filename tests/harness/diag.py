@@ -168,6 +168,9 @@ class DiagProxy:
         self._server.bind(str(self.path))
         self._server.listen(4)
         self._closed = False
+        # {"op": "service", "image": PATH}: a servicing cycle the host runs (the Host sets
+        # this; tools/mezz service).
+        self.on_service: Optional[Callable[[Dict[str, Any]], Dict[str, Any]]] = None
         self._thread = threading.Thread(target=self._serve, name="diag-proxy", daemon=True)
         self._thread.start()
 
@@ -202,6 +205,8 @@ class DiagProxy:
             return {"status": status, "body": body}
         if op == "ping":
             return {"status": 0, "body": self.client.ping()}
+        if op == "service" and self.on_service is not None:
+            return self.on_service(request)
         if op == "screenshot":
             frame = self.client.screenshot()
             return {"status": 0, "width": frame.width, "height": frame.height,

@@ -83,6 +83,16 @@ class Ged(FramedPeer):
         self.version_negotiated = threading.Event()
         self.vtl0_resets = 0
         self._save_chunks: List[bytes] = []
+        # Servicing (tests/harness/servicing.py): on_saved(blob) runs when the last SAVE
+        # chunk is in, before the answer (VTL0 is stopped then); before_time() runs once
+        # on the next TIME request, before the answer (the new instance asks just before
+        # VTL0 resumes when the SAVE request's capabilities ask for that barrier).
+        self.on_saved: Optional[Callable[[bytes], None]] = None
+        self.before_time: Optional[Callable[[], None]] = None
+        self.saves = 0
+        self.save_failures = 0
+        self.on_save_failed: Optional[Callable[[], None]] = None
+        self._armed_before_time: Optional[Callable[[], None]] = None
         self._rules: List[FaultRule] = []
         self._lock = threading.RLock()
         self._cond = threading.Condition(self._lock)
@@ -224,6 +234,10 @@ class Ged(FramedPeer):
             if accepted:
                 self.version_negotiated.set()
         elif name == "TIME":
+            with self._lock:
+                hook, self._armed_before_time = self._armed_before_time, None
+            if hook is not None:
+                hook()
             utc = int((time.time() + 11644473600) * 10_000_000)
             self._send("response", "TIME", vm_reference_time=time.monotonic_ns() // 100,
                        utc=utc, time_zone=0, daylight_savings=0)
@@ -281,17 +295,36 @@ class Ged(FramedPeer):
             if status == gp.SAVE_RESTORE_FAILURE:
                 self._save_chunks = []
                 self._record("get-event", what="save-failed")
-                return
+                self.save_failures += 1
+                # The guest gave servicing up: no later instance may restore this blob.
+                self.saved_blob = None
+                self._cond.notify_all()
+                hook = self.on_save_failed
+            else:
+                hook = None
+        if status == gp.SAVE_RESTORE_FAILURE:
+            if hook is not None:
+                hook()
+            return
+        with self._lock:
             self._save_chunks.append(chunk)
             if status == gp.SAVE_RESTORE_MORE_DATA:
                 return
             self.saved_blob = b"".join(self._save_chunks)
             self._save_chunks = []
+            self.saves += 1
+            hook, blob = self.on_saved, self.saved_blob
+            self._cond.notify_all()
+        if hook is not None:
+            hook(blob)
         self._send("response", "SAVE_GUEST_VTL2_STATE", save_status=gp.SAVE_RESTORE_SUCCESS)
 
     def _restore(self) -> None:
         with self._lock:
             blob, self.saved_blob = self.saved_blob, None
+            # Only the instance that pulls the blob back gets the TIME barrier.
+            if blob is not None:
+                self._armed_before_time, self.before_time = self.before_time, None
         if blob is None:
             self._send("response", "RESTORE_GUEST_VTL2_STATE", data_length=0,
                        restore_status=gp.SAVE_RESTORE_FAILURE)

@@ -27,7 +27,7 @@ import threading
 import time
 import weakref
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Any, Callable, Dict, Optional
 
 from .diag import DiagClient, DiagProxy
 from .ged import Ged
@@ -192,6 +192,8 @@ class Host:
         self.diag = DiagClient(self.paths.diag_sock, deadline, alive, memory=lambda: self.memory,
                                refuse_rings=self.config.refuse_rings)
         self.diag_proxy = DiagProxy(self.diag, self.paths.root / "diag-proxy.sock")
+        if self.get is not None:
+            self.diag_proxy.on_service = self._service_from_proxy
         self.memory = GuestMemory(self.paths.guest_ram, self.config.memory_mb << 20)
 
         self.transcript.record("start", qemu_pid=self._proc.pid, kernel=str(self.config.kernel),
@@ -234,6 +236,19 @@ class Host:
         except subprocess.TimeoutExpired:
             self._signal(_KILL_STOP, signal.SIGKILL)
             self._proc.wait()
+
+    def _service_from_proxy(self, request: Dict[str, Any]) -> Dict[str, Any]:
+        """tools/mezz service: one servicing cycle with the image named in the request."""
+        from .servicing import HostView, Servicing, ServicingError
+        if getattr(self, "_servicing", None) is None:
+            self._servicing = Servicing(HostView(self))
+        try:
+            self._servicing.save(request.get("image"), int(request.get("flags", 0)))
+            cycle = self._servicing.restore()
+        except ServicingError as error:
+            return {"status": -5, "error": str(error)}
+        return {"status": 0, "body": {k: v for k, v in cycle.items()
+                                      if k not in ("restore_completed",)}}
 
     def _on_get_halt(self, reason: str, detail: str, registers: dict) -> None:
         """The GET said VTL0 halted for good: the host ends the VM, as OpenVMM's does."""

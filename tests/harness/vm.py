@@ -202,6 +202,35 @@ class Vm:
             raise DiagError(f"pulse failed: status {status}", status)
         return body
 
+    # ----------------------------------------------------------------- servicing
+
+    def save_paravisor(self, new_image: Optional[Union[str, Path]] = None, flags: int = 0,
+                       timeout: float = 30.0, host_check: bool = True, verify: bool = True,
+                       timeout_hint_secs: int = 60, answer_fault: Optional[tuple] = None,
+                       garble_blob: bool = False) -> dict:
+        """petri's save_openhcl: validate and stage new_image (default: the image this VM
+        booted), send SAVE_GUEST_VTL2_STATE and wait for the saved state; VTL0 is hashed
+        when it stops (tests/harness/servicing.py). Fails if called twice."""
+        return self._servicing().save(new_image, flags, timeout, host_check, verify,
+                                      timeout_hint_secs, answer_fault, garble_blob)
+
+    def restore_paravisor(self, timeout: float = 30.0) -> dict:
+        """petri's restore_openhcl: wait for the new instance's RESTORE_COMPLETED and
+        START_VTL0_COMPLETED. Returns the cycle's record (blob_len, hashes, times)."""
+        return self._servicing().restore(timeout)
+
+    def restart_paravisor(self, new_image: Optional[Union[str, Path]] = None, flags: int = 0,
+                          timeout: float = 30.0) -> dict:
+        """petri's restart_openhcl: save_paravisor then restore_paravisor."""
+        self.save_paravisor(new_image, flags, timeout)
+        return self.restore_paravisor(timeout)
+
+    def _servicing(self):
+        from .servicing import Servicing
+        if getattr(self, "_servicing_state", None) is None:
+            self._servicing_state = Servicing(self)
+        return self._servicing_state
+
     def screenshot(self, path: Optional[Union[str, Path]] = None,
                    timeout: float = DEFAULT_WAIT_TIMEOUT_S,
                    on_snapshot: Optional[Callable[[], None]] = None) -> Frame:

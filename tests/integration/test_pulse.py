@@ -33,9 +33,10 @@ def word(i):
     return (0x5EED0000DEAD0000 | (i << 8) | i) & 0xFFFFFFFFFFFFFFFF
 
 
-def workload():
+def workload(poweroff=False):
     """PAM registers in a non-default state, the display placed and drawn, then rounds of
-    RAM writes, timer interrupts, and checks of every device's state."""
+    RAM writes, timer interrupts, and checks of every device's state; then DONE, or an
+    ACPI power off (test_servicing's clean teardown)."""
     s = (Script().mode("protected")
          .out32(0xCF8, 0x80000058).out32(0xCFC, REG1)
          .out32(0xCF8, 0x8000005C).out32(0xCFC, REG2)
@@ -57,7 +58,7 @@ def workload():
         s.read16(MMIO_BAR + 0x500 + 2 * 2).expect(HEIGHT, name=f"yres-mmio-{i}")
         s.in8(0x92).expect(PORT92_A20, mask=PORT92_A20, name=f"port92-{i}")
         s.out16(0x510, 0).in8(0x511).expect(ord("Q"), name=f"fw_cfg-{i}")
-    return s.end()
+    return s.poweroff(name="poweroff") if poweroff else s.end()
 
 
 def test_pulse_save_restore_twice_while_the_workload_runs(vm, testfw):

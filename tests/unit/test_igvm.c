@@ -410,6 +410,15 @@ static void test_loader_checks_and_parameters(void **state)
     /* The plan made for another slot does not fit this region's slot0. */
     assert_int_equal(igvm_plan_load(real.bytes, real.size, vtl2.slot_base[1], &plan2, &error), 0);
     assert_string_equal(igvm_boot_check(&plan2, &vtl2, 10), "image does not fit the kernel slot");
+    /* The servicing handoff's check: that plan fits slot1 (REQUIRED_MEMORY relocated by the
+     * slots' distance still names the region), the slot0 plan does not, and there is no slot 2. */
+    assert_null(igvm_boot_check_slot(&plan2, &vtl2, 1, 10));
+    assert_string_equal(igvm_boot_check_slot(&plan, &vtl2, 1, 10), "image does not fit the kernel slot");
+    assert_string_equal(igvm_boot_check_slot(&plan2, &vtl2, 2, 10), "no such kernel slot");
+    struct vtl2_layout moved = vtl2;
+    moved.base -= 2 << 20;              /* a region that does not start 2 MiB below slot0 */
+    assert_string_equal(igvm_boot_check_slot(&plan2, &moved, 1, 10),
+                        "REQUIRED_MEMORY does not match the VTL2 region");
     /* A region smaller than REQUIRED_MEMORY. */
     struct vtl2_layout small = vtl2;
     small.size = 32 << 20;

@@ -81,6 +81,27 @@ static void test_block_fills_boot_params(void **state)
     assert_int_equal(bp.vtl2_base, 0x1BE00000);
 }
 
+/* The servicing handoff's block: the flag and the persisted page travel; a flag without
+ * a usable page address is refused. */
+static void test_servicing_block(void **state)
+{
+    (void)state;
+    setup_block();
+    assert_int_equal(boot_loader_parse(MEZZ_BOOT_BLOCK_MAGIC, BLOCK, fake_read, NULL, &bp), 0);
+    assert_false(bp.servicing);
+    assert_int_equal(bp.persisted_pa, 0);
+    block()->flags = MEZZ_BOOT_FLAG_SERVICING;
+    block()->persisted_pa = 0x1BE00000;
+    assert_int_equal(boot_loader_parse(MEZZ_BOOT_BLOCK_MAGIC, BLOCK, fake_read, NULL, &bp), 0);
+    assert_true(bp.servicing);
+    assert_int_equal(bp.persisted_pa, 0x1BE00000);
+    const uint64_t bad[] = { 0, 0x1BE00010, 1ull << 32 };
+    for (unsigned i = 0; i < 3; i++) {
+        block()->persisted_pa = bad[i];
+        assert_int_equal(boot_loader_parse(MEZZ_BOOT_BLOCK_MAGIC, BLOCK, fake_read, NULL, &bp), -EINVAL);
+    }
+}
+
 static void test_bad_blocks_are_refused(void **state)
 {
     (void)state;
@@ -153,6 +174,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_block_fills_boot_params),
+        cmocka_unit_test(test_servicing_block),
         cmocka_unit_test(test_bad_blocks_are_refused),
         cmocka_unit_test(test_untrusted_fields_are_bounded),
         cmocka_unit_test(test_vtl2_placement),

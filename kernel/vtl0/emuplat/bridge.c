@@ -208,7 +208,7 @@ void vtl0_bridge_init(struct vtl0_bridge *b, struct partition *p, enum pam_backe
     b->map_errors = 0;
     /* A cold boot: the host has no slot of ours yet, and every change goes through it.
      * (A new instance restoring after servicing starts with this false.) */
-    b->host_slots_known = true;
+    b->host_slots_known = !p->restoring;
     b->get_call_tsc = 0;
     b->get_backed = backend == PAM_BACKEND_OPENHCL || backend == PAM_BACKEND_FAITHFUL ||
                     (backend == PAM_BACKEND_AUTO && get_is_up(p->get));
@@ -222,7 +222,7 @@ void vtl0_bridge_init(struct vtl0_bridge *b, struct partition *p, enum pam_backe
     if (b->get_backed)
         get_set_slot_table_inspect(p->get, inspect_slots, b);
     log_info("pam", "host bridge at 00:00.0: 8086:%04x", device_id);
-    i440bx_init(&b->dev, device_id, &dev_ops, false);
+    i440bx_init(&b->dev, device_id, &dev_ops, p->restoring);
     b->dev.pam_backend = !b->get_backed ? I440BX_PAM_LOCAL                       /* saved */
                        : rules == PAM_RULES_FAITHFUL ? I440BX_PAM_FAITHFUL : I440BX_PAM_OPENHCL;
     vtl0_pci_add_function(p, &fn);

@@ -201,6 +201,13 @@ static int fb_unit_restore(void *ctx, const uint8_t *buf, size_t len)
     if (err)
         return err;
     const struct framebuffer_state *st = &d->fb.st;
+    if (d->host_kept_mapping) {
+        /* A new instance after servicing takes the blob's word: the host kept it. */
+        d->host_kept_mapping = false;
+        d->host_told_mapped = st->mapped;
+        d->host_told_gpa = st->gpa;
+        return 0;
+    }
     if (st->mapped && (!d->host_told_mapped || d->host_told_gpa != st->gpa))
         (void)fb_host_map(d, st->gpa);
     else if (!st->mapped && d->host_told_mapped)
@@ -389,7 +396,10 @@ int vtl0_display_init(struct vtl0_display *d, struct partition *p, const struct 
     }
     d->vram_phys = vtl2->vram_base;
     d->view = phys_to_virt(d->vram_phys);
-    memset(d->view, 0, FB_VRAM_SIZE);
+    /* After servicing VRAM is VTL0's picture, and the host kept the mapping it was told. */
+    d->host_kept_mapping = p->restoring;
+    if (!p->restoring)
+        memset(d->view, 0, FB_VRAM_SIZE);
 
     const struct framebuffer_ops fb_ops = { fb_map, fb_unmap, fb_host_map, fb_host_unmap,
                                             fb_format_changed, d };

@@ -38,6 +38,7 @@ struct vtl0_display {
     int32_t last_host_status;
     bool host_told_mapped;          /* what the host last heard: MAP_FRAMEBUFFER at ... */
     uint64_t host_told_gpa;         /* ... this GPA, or UNMAP_FRAMEBUFFER */
+    bool host_kept_mapping;         /* built for a servicing restore: the blob says it */
     bool up;
     struct vtl0_device fb_unit;     /* "framebuffer" in the device registry */
     struct vtl0_device dev_unit;    /* "bochs_display" */

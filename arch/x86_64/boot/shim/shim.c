@@ -134,8 +134,8 @@ static void fill_block(struct shim_state *shim, const struct vtl2_layout *vtl2, 
     igvm_boot_fill_block(&shim->block, &shim->plan, vtl2, tsc_hz, "mezzanine igvm shim");
     for (uint32_t i = 0; i < shim->params.module_count; i++) {
         const struct boot_module *m = &shim->params.modules[i];
-        if (strcmp(m->name, IGVM_MODULE) != 0 &&
-            !igvm_boot_add_module(&shim->block, m->name, m->phys_base, m->size))
+        /* The image too: the kernel keeps a copy to roll servicing back to. */
+        if (!igvm_boot_add_module(&shim->block, m->name, m->phys_base, m->size))
             reject("shim", "more modules than the boot block holds");
     }
 }

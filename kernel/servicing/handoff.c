@@ -1,0 +1,174 @@
+/* The servicing handoff; see handoff.h and docs/servicing.md. */
+#include "kernel/servicing/handoff.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "arch/x86_64/layout.h"
+#include "arch/x86_64/paging.h"
+#include "kernel/boot/boot_block.h"
+#include "kernel/boot/igvm_boot.h"
+#include "kernel/boot/igvm_params.h"
+#include "kernel/lib/log.h"
+#include "mm/pmm.h"
+
+extern const char handoff_trampoline_start[], handoff_trampoline_end[];
+
+typedef void (*trampoline_fn)(uint64_t cr3, uint64_t rip, uint64_t block_pa, uint64_t gdt_desc_pa);
+
+#define PDE_LARGE_RWX (PTE_P | PTE_W | PTE_PS)
+#define TABLE_RW      (PTE_P | PTE_W)
+
+void handoff_init(struct handoff *h, const struct handoff_config *cfg)
+{
+    memset(h, 0, sizeof(*h));
+    h->cfg = *cfg;
+}
+
+static unsigned other_slot(const struct handoff *h)
+{
+    return h->cfg.running_slot ^ 1u;
+}
+
+static int refuse(struct handoff *h, const char *why)
+{
+    h->why = why;
+    log_error("servicing", "staged image refused: %s%s%s", why, h->detail[0] ? ": " : "", h->detail);
+    return -EINVAL;
+}
+
+int handoff_check_staged(struct handoff *h)
+{
+    const struct vtl2_layout *v = h->cfg.vtl2;
+    struct servicing_staging_header hdr;
+    h->detail[0] = '\0';
+    memcpy(&hdr, phys_to_virt(v->staging_base), sizeof(hdr));
+    if (hdr.magic != SERVICING_STAGING_MAGIC || hdr.version != 1)
+        return refuse(h, "no image staged");
+    if (hdr.image_len == 0 || hdr.image_len > v->staging_size - SERVICING_STAGING_IMAGE_OFF)
+        return refuse(h, "staged image length");
+    return handoff_check_image(h, phys_to_virt(v->staging_base + SERVICING_STAGING_IMAGE_OFF),
+                               (size_t)hdr.image_len);
+}
+
+int handoff_check_image(struct handoff *h, const uint8_t *image, size_t len)
+{
+    const struct vtl2_layout *v = h->cfg.vtl2;
+    struct igvm_error error;
+    h->detail[0] = '\0';
+    h->image = image;
+    h->image_len = len;
+    if (igvm_plan_load(image, len, v->slot_base[other_slot(h)], &h->plan, &error) != 0) {
+        igvm_error_format(&error, h->detail, sizeof(h->detail));
+        return refuse(h, "igvm");
+    }
+    h->encoded_entries = igvm_memmap_encode(h->cfg.mem, h->cfg.mem_count, h->encoded_map,
+                                            sizeof(h->encoded_map));
+    if (h->encoded_entries < 0)
+        return refuse(h, "memory map does not fit the parameter");
+    const char *why = igvm_boot_check_slot(&h->plan, v, other_slot(h), (uint32_t)h->encoded_entries);
+    if (why != NULL)
+        return refuse(h, why);
+    return 0;
+}
+
+static void *direct_ptr(void *ctx, uint64_t gpa, uint64_t len)
+{
+    const struct vtl2_layout *v = ctx;
+    /* Only the VTL2 region is the handoff's to write. */
+    if (gpa < v->base || len > v->size || gpa - v->base > v->size - len)
+        return NULL;
+    return phys_to_virt(gpa);
+}
+
+/* Identity map of 0-4 GiB with 2 MiB pages, and the kernel window onto the new slot, as
+ * the boot shim builds them (docs/image.md's boot contract). */
+static uint64_t build_tables(struct handoff *h, uint64_t base_pa)
+{
+    uint64_t *t = phys_to_virt(base_pa);
+    memset(t, 0, SERVICING_TABLES_PAGES * PAGE_SIZE);
+    uint64_t *pml4 = t, *pdpt_low = t + 512, *pd = t + 2 * 512, *pdpt_high = t + 6 * 512,
+             *pd_kernel = t + 7 * 512;
+    for (unsigned g = 0; g < 4; g++) {
+        pdpt_low[g] = (base_pa + (2 + g) * PAGE_SIZE) | TABLE_RW;
+        for (unsigned i = 0; i < 512; i++)
+            pd[g * 512 + i] = (GiB(g) + MiB(2) * i) | PDE_LARGE_RWX;
+    }
+    pml4[0] = (base_pa + PAGE_SIZE) | TABLE_RW;
+    const struct igvm_plan *plan = &h->plan;
+    uint64_t first = plan->region_gpa / MiB(2);
+    uint64_t count = ALIGN_UP(plan->region_size, MiB(2)) / MiB(2);
+    for (uint64_t i = 0; i < count && first + i < 512; i++)
+        pd_kernel[first + i] = (plan->load_base + i * MiB(2)) | PDE_LARGE_RWX;
+    pdpt_high[510] = (base_pa + 7 * PAGE_SIZE) | TABLE_RW;
+    pml4[511] = (base_pa + 6 * PAGE_SIZE) | TABLE_RW;
+    return base_pa;
+}
+
+int handoff_enter(struct handoff *h, const struct servicing_persisted *persisted,
+                  const struct handoff_module *modules, unsigned module_count)
+{
+    const struct vtl2_layout *v = h->cfg.vtl2;
+    const struct igvm_plan *plan = &h->plan;
+    uint64_t base = v->persisted_base;
+    const uint8_t *image = h->image;
+
+    /* Modules first: checking their room touches nothing else. */
+    uint64_t at = base + SERVICING_MODULES_OFF;
+    for (unsigned i = 0; i < module_count; i++) {
+        if (modules[i].data == NULL || modules[i].size == 0)
+            continue;
+        if (modules[i].size > v->persisted_size || at + modules[i].size > base + v->persisted_size) {
+            h->why = "the modules do not fit the persisted part";
+            return -EFAULT;
+        }
+        at = ALIGN_UP(at + modules[i].size, PAGE_SIZE);
+    }
+    /* The trampoline must be reachable at its identity address from the running tables. */
+    uint64_t tramp_pa = base + SERVICING_TRAMPOLINE_OFF;
+    int err = pt_map(&h->cfg.space->pt, tramp_pa, tramp_pa, PAGE_SIZE, 0, false);
+    if (err && err != -EEXIST) {
+        h->why = "cannot map the trampoline";
+        return -EFAULT;
+    }
+    if (igvm_plan_apply(plan, image, direct_ptr, (void *)v) != 0 ||
+        igvm_boot_write_params(plan, h->encoded_map, (uint32_t)h->encoded_entries, h->cfg.cmdline,
+                               direct_ptr, (void *)v) != 0) {
+        h->why = "a destination of the image is outside the VTL2 region";
+        return -EFAULT;
+    }
+
+    struct mezz_boot_block *block = phys_to_virt(base + SERVICING_BOOT_BLOCK_OFF);
+    igvm_boot_fill_block(block, plan, v, persisted->tsc_hz, "mezzanine servicing handoff");
+    at = base + SERVICING_MODULES_OFF;
+    for (unsigned i = 0; i < module_count; i++) {
+        if (modules[i].data == NULL || modules[i].size == 0)
+            continue;
+        memcpy(phys_to_virt(at), modules[i].data, modules[i].size);
+        igvm_boot_add_module(block, modules[i].name, at, modules[i].size);
+        at = ALIGN_UP(at + modules[i].size, PAGE_SIZE);
+    }
+    block->flags = MEZZ_BOOT_FLAG_SERVICING;
+    block->persisted_pa = base + SERVICING_PERSISTED_PAGE_OFF;
+    memcpy(phys_to_virt(base + SERVICING_PERSISTED_PAGE_OFF), persisted, sizeof(*persisted));
+
+    uint64_t cr3 = build_tables(h, base + SERVICING_TABLES_OFF);
+    uint8_t *tramp = phys_to_virt(tramp_pa);
+    size_t code = (size_t)(handoff_trampoline_end - handoff_trampoline_start);
+    memset(tramp, 0, PAGE_SIZE);
+    memcpy(tramp, handoff_trampoline_start, code);
+    /* A flat GDT (null, 64-bit code 0x08, data 0x10) and its descriptor, mid-page. */
+    uint64_t *gdt = (uint64_t *)(tramp + 0x800);
+    gdt[0] = 0;
+    gdt[1] = 0x00AF9A000000FFFFull;
+    gdt[2] = 0x00CF92000000FFFFull;
+    struct { uint16_t limit; uint64_t base; } PACKED desc = { 3 * 8 - 1, tramp_pa + 0x800 };
+    memcpy(tramp + 0x7F0, &desc, sizeof(desc));
+
+    log_info("servicing", "entering %s (%s) in slot%u at 0x%llx",
+             plan->info.version, plan->info.build_id, other_slot(h),
+             (unsigned long long)plan->entry.rip);
+    ((trampoline_fn)(uintptr_t)tramp_pa)(cr3, plan->entry.rip, base + SERVICING_BOOT_BLOCK_OFF,
+                                         tramp_pa + 0x7F0);
+    __builtin_unreachable();
+}

@@ -1,0 +1,80 @@
+/*
+ * The servicing handoff's memory in VTL2's persisted part (the first 2 MiB of the VTL2
+ * region, mm/memmap.h; OpenHCL keeps its persisted state at the bottom of its VTL2
+ * range too, reference/openvmm-facts.md section 1.13). The old instance writes it just
+ * before entering the new image; the new instance reads it first thing. Untrusted by the
+ * new instance like any loader data: copied, checked, then used. docs/servicing.md.
+ *
+ *   +0x00000  the persisted page (struct servicing_persisted)
+ *   +0x01000  the boot block the new image is entered with (kernel/boot/boot_block.h)
+ *   +0x02000  the handoff's page tables: identity map of 0-4 GiB and the kernel window
+ *   +0x0A000  the trampoline page (code and its GDT), identity mapped
+ *   +0x10000  the modules carried across (VTL0 firmware, test script, VGA BIOS)
+ *
+ * The staging area (mm/memmap.h) holds the new image the host wrote, behind a header.
+ */
+#ifndef MEZZ_KERNEL_SERVICING_PERSISTED_H
+#define MEZZ_KERNEL_SERVICING_PERSISTED_H
+
+#include <stdint.h>
+
+#include "kernel/lib/compiler.h"
+
+#define SERVICING_PERSISTED_MAGIC   0x50535A4Du   /* "MZSP" */
+#define SERVICING_PERSISTED_VERSION 1u
+
+#define SERVICING_PERSISTED_PAGE_OFF  0x00000u
+#define SERVICING_BOOT_BLOCK_OFF      0x01000u
+#define SERVICING_TABLES_OFF          0x02000u   /* PML4, PDPT low, 4 PDs, PDPT high, PD kernel */
+#define SERVICING_TABLES_PAGES        8u
+#define SERVICING_TRAMPOLINE_OFF      0x0A000u
+#define SERVICING_MODULES_OFF         0x10000u
+
+struct servicing_persisted {
+    uint32_t magic;
+    uint16_t version;
+    uint16_t size;                  /* sizeof(struct servicing_persisted) */
+    uint64_t tsc_hz;                /* the old instance's TSC frequency: no calibration */
+    uint64_t stop_tsc;              /* when VTL0 stopped (TSC), for blackout_time_us */
+    uint64_t handoff_tsc;           /* when the old instance entered the new image */
+    uint64_t boot_tsc;              /* the first instance's boot: uptime continues */
+    uint32_t old_slot;              /* the slot the old image stays intact in */
+    uint32_t new_slot;
+    uint64_t saved_state_len;       /* the blob the host holds */
+    uint64_t generation;            /* servicing count: 1 after the first handoff */
+    uint64_t capabilities_flags;    /* from the host's SAVE request */
+    char old_version[32];           /* NUL padded */
+    char old_build_id[32];
+    uint64_t flags;                 /* SERVICING_PERSISTED_* */
+} PACKED;
+STATIC_ASSERT_OFFSET(struct servicing_persisted, tsc_hz, 8);
+STATIC_ASSERT_OFFSET(struct servicing_persisted, stop_tsc, 16);
+STATIC_ASSERT_OFFSET(struct servicing_persisted, old_slot, 40);
+STATIC_ASSERT_OFFSET(struct servicing_persisted, saved_state_len, 48);
+STATIC_ASSERT_OFFSET(struct servicing_persisted, old_version, 72);
+STATIC_ASSERT_OFFSET(struct servicing_persisted, flags, 136);
+STATIC_ASSERT_SIZE(struct servicing_persisted, 144);
+
+/* flags: a rollback -- the new image failed its restore and entered the previous image
+ * again, which restores from the blob carried as module "blob" (the host gave it out
+ * already) instead of asking the host. */
+#define SERVICING_PERSISTED_ROLLBACK 0x1ull
+
+/* The staging area: the host writes this header at its start and the IGVM file at
+ * SERVICING_STAGING_IMAGE_OFF (tests/harness/servicing.py). */
+#define SERVICING_STAGING_MAGIC     0x47545353u   /* "SSTG" */
+#define SERVICING_STAGING_IMAGE_OFF 0x1000u
+
+struct servicing_staging_header {
+    uint32_t magic;
+    uint32_t version;               /* 1 */
+    uint64_t image_len;
+} PACKED;
+STATIC_ASSERT_SIZE(struct servicing_staging_header, 16);
+
+/* Capability flag bits of the SAVE request Mezzanine reads beyond OpenHCL's (bit 0 NVMe,
+ * bit 1 MANA keepalive): the host asks the new instance to read its TIME before VTL0
+ * resumes, so it can hash VTL0's memory at the last moment VTL0 is stopped. */
+#define SERVICING_CAP_HOST_BARRIER  (1ull << 32)
+
+#endif

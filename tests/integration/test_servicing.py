@@ -1,0 +1,368 @@
+"""Issue 14: live servicing, petri's openhcl_servicing_core shape with the test firmware.
+
+The host stages the image and sends SAVE_GUEST_VTL2_STATE; the old instance stops VTL0,
+saves every unit, sends the blob and enters the image in its other kernel slot; the new
+instance pulls the blob back, restores without CREATE/RESET, and resumes VTL0. The
+workload (test_pulse's: PAM in a non-default state, the display drawn, RAM written and
+checked, timer interrupts) must not notice; VTL0's RAM and VRAM hash the same when VTL0
+stops and just before it resumes; the picture is the same; the VM powers off cleanly.
+"""
+
+import re
+
+from harness import HaltReason
+from harness.screenshot import Frame
+from harness.testdev import testdev_results
+from harness.testscript import pattern_frame
+
+from test_pam import slot_tables_agree
+from test_pulse import HEIGHT, SEED, WIDTH, WRITE_PROTECTED, workload
+
+MEMORY_MB = 256
+RUN_S = 90
+CYCLES_AFTER = (1, 4, 8)          # workload iterations after which the host services
+# From the SAVE request to RESTORE_COMPLETED Mezzanine sends the host the SAVE chunks
+# (old instance), then VERSION, DPS and RESTORE (new instance): no slot or framebuffer call.
+RESTORE_REQUESTS = {"SAVE_GUEST_VTL2_STATE", "VERSION", "DEVICE_PLATFORM_SETTINGS_V2",
+                    "RESTORE_GUEST_VTL2_STATE"}
+
+
+def service_cycles(machine, script, count):
+    """count cycles of {workload check -> inspect old -> restart_paravisor -> inspect
+    new}, each checked; returns the host's cycle records."""
+    cycles = []
+    for after in CYCLES_AFTER[:count]:
+        machine.wait_for_log(rf"testdev: \w+ tag={script.tag(f'ticks-{after}')}\b", RUN_S)
+        assert "FAIL" not in machine.console, machine.console_tail()
+        old = machine.inspect("servicing")
+        cycle = machine.restart_paravisor()
+        new = machine.inspect("servicing")
+
+        assert cycle["hash_stopped"] == cycle["hash_resuming"], "VTL0 memory changed"
+        assert 0 < cycle["blob_len"] <= 4096, cycle["blob_len"]
+        requests = set(cycle["restore_requests"])
+        assert requests <= RESTORE_REQUESTS, cycle["restore_requests"]
+        assert "RESTORE_GUEST_VTL2_STATE" in requests and "VERSION" in requests
+        assert new["restored"] and new["restore_error"] == 0, new
+        assert new["generation"] == old["generation"] + 1
+        assert new["slot"] == 1 - old["slot"]          # the old image stays in its slot
+        assert (new["version"], new["build_id"]) == (cycle["version"], cycle["build_id"])
+        assert new["restored_from_build_id"] == old["build_id"]
+        assert new["saved_state_len"] == cycle["blob_len"]
+        assert machine.ged.vtl0_resets == 0
+        cycle["blackout_time_us"] = new["blackout_time_us"]
+        cycles.append(cycle)
+    return cycles
+
+
+def check_workload(machine, script):
+    frame = machine.screenshot()
+    assert (frame.width, frame.height) == (WIDTH, HEIGHT)
+    assert frame.same_pixels(Frame(WIDTH, HEIGHT, pattern_frame(WIDTH, HEIGHT, SEED)))
+    slot_tables_agree(machine, WRITE_PROTECTED)
+
+
+def test_servicing_once(vm, testfw):
+    script = workload()
+    machine = vm(vtl0=testfw, modules={"testscript": script.encode()}, memory_mb=MEMORY_MB,
+                 timeout=RUN_S)
+    cycles = service_cycles(machine, script, 1)
+    check_workload(machine, script)
+    machine.wait_for_log(r"testdev: DONE", RUN_S)
+    assert testdev_results(machine, script).failures == [], machine.console_tail()
+    assert "PANIC:" not in machine.console
+    assert re.search(r"resuming VM: blackout_time_us \d+, saved_state_len \d+", machine.console)
+    print("servicing:", [(c["blob_len"], c["blackout_time_us"], round(c["cycle_s"], 3))
+                         for c in cycles])
+
+
+def test_servicing_three_cycles_then_clean_power_off(vm, testfw):
+    script = workload(poweroff=True)
+    machine = vm(vtl0=testfw, modules={"testscript": script.encode()}, memory_mb=MEMORY_MB,
+                 timeout=RUN_S)
+    cycles = service_cycles(machine, script, 3)
+    check_workload(machine, script)
+    assert len({c["hash_stopped"] for c in cycles}) == 3     # the workload moved on between
+    halt = machine.wait_for_halt(RUN_S)
+    assert halt.reason is HaltReason.POWER_OFF, halt
+    assert testdev_results(machine, script).failures == [], machine.console_tail()
+    assert "PANIC:" not in machine.console
+    assert machine.console.count("resuming VM: blackout_time_us") == 3
+    print("servicing:", [(c["blob_len"], c["blackout_time_us"], round(c["cycle_s"], 3))
+                         for c in cycles])
+
+
+def test_mezz_service_services_a_running_instance(kernel, testfw, tmp_path):
+    """`tools/mezz service NEW.igvm` against `mezz run`: through its diag proxy, its host
+    runs one cycle; a corrupted image is refused by the host before anything is sent."""
+    import json
+    import subprocess
+    import sys
+    import time
+    from harness.paths import REPO_ROOT
+
+    from harness.testscript import Script
+
+    mezz = str(REPO_ROOT / "tools" / "mezz")
+    script = tmp_path / "ticks.bin"
+    ticks = Script().mode("protected")
+    for i in range(60):
+        ticks.timer_irq(1000, name=f"ticks-{i}")
+    script.write_bytes(bytes(ticks.end()))
+    run = subprocess.Popen([sys.executable, mezz, "run", "--timeout", "60", "--vtl0", str(testfw),
+                            "--module", f"{script}:testscript",
+                            "--memory", str(MEMORY_MB), "--no-screenshot"],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+    def ask(*words):
+        return subprocess.run([sys.executable, mezz, *words, "--pid", str(run.pid)],
+                              capture_output=True, text=True, timeout=120)
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            result = ask("inspect", "servicing/generation")
+            if result.returncode == 0 and result.stdout.strip() == "0":
+                break
+            time.sleep(0.3)
+        assert result.stdout.strip() == "0", result.stderr
+        bad = tmp_path / "bad.igvm"
+        image = bytearray(kernel.read_bytes() if str(kernel).endswith(".igvm")
+                          else (REPO_ROOT / "build" / "mezzanine.igvm").read_bytes())
+        image[len(image) // 2] ^= 0xFF
+        bad.write_bytes(bytes(image))
+        result = ask("service", str(bad))
+        assert result.returncode == 1 and "refused by the host" in result.stderr, result.stderr
+        result = ask("service", str(REPO_ROOT / "build" / "mezzanine.igvm"))
+        assert result.returncode == 0, result.stderr
+        cycle = json.loads(result.stdout)
+        assert cycle["hash_stopped"] == cycle["hash_resuming"]
+        assert ask("inspect", "servicing/generation").stdout.strip() == "1"
+    finally:
+        run.terminate()
+        run.wait(20)
+
+
+def test_refused_image_rolls_back_before_any_blackout(vm, testfw, kernel, tmp_path):
+    """A staged image Mezzanine's loader refuses (the host's check bypassed): the old
+    instance says SAVE FAILURE before stopping VTL0, VTL0 runs on in it, inspect names the
+    check; a good image then services normally."""
+    import pytest
+    from harness.servicing import ServicingError
+
+    script = workload()
+    machine = vm(vtl0=testfw, modules={"testscript": script.encode()}, memory_mb=MEMORY_MB,
+                 timeout=RUN_S)
+    machine.wait_for_log(rf"testdev: \w+ tag={script.tag('ticks-1')}\b", RUN_S)
+    image = bytearray(kernel.read_bytes())
+    image[len(image) // 2] ^= 0xFF          # page data: the digest no longer matches
+    bad = tmp_path / "bad.igvm"
+    bad.write_bytes(bytes(image))
+    with pytest.raises(ServicingError, match="refused servicing: igvm"):
+        machine.save_paravisor(bad, host_check=False)
+    servicing = machine.inspect("servicing")
+    assert servicing["service_failures"] == 1 and servicing["generation"] == 0
+    assert machine.ged.save_failures == 1 and machine.ged.saved_blob is None
+    assert "digest mismatch" in machine.console
+    cycle = machine.restart_paravisor()
+    assert cycle["hash_stopped"] == cycle["hash_resuming"]
+    assert machine.inspect("servicing/generation") == 1
+    machine.wait_for_log(r"testdev: DONE", RUN_S)
+    assert testdev_results(machine, script).failures == [], machine.console_tail()
+    assert "PANIC:" not in machine.console
+
+
+def test_save_fail_hook_resumes_vtl0_in_the_old_instance(vm, testfw):
+    """OpenHCL's SERVICING_SAVE_FAIL (mezz.servicing_test=save-fail): the save fails after
+    VTL0 stopped; the old instance resumes VTL0 and says SAVE FAILURE; the workload goes on."""
+    import pytest
+    from harness.servicing import ServicingError
+
+    script = workload()
+    machine = vm(cmdline="mezz.servicing_test=save-fail", vtl0=testfw,
+                 modules={"testscript": script.encode()}, memory_mb=MEMORY_MB, timeout=RUN_S)
+    machine.wait_for_log(rf"testdev: \w+ tag={script.tag('ticks-1')}\b", RUN_S)
+    with pytest.raises(ServicingError, match="refused servicing: save failed"):
+        machine.save_paravisor()
+    servicing = machine.inspect("servicing")
+    assert servicing["service_failures"] == 1 and servicing["generation"] == 0
+    assert "save-fail" in servicing["last_error_what"]
+    assert machine.ged.save_failures == 1 and machine.ged.saved_blob is None
+    machine.wait_for_log(r"testdev: DONE", RUN_S)
+    assert testdev_results(machine, script).failures == [], machine.console_tail()
+    assert "PANIC:" not in machine.console
+
+
+def test_host_that_stops_answering_save_leaves_vtl0_in_the_old_instance(vm, testfw):
+    """The host drops its answer to the SAVE chunks (timeout hint 2 s): the old instance
+    waits out the hint, resumes VTL0, says SAVE FAILURE; the host drops the blob. A delayed
+    answer (1 s) only lengthens the blackout; the next cycle then services normally."""
+    import pytest
+    from harness.servicing import ServicingError
+
+    script = workload()
+    machine = vm(vtl0=testfw, modules={"testscript": script.encode()}, memory_mb=MEMORY_MB,
+                 timeout=RUN_S)
+    machine.wait_for_log(rf"testdev: \w+ tag={script.tag('ticks-1')}\b", RUN_S)
+    machine.save_paravisor(timeout_hint_secs=2, verify=False, answer_fault=("drop", 0))
+    with pytest.raises(ServicingError, match="did not take the saved state"):
+        machine.restore_paravisor()
+    assert machine.ged.saved_blob is None
+    assert machine.inspect("servicing/generation") == 0
+
+    machine.save_paravisor(answer_fault=("delay", 1.0))
+    cycle = machine.restore_paravisor()
+    assert cycle["hash_stopped"] == cycle["hash_resuming"]
+    assert machine.inspect("servicing/generation") == 1
+    assert machine.inspect("servicing/blackout_time_us") >= 1_000_000
+    machine.wait_for_log(r"testdev: DONE", RUN_S)
+    assert testdev_results(machine, script).failures == [], machine.console_tail()
+    assert "PANIC:" not in machine.console
+
+
+def test_garbled_blob_rolls_back_to_the_previous_image(vm, testfw):
+    """The host hands the new instance back half the blob: its restore fails, it says
+    RESTORE_COMPLETED(failure), enters the previous image again (kept in VTL2 memory) with
+    the old instance's own copy of the blob, and that one restores and resumes VTL0.
+    VTL0's memory is the same throughout, and the workload never notices."""
+    import pytest
+    from harness.servicing import ServicingError
+
+    script = workload()
+    machine = vm(vtl0=testfw, modules={"testscript": script.encode()}, memory_mb=MEMORY_MB,
+                 timeout=RUN_S)
+    machine.wait_for_log(rf"testdev: \w+ tag={script.tag('ticks-1')}\b", RUN_S)
+    machine.save_paravisor(garble_blob=True)
+    with pytest.raises(ServicingError, match="rolled back to the previous image"):
+        machine.restore_paravisor()
+    cycle = machine._servicing().last_failed
+    assert cycle["hash_stopped"] == cycle["hash_resuming"]
+    servicing = machine.inspect("servicing")
+    assert servicing["rolled_back"] and servicing["restored"], servicing
+    assert servicing["generation"] == 2 and servicing["slot"] == 0     # back in slot0
+    assert "rolled back" in servicing["last_service_error"]
+    assert [e["status"] for e in machine.ged.events
+            if e["name"] == "RESTORE_GUEST_VTL2_STATE_COMPLETED"] == [1, 0]
+    cycle = machine.restart_paravisor()                   # and servicing goes on
+    assert cycle["hash_stopped"] == cycle["hash_resuming"]
+    machine.wait_for_log(r"testdev: DONE", RUN_S)
+    assert testdev_results(machine, script).failures == [], machine.console_tail()
+    assert "PANIC:" not in machine.console
+
+
+import pytest  # noqa: E402
+
+
+@pytest.mark.parametrize("fault", ["drop", "corrupt", "duplicate"])
+def test_restore_answer_faults(vm, testfw, fault):
+    """The host drops or corrupts its RESTORE answer: the new instance's request fails
+    (timeout, or a frame that does not check), and it rolls back to the previous image
+    with the old instance's blob. A duplicated answer is one answer too many: the restore
+    succeeds. Either way VTL0 comes back with its memory unchanged."""
+    from harness.servicing import ServicingError
+
+    script = workload()
+    machine = vm(vtl0=testfw, modules={"testscript": script.encode()}, memory_mb=MEMORY_MB,
+                 timeout=RUN_S)
+    machine.wait_for_log(rf"testdev: \w+ tag={script.tag('ticks-1')}\b", RUN_S)
+    machine.ged.inject("RESTORE_GUEST_VTL2_STATE", fault)
+    machine.save_paravisor()
+    if fault == "duplicate":
+        cycle = machine.restore_paravisor()
+        assert machine.inspect("servicing/rolled_back") is False
+    else:
+        with pytest.raises(ServicingError, match="rolled back to the previous image"):
+            machine.restore_paravisor()
+        cycle = machine._servicing().last_failed
+        assert machine.inspect("servicing/rolled_back") is True
+    assert cycle["hash_stopped"] == cycle["hash_resuming"]
+    machine.wait_for_log(r"testdev: DONE", RUN_S)
+    assert testdev_results(machine, script).failures == [], machine.console_tail()
+    assert "PANIC:" not in machine.console
+
+
+def test_restore_fail_hook_rolls_back(vm, testfw):
+    """mezz.servicing_test=restore-fail (OpenHCL's SERVICING_RESTORE_FAIL shape): every new
+    instance fails its restore and rolls back; VTL0 always comes back, twice in a row."""
+    import pytest
+    from harness.servicing import ServicingError
+
+    script = workload()
+    machine = vm(cmdline="mezz.servicing_test=restore-fail", vtl0=testfw,
+                 modules={"testscript": script.encode()}, memory_mb=MEMORY_MB, timeout=RUN_S)
+    machine.wait_for_log(rf"testdev: \w+ tag={script.tag('ticks-1')}\b", RUN_S)
+    for generation in (2, 4):
+        machine.save_paravisor()
+        with pytest.raises(ServicingError, match="rolled back to the previous image"):
+            machine.restore_paravisor()
+        assert machine._servicing().last_failed["hash_stopped"] == \
+            machine._servicing().last_failed["hash_resuming"]
+        servicing = machine.inspect("servicing")
+        assert servicing["rolled_back"] and servicing["generation"] == generation, servicing
+        assert servicing["slot"] == 0
+    assert machine.console.count("restore-fail") >= 2
+    machine.wait_for_log(r"testdev: DONE", RUN_S)
+    assert testdev_results(machine, script).failures == [], machine.console_tail()
+    assert "PANIC:" not in machine.console
+
+
+def test_upgrade_then_downgrade_between_two_builds(vm, testfw, kernel):
+    """servicing_upgrade / servicing_downgrade: to a build with another version string
+    (make servicing-alt, part of `make guests`) and back; inspect shows each image's
+    version, the old instance's in restored_from_version; nothing lost either way."""
+    import pytest
+    from harness.paths import BUILD_DIR
+
+    alt = BUILD_DIR / "alt" / "mezzanine.igvm"
+    if not alt.is_file():
+        pytest.fail(f"{alt} does not exist: run `make guests`", pytrace=False)
+    script = workload()
+    machine = vm(vtl0=testfw, modules={"testscript": script.encode()}, memory_mb=MEMORY_MB,
+                 timeout=RUN_S)
+    machine.wait_for_log(rf"testdev: \w+ tag={script.tag('ticks-1')}\b", RUN_S)
+    base_version = machine.inspect("servicing/version")
+    for image, version, previous in ((alt, base_version + "-alt", base_version),
+                                     (kernel, base_version, base_version + "-alt")):
+        cycle = machine.restart_paravisor(image)
+        assert cycle["hash_stopped"] == cycle["hash_resuming"]
+        servicing = machine.inspect("servicing")
+        assert servicing["version"] == version == cycle["version"], servicing
+        assert servicing["restored_from_version"] == previous
+    machine.wait_for_log(r"testdev: DONE", RUN_S)
+    assert testdev_results(machine, script).failures == [], machine.console_tail()
+    assert "PANIC:" not in machine.console
+
+
+def test_soak(vm, testfw):
+    """Back-to-back cycles with the hashes checked every cycle, VTL0 taking timer
+    interrupts throughout: MEZZ_SOAK_CYCLES of them (the issue's CI soak is 100, about
+    26 s at 128 MiB; 10 by default to keep the suite fast)."""
+    import os
+    from harness.testscript import Script
+
+    cycles = int(os.environ.get("MEZZ_SOAK_CYCLES", "10"))
+    ticks = Script().mode("protected")
+    for i in range(3000):
+        ticks.timer_irq(1000, name=f"t{i}")
+    machine = vm(vtl0=testfw, modules={"testscript": ticks.end().encode()}, memory_mb=128,
+                 timeout=RUN_S + cycles)
+    assert machine.wait_for_vtl0_start(RUN_S)
+    for i in range(cycles):
+        cycle = machine.restart_paravisor()
+        assert cycle["hash_stopped"] == cycle["hash_resuming"], f"cycle {i}"
+    servicing = machine.inspect("servicing")
+    assert servicing["generation"] == cycles and servicing["restored"]
+    assert "PANIC:" not in machine.console and "FAIL" not in machine.console
+
+
+def test_save_without_vtl0_is_refused_at_once(vm):
+    """No VTL0 firmware, nothing to service: SAVE FAILURE at once, Mezzanine goes on."""
+    import pytest
+    from harness.servicing import ServicingError
+
+    machine = vm()
+    machine.wait_for_log(r"get: device platform settings", RUN_S)
+    with pytest.raises(ServicingError, match="refused servicing"):
+        machine.save_paravisor(timeout=10)
+    assert machine.ged.save_failures == 1
+    assert "VTL0 does not run here" in machine.console
+    assert machine.inspect("get/state") == "up"

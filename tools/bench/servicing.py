@@ -1,0 +1,71 @@
+#!/usr/bin/python3
+"""Live servicing cycles, measured in one run (not in CI): blackout, cycle time, blob size,
+with the cold boot of the same VM side by side.
+
+Boots Mezzanine with the test firmware running timer interrupts, then runs N servicing
+cycles (vm.save_paravisor + restore_paravisor with the same image, docs/servicing.md)
+without the host's hashes (verify=False: hashing VTL0's RAM twice dominates a blackout).
+Reports, from the new instances' inspect "servicing": blackout_time_us (VTL0 stopped at
+the old instance's TSC -> about to resume in the new), restore_us (the new instance's GET
+up -> units restored); from the host: the cycle (SAVE sent -> START_VTL0_COMPLETED); the
+blob size; and the cold boot (time to "starting VTL0", Mezzanine's clock).
+
+Usage: tools/bench/servicing.py [--cycles 1000] [--memory 256] [--json]
+"""
+
+import argparse
+import json
+import re
+import statistics
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests"))
+
+from harness import Vm  # noqa: E402
+from harness.paths import BUILD_DIR  # noqa: E402
+from harness.testscript import Script  # noqa: E402
+
+
+def pct(values, p):
+    values = sorted(values)
+    return values[min(len(values) - 1, (len(values) * p) // 100)]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cycles", type=int, default=1000)
+    parser.add_argument("--memory", type=int, default=256, help="VM memory in MiB")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    ticks = Script().mode("protected")
+    for i in range(2000):
+        ticks.timer_irq(1000, name=f"t{i}")
+    rows = []
+    with Vm(vtl0=BUILD_DIR / "guests" / "testfw.bin", modules={"testscript": ticks.end().encode()},
+            memory_mb=args.memory, timeout=24 * 3600) as vm:
+        vm.wait_for_vtl0_start(60)
+        cold = re.search(r"\[\s*([\d.]+)\] I vtl0: starting VTL0", vm.console)
+        for _ in range(args.cycles):
+            vm.save_paravisor(verify=False)
+            cycle = vm.restore_paravisor()
+            s = vm.inspect("servicing")
+            rows.append((s["blackout_time_us"], s["restore_us"], cycle["cycle_s"] * 1e6,
+                         cycle["blob_len"]))
+    blackout = [r[0] for r in rows]
+    result = {
+        "cycles": len(rows),
+        "blackout_median_us": statistics.median(blackout), "blackout_p99_us": pct(blackout, 99),
+        "restore_median_us": statistics.median(r[1] for r in rows),
+        "cycle_median_us": statistics.median(r[2] for r in rows),
+        "blob_bytes_median": statistics.median(r[3] for r in rows),
+        "cold_boot_to_vtl0_us": float(cold.group(1)) * 1e6 if cold else None,
+    }
+    if result["cold_boot_to_vtl0_us"]:
+        result["blackout_over_cold_boot"] = result["blackout_median_us"] / result["cold_boot_to_vtl0_us"]
+    print(json.dumps(result) if args.json else "\n".join(f"{k}: {v}" for k, v in result.items()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
