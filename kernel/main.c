@@ -235,6 +235,7 @@ static void start_vtl0(void)
         .vtl2 = &vtl2, .space = &vtl2_space, .mem = boot_params.mem,
         .mem_count = boot_params.mem_count, .cmdline = boot_params.cmdline,
         .running_slot = running_slot, .generation = restoring ? persisted.generation : 0,
+        .tick = &host_timer,
     };
     servicing_init(&servicing, &partition, &handoff_cfg);
     servicing.test_save_fail = options.servicing_save_fail;

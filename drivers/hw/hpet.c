@@ -71,6 +71,15 @@ static void count_ticks(struct hpet_nmi_timer *t)
     t->ticks_owed += ticks;
 }
 
+void hpet_nmi_timer_stop(struct hpet_nmi_timer *t)
+{
+    if (!t->running)
+        return;
+    wr(t, HPET_TN_CONF(t->timer), rd(t, HPET_TN_CONF(t->timer)) & ~HPET_TN_INT_ENB);
+    wr(t, HPET_GEN_CONF, rd(t, HPET_GEN_CONF) & ~HPET_GEN_ENABLE);
+    t->running = false;
+}
+
 void hpet_nmi_timer_set_period(struct hpet_nmi_timer *t, uint32_t us)
 {
     if (!t->running || us == 0 || us == t->period_us)

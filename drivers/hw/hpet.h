@@ -69,6 +69,11 @@ struct hpet_nmi_timer {
  */
 int hpet_nmi_timer_start(struct hpet_nmi_timer *t, const struct hpet_ops *ops, uint32_t period_us,
                          uint8_t apic_id);
+/* Stops the comparator and the counter: no NMI is sent after it returns (one already on
+ * its way arrives before). What a handoff does before entering an image that has no IDT
+ * yet. */
+void hpet_nmi_timer_stop(struct hpet_nmi_timer *t);
+
 /* Changes the period (from the next tick on): one register write, skipped when the
  * period is already us. */
 void hpet_nmi_timer_set_period(struct hpet_nmi_timer *t, uint32_t us);

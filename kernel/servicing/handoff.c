@@ -168,6 +168,10 @@ int handoff_enter(struct handoff *h, const struct servicing_persisted *persisted
     log_info("servicing", "entering %s (%s) in slot%u at 0x%llx",
              plan->info.version, plan->info.build_id, other_slot(h),
              (unsigned long long)plan->entry.rip);
+    /* The new image takes NMIs only once its IDT is up: no host tick until it starts its
+     * own (an NMI with no IDT is a triple fault). */
+    if (h->cfg.tick != NULL)
+        hpet_nmi_timer_stop(h->cfg.tick);
     ((trampoline_fn)(uintptr_t)tramp_pa)(cr3, plan->entry.rip, base + SERVICING_BOOT_BLOCK_OFF,
                                          tramp_pa + 0x7F0);
     __builtin_unreachable();

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "drivers/hw/hpet.h"
 #include "kernel/boot/igvm.h"
 #include "kernel/servicing/persisted.h"
 #include "mm/memmap.h"
@@ -32,6 +33,7 @@ struct handoff_config {
     const char *cmdline;
     unsigned running_slot;           /* 0 or 1 */
     uint64_t generation;             /* handoffs before this instance */
+    struct hpet_nmi_timer *tick;     /* the host tick: stopped before the new image runs */
 };
 
 struct handoff {
