@@ -11,6 +11,8 @@
 
 static bool is_pow2(uint32_t v) { return v && (v & (v - 1)) == 0; }
 
+/* Header and trailer: volatile byte reads, so each field is read from the ring exactly
+ * once and every check acts on the copy. */
 static void copy_from_ring(const struct ring_view *r, uint32_t index, void *dst, uint32_t len)
 {
     uint32_t pos = index & (r->size - 1);
@@ -20,6 +22,22 @@ static void copy_from_ring(const struct ring_view *r, uint32_t index, void *dst,
         out[i] = r->data[pos + i];
     for (uint32_t i = first; i < len; i++)
         out[i] = r->data[i - first];
+}
+
+/* The payload: copied out once into the transport's own buffer, which is all anyone
+ * reads afterwards, so a host changing the ring meanwhile changes nothing we act on
+ * (the barrier before keeps the copy after the index read). memcpy, not the volatile
+ * byte loop: under TCG that costs an emulated load per byte, tens of µs per 8 KiB
+ * packet, most of a RESTORE's time (docs/benchmarks.md, issue 11). */
+static void copy_payload_from_ring(const struct ring_view *r, uint32_t index, uint8_t *dst, uint32_t len)
+{
+    uint32_t pos = index & (r->size - 1);
+    uint32_t first = r->size - pos < len ? r->size - pos : len;
+    const uint8_t *data = (const uint8_t *)r->data;
+    ring_barrier();
+    memcpy(dst, data + pos, first);
+    memcpy(dst + first, data, len - first);
+    ring_barrier();
 }
 
 static void copy_to_ring(struct ring_view *r, uint32_t index, const void *src, uint32_t len)
@@ -122,7 +140,7 @@ static size_t rr_recv(void *ctx, const uint8_t **msg, uint64_t now_us)
     if (used < total)
         return incomplete(rt, host_write, now_us);
     uint32_t pad = ALIGN_UP(hdr.length, RING_PACKET_ALIGN);
-    copy_from_ring(r, r->own_index + (uint32_t)sizeof(hdr), rt->buf, hdr.length);
+    copy_payload_from_ring(r, r->own_index + (uint32_t)sizeof(hdr), rt->buf, hdr.length);
     struct ring_packet_trailer tr;
     copy_from_ring(r, r->own_index + (uint32_t)sizeof(hdr) + pad, &tr, sizeof(tr));
     if (tr.check != (hdr.start ^ RING_TRAILER_XOR) || tr.length != hdr.length) {

@@ -13,6 +13,7 @@ guest->host ring (it also looks every POLL_S). Frames on the UART are still pars
 restarted Mezzanine can offer again.
 """
 
+import contextlib
 import select
 import socket
 import threading
@@ -43,6 +44,7 @@ class FramedPeer:
         self.ring_offers = 0
         self.ring_errors = []
         self.doorbells_skipped = 0
+        self._burst_sent = -1           # packets sent in a doorbell_burst(), -1 outside
         self._memory = memory
         self._alive = alive
         self._parser = FrameParser()
@@ -60,10 +62,27 @@ class FramedPeer:
     def send_frame(self, payload: bytes) -> None:
         rings = self.rings
         if rings is not None:
-            rings.put(payload, self._alive)
-            self._ring_doorbell()
+            waited = rings.put(payload, self._alive)
+            if self._burst_sent <= 0 or waited:
+                self._ring_doorbell()
+            if self._burst_sent >= 0:
+                self._burst_sent += 1
         else:
             self.send_raw(encode_frame(payload))
+
+    @contextlib.contextmanager
+    def doorbell_burst(self):
+        """Packets sent inside ring one doorbell for the first, one when the ring was full,
+        and one at the end, instead of one each (a RESTORE's 512 chunks): Mezzanine polls
+        its ring while it waits for the rest of an answer, and looks at it on every poll
+        anyway, so the doorbells in between would tell it nothing (docs/get.md)."""
+        self._burst_sent = 0
+        try:
+            yield
+        finally:
+            sent, self._burst_sent = self._burst_sent, -1
+            if sent > 1 and self.rings is not None:
+                self._ring_doorbell()
 
     def _ring_doorbell(self) -> None:
         """One byte, never waiting: Mezzanine drains doorbells only when its ring has a

@@ -203,6 +203,12 @@ class Ged(FramedPeer):
         if self.transcript is not None:
             self.transcript.record(event, **fields)
 
+    def _record_get(self, direction: str, d: gp.MsgDef, fields: Dict[str, Any], tail: bytes,
+                    fault: Optional[str]) -> None:
+        """One GET message in the transcript, described when someone reads it."""
+        if self.transcript is not None:
+            self.transcript.record_lazy("get", _get_entry, direction, d, fields, tail, fault)
+
     def _payload(self, payload: bytes) -> None:
         if len(payload) >= 4 and payload[1] == gp.HOST_REQUEST and \
                 int.from_bytes(payload[2:4], "little") == gp.REQ_EXT_ECHO:
@@ -214,8 +220,7 @@ class Ged(FramedPeer):
             self._record("get-error", dir="rx", error=str(error), kind=error.kind,
                          bytes=payload[:64].hex())
             return
-        self._record("get", dir="rx", type=msg.kind, id=msg.d.id, name=msg.name,
-                     fields=msg.describe())
+        self._record_get("rx", msg.d, msg.fields, msg.tail, None)
         if msg.kind == "request":
             self._request(msg)
         elif msg.kind == "host_notification":
@@ -234,8 +239,10 @@ class Ged(FramedPeer):
             if accepted:
                 self.version_negotiated.set()
         elif name == "TIME":
-            with self._lock:
-                hook, self._armed_before_time = self._armed_before_time, None
+            hook = None
+            if self._armed_before_time is not None:     # looked at unlocked, taken locked
+                with self._lock:
+                    hook, self._armed_before_time = self._armed_before_time, None
             if hook is not None:
                 hook()
             utc = int((time.time() + 11644473600) * 10_000_000)
@@ -329,16 +336,18 @@ class Ged(FramedPeer):
             self._send("response", "RESTORE_GUEST_VTL2_STATE", data_length=0,
                        restore_status=gp.SAVE_RESTORE_FAILURE)
             return
+        view = memoryview(blob)     # chunks without copying the blob piece by piece
         offset = 0
-        while True:
-            chunk = blob[offset:offset + gp.MAX_PAYLOAD_SIZE]
-            offset += len(chunk)
-            last = offset >= len(blob)
-            status = gp.SAVE_RESTORE_SUCCESS if last else gp.SAVE_RESTORE_MORE_DATA
-            self._send("response", "RESTORE_GUEST_VTL2_STATE", tail=chunk,
-                       data_length=len(chunk), restore_status=status)
-            if last:
-                return
+        with self.doorbell_burst():
+            while True:
+                chunk = view[offset:offset + gp.MAX_PAYLOAD_SIZE]
+                offset += len(chunk)
+                last = offset >= len(blob)
+                status = gp.SAVE_RESTORE_SUCCESS if last else gp.SAVE_RESTORE_MORE_DATA
+                self._send("response", "RESTORE_GUEST_VTL2_STATE", tail=chunk,
+                           data_length=len(chunk), restore_status=status)
+                if last:
+                    return
 
     def _dps_document(self) -> Dict[str, Any]:
         doc = json.loads(json.dumps(self.dps))
@@ -382,7 +391,7 @@ class Ged(FramedPeer):
         return None
 
     def _send(self, kind: str, name: str, tail: bytes = b"", **fields: Any) -> None:
-        rule = self._take_rule(name)
+        rule = self._take_rule(name) if self._rules else None
         fault = rule.fault if rule else None
         if fault == "refuse":
             refused = _refusal(kind, name, fields, tail)
@@ -390,12 +399,13 @@ class Ged(FramedPeer):
                 fault = "drop"
             else:
                 fields, tail = refused
-        message = gp.encode(kind, name, tail, **fields)
+        d = gp.BY_NAME[(kind, name)]
+        message = gp.encode_def(d, tail, fields)
         if fault == "truncate":
             message = message[:max(4, len(message) - 2)] if len(message) > 4 else message[:3]
         on_rings = self.rings is not None
         # The frame (and its CRC, slow in Python) only for the UART.
-        frame = bytearray(encode_frame(message)) if not on_rings else bytearray()
+        frame = bytearray(encode_frame(message)) if not on_rings else None
         if fault == "corrupt" and not on_rings:
             frame[8 + len(message) // 2] ^= 0x40
         elif fault == "corrupt":
@@ -403,11 +413,7 @@ class Ged(FramedPeer):
             # go unnoticed, so on a ring the flip lands where the client must notice it,
             # the header's version byte (counted as err_version).
             message = bytes([message[0] ^ 0x40]) + message[1:]
-        entry = dict(dir="tx", type=kind, id=gp.BY_NAME[(kind, name)].id, name=name,
-                     fields=gp.Message(gp.BY_NAME[(kind, name)], fields, tail).describe())
-        if fault:
-            entry["fault"] = fault
-        self._record("get", **entry)
+        self._record_get("tx", d, fields, tail, fault)
         if fault == "drop":
             return
         if fault == "delay":
@@ -417,6 +423,16 @@ class Ged(FramedPeer):
                 self.send_frame(message)
             return
         self.send_raw(bytes(frame) * (2 if fault == "duplicate" else 1))
+
+
+def _get_entry(direction: str, d: gp.MsgDef, fields: Dict[str, Any], tail: bytes,
+               fault: Optional[str]) -> Dict[str, Any]:
+    """A GET message's transcript entry: {"dir", "type", "id", "name", "fields"[, "fault"]}."""
+    entry = dict(dir=direction, type=d.kind, id=d.id, name=d.name,
+                 fields=gp.describe(d, fields, tail))
+    if fault:
+        entry["fault"] = fault
+    return entry
 
 
 def _refusal(kind: str, name: str, fields: Dict[str, Any], tail: bytes):

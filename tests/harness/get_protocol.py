@@ -98,6 +98,21 @@ class ProtocolError(ValueError):
         self.kind = kind
 
 
+def _codes(fmt: str) -> List[str]:
+    """Split a struct format into one code per field ("5Q" gives five "Q")."""
+    codes, count = [], ""
+    for ch in fmt:
+        if ch.isdigit():
+            count += ch
+            continue
+        if ch == "s":
+            codes.append(count + "s")
+        else:
+            codes.extend([ch] * int(count or "1"))
+        count = ""
+    return codes
+
+
 @dataclass(frozen=True)
 class MsgDef:
     kind: str
@@ -108,13 +123,25 @@ class MsgDef:
     tail: bool = False            # variable data follows
     bools: Tuple[str, ...] = ()   # ProtocolBool fields
 
+    def __post_init__(self):
+        # Worked out once per message kind, not per message: the GED answers thousands
+        # of requests a second over the rings (docs/benchmarks.md, issue 11).
+        codes = _codes(self.fmt)
+        fixed = struct.Struct("<" + self.fmt)
+        cache = {"_struct": fixed, "_size": HEADER.size + fixed.size,
+                 "_header": HEADER.pack(HEADER_VERSION_1, KIND_TYPE[self.kind], self.id),
+                 "_defaults": tuple(b"" if c.endswith("s") else 0 for c in codes),
+                 "_field_set": frozenset(self.fields)}
+        for key, value in cache.items():
+            object.__setattr__(self, key, value)
+
     @property
     def type(self) -> int:
         return KIND_TYPE[self.kind]
 
     @property
     def size(self) -> int:
-        return HEADER.size + struct.calcsize("<" + self.fmt)
+        return self._size
 
 
 def _d(kind, name, id_, fmt="", fields=(), tail=False, bools=()):
@@ -194,20 +221,26 @@ class Message:
 
     def describe(self) -> Dict[str, Any]:
         """Fields as JSON-friendly values (bytes as hex), for the transcript."""
-        out = {}
-        for key, value in self.fields.items():
-            if key.startswith("pad") or key.startswith("reserved"):
-                continue
-            out[key] = value.hex() if isinstance(value, bytes) else value
-        if self.d.name == "TRIPLE_FAULT":
-            out["registers"] = {k: (hex(v) if isinstance(v, int) else v)
-                                for k, v in parse_registers(self.tail).items()}
-        elif self.d.name in ("DEVICE_PLATFORM_SETTINGS_V2", "DEVICE_PLATFORM_SETTINGS_V2_REV1",
-                             "START_VTL0_COMPLETED"):
-            out["text"] = self.tail.decode("utf-8", "replace")[:200]
-        elif self.tail:
-            out["tail_bytes"] = len(self.tail)
-        return out
+        return describe(self.d, self.fields, self.tail)
+
+
+def describe(d: MsgDef, fields: Dict[str, Any], tail: bytes) -> Dict[str, Any]:
+    """A message's fields as JSON-friendly values (bytes as hex), padding left out; the
+    GED's transcript calls this only when someone reads it (transcript.py)."""
+    out = {}
+    for key, value in fields.items():
+        if key.startswith(("pad", "reserved")):
+            continue
+        out[key] = value.hex() if isinstance(value, bytes) else value
+    if d.name == "TRIPLE_FAULT":
+        out["registers"] = {k: (hex(v) if isinstance(v, int) else v)
+                            for k, v in parse_registers(tail).items()}
+    elif d.name in ("DEVICE_PLATFORM_SETTINGS_V2", "DEVICE_PLATFORM_SETTINGS_V2_REV1",
+                    "START_VTL0_COMPLETED"):
+        out["text"] = tail.decode("utf-8", "replace")[:200]
+    elif tail:
+        out["tail_bytes"] = len(tail)
+    return out
 
 
 def header(kind: str, id_: int) -> bytes:
@@ -216,32 +249,17 @@ def header(kind: str, id_: int) -> bytes:
 
 def encode(kind: str, name: str, tail: bytes = b"", **fields: Any) -> bytes:
     """Encode one message; missing fields are 0 (or zero bytes), unknown ones an error."""
-    d = BY_NAME[(kind, name)]
-    unknown = set(fields) - set(d.fields)
-    if unknown:
-        raise KeyError(f"{name} has no field(s) {sorted(unknown)}")
+    return encode_def(BY_NAME[(kind, name)], tail, fields)
+
+
+def encode_def(d: MsgDef, tail: bytes, fields: Dict[str, Any]) -> bytes:
+    """encode() for a definition already looked up (the GED's hot path)."""
+    if not d._field_set.issuperset(fields):
+        raise KeyError(f"{d.name} has no field(s) {sorted(set(fields) - d._field_set)}")
     if tail and not d.tail:
-        raise ValueError(f"{name} takes no trailing data")
-    values = []
-    for fname, code in zip(d.fields, _codes(d.fmt)):
-        default = b"" if code.endswith("s") else 0
-        values.append(fields.get(fname, default))
-    return header(kind, d.id) + struct.pack("<" + d.fmt, *values) + tail
-
-
-def _codes(fmt: str) -> List[str]:
-    """Split a struct format into one code per field ("5Q" gives five "Q")."""
-    codes, count = [], ""
-    for ch in fmt:
-        if ch.isdigit():
-            count += ch
-            continue
-        if ch == "s":
-            codes.append(count + "s")
-        else:
-            codes.extend([ch] * int(count or "1"))
-        count = ""
-    return codes
+        raise ValueError(f"{d.name} takes no trailing data")
+    fixed = d._struct.pack(*map(fields.get, d.fields, d._defaults))
+    return b"".join((d._header, fixed, tail)) if tail else d._header + fixed
 
 
 def decode(data: bytes, kind: Optional[str] = None, name: Optional[str] = None) -> Message:
@@ -260,14 +278,22 @@ def decode(data: bytes, kind: Optional[str] = None, name: Optional[str] = None) 
         raise ProtocolError("id", f"message id {id_:#x} for type {type_}")
     if len(data) < d.size or (not d.tail and len(data) != d.size):
         raise ProtocolError("length", f"{d.name}: {len(data)} bytes, fixed part {d.size}")
-    values = struct.unpack_from("<" + d.fmt, data, HEADER.size)
-    fields = dict(zip(d.fields, values))
-    tail = bytes(data[d.size:])
+    fields = dict(zip(d.fields, d._struct.unpack_from(data, HEADER.size)))
+    tail = bytes(data[d._size:]) if len(data) > d._size else b""
     for b in d.bools:
         if fields[b] not in (0, 1):
             raise ProtocolError("protocol-bool", f"{d.name}.{b} = {fields[b]}")
-    _check_lengths(d, fields, tail)
+    if d.name in _CHECKED_NAMES:
+        _check_lengths(d, fields, tail)
     return Message(d, fields, tail, bytes(data))
+
+
+# Every message name _check_lengths() has a rule for (a superset is harmless): the rest
+# skip the call.
+_CHECKED_NAMES = frozenset({
+    "DEVICE_PLATFORM_SETTINGS_V2", "DEVICE_PLATFORM_SETTINGS_V2_REV1", "RESTORE_GUEST_VTL2_STATE",
+    "START_VTL0_COMPLETED", "TRIPLE_FAULT", "SAVE_GUEST_VTL2_STATE", "CREATE_RAM_GPA_RANGE",
+    "RESTORE_GUEST_VTL2_STATE_COMPLETED"})
 
 
 def _check_lengths(d: MsgDef, f: Dict[str, Any], tail: bytes) -> None:

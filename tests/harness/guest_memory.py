@@ -91,6 +91,14 @@ class GuestMemory:
         offset = self._offset(gpa, len(data))
         self._map[offset:offset + len(data)] = data
 
+    def mapped(self, gpa: int, length: int):
+        """(buffer, offset): the mapping itself and where gpa lies in it, the range checked
+        once, for a hot path that reads and writes one range all the time (the rings,
+        ring.py) without a check and a copy per access. Using the buffer after close()
+        raises ValueError."""
+        offset = self._offset(gpa, length)
+        return self._map, offset
+
     def read_u64(self, gpa: int) -> int:
         """One little-endian 64-bit value."""
         return int.from_bytes(self.read(gpa, 8), "little")

@@ -16,6 +16,7 @@ half-written and never finished), a producer that rewinds; and a consumer that s
 """
 
 import struct
+import sys
 import threading
 import time
 from typing import Callable, List, Optional
@@ -30,6 +31,16 @@ ANSWER = struct.Struct("<4sI")           # struct ring_answer
 ACCEPT, REFUSE = 0, 1
 DOORBELL = b"\xdb"
 PACKET_HEADER = struct.Struct("<II")
+# Indices are read and written with one 4-byte access each, as the other side reads them
+# while we write. Reads: struct's native format copies the value whole (a memcpy of 4
+# bytes), where "<I" unpacks byte by byte. Writes: a slice assignment of 4 bytes (one
+# memcpy); never pack_into(), which zeroes its target before it writes the value, so
+# Mezzanine would see an index of 0 in between. Native is little-endian on the x86 hosts
+# the harness runs on.
+_U32 = struct.Struct("I")
+assert sys.byteorder == "little" and _U32.size == 4
+_ZEROS = bytes(8)
+RING_SPIN_S = 0.0005    # how long a producer facing a full ring looks without sleeping
 RING_FAULTS = ("index_out_of_range", "oversize_length", "torn", "rewind")
 assert OFFER.size == 40 and ANSWER.size == 8
 
@@ -48,29 +59,38 @@ class Ring:
     def __init__(self, mem, gpa: int, size: int):
         if size <= 0 or size & (size - 1):
             raise RingError(f"ring size {size} is not a power of two")
-        mem.read(gpa, DATA_OFFSET + size)          # raises unless all of it is RAM
+        # Raises unless all of it is RAM; afterwards the ring reaches the mapping directly
+        # (one slice per access, no check and no extra copy: docs/benchmarks.md, issue 11).
+        self._buf, self._base = mem.mapped(gpa, DATA_OFFSET + size)
         self.mem, self.gpa, self.size = mem, gpa, size
         self.data = gpa + DATA_OFFSET
+        self._data = self._base + DATA_OFFSET       # offset of the data in the mapping
         self.own = 0                               # the index this side owns
 
     def _u32(self, off: int) -> int:
-        return int.from_bytes(self.mem.read(self.gpa + off, 4), "little")
+        return _U32.unpack_from(self._buf, self._base + off)[0]
 
     def _set_u32(self, off: int, value: int) -> None:
-        self.mem.write(self.gpa + off, (value & 0xFFFFFFFF).to_bytes(4, "little"))
+        at = self._base + off
+        self._buf[at:at + 4] = (value & 0xFFFFFFFF).to_bytes(4, "little")
 
     def _read(self, index: int, length: int) -> bytes:
         pos = index % self.size
         first = min(length, self.size - pos)
-        out = self.mem.read(self.data + pos, first)
-        return out + self.mem.read(self.data, length - first) if length > first else out
+        at = self._data + pos
+        out = self._buf[at:at + first]
+        return out + self._buf[self._data:self._data + length - first] if length > first else out
 
-    def _write(self, index: int, data: bytes) -> None:
+    def _write(self, index: int, data) -> None:
         pos = index % self.size
         first = min(len(data), self.size - pos)
-        self.mem.write(self.data + pos, data[:first])
-        if len(data) > first:
-            self.mem.write(self.data, data[first:])
+        at = self._data + pos
+        if first == len(data):
+            self._buf[at:at + first] = data
+            return
+        view = memoryview(data)
+        self._buf[at:at + first] = view[:first]
+        self._buf[self._data:self._data + len(data) - first] = view[first:]
 
     def write_index(self) -> int:
         return self._u32(WRITE_INDEX)
@@ -97,16 +117,21 @@ class Ring:
             self.own = start
             self._set_u32(WRITE_INDEX, start)
             time.sleep(0.05)    # long enough for Mezzanine to see the index go back
-        packet = (PACKET_HEADER.pack(header_length, start) + payload + bytes(pad - length) +
-                  PACKET_HEADER.pack(start ^ TRAILER_XOR, header_length))
-        self._write(start, packet)
+        # Payload first, then header and trailer: the packet is published by the index
+        # below either way, and the payload goes straight from the caller's buffer.
+        self._write(start + 8, payload)
+        if pad != length:
+            self._write(start + 8 + length, _ZEROS[:pad - length])
+        self._write(start, PACKET_HEADER.pack(header_length, start))
+        self._write(start + 8 + pad, PACKET_HEADER.pack(start ^ TRAILER_XOR, header_length))
+        packet_len = 16 + pad
         if fault == "torn":
             # Published half-way and never finished: the rest of the packet is lost.
-            self.own = (start + len(packet) // 2) & 0xFFFFFFFF
+            self.own = (start + packet_len // 2) & 0xFFFFFFFF
         elif fault == "index_out_of_range":
             self.own = (start + 2 * self.size + 8) & 0xFFFFFFFF
         else:
-            self.own = (start + len(packet)) & 0xFFFFFFFF
+            self.own = (start + packet_len) & 0xFFFFFFFF
         self._set_u32(WRITE_INDEX, self.own)
 
     # ---- consumer (guest -> host) ----------------------------------------------------
@@ -152,18 +177,33 @@ class RingPair:
         self.consumer_stopped_until = 0.0
         self.errors = 0
 
-    def put(self, payload: bytes, alive: Callable[[], bool], timeout: float = 10.0) -> None:
-        """Waits for room (Mezzanine consumes on every poll), then writes."""
+    def put(self, payload: bytes, alive: Callable[[], bool], timeout: float = 10.0) -> bool:
+        """Waits for room (Mezzanine consumes on every poll), then writes. Returns whether
+        it had to wait."""
         if not 0 < len(payload) <= self.max_payload:
             raise ValueError(f"ring payload of {len(payload)} bytes")
-        deadline = time.monotonic() + timeout
+        need = packet_bytes(len(payload))
         with self.lock:
             fault = self.faults.pop(0) if self.faults else None
-            while self.to_guest.free() < packet_bytes(len(payload)):
-                if time.monotonic() > deadline or not alive():
-                    raise RingError("host->guest ring full: Mezzanine does not consume")
-                time.sleep(0.0002)
+            waited = self.to_guest.free() < need
+            if waited:
+                self._wait_for_room(need, alive, timeout)
             self.to_guest.put(payload, fault)
+        return waited
+
+    def _wait_for_room(self, need: int, alive: Callable[[], bool], timeout: float) -> None:
+        """Mezzanine takes a packet in microseconds while it polls (a RESTORE's stream of
+        8 KiB chunks fills the ring every 7 packets): look again at once for a while
+        before sleeping, since a sleep costs far more than the wait on a loaded machine
+        (docs/benchmarks.md, issue 11)."""
+        now = time.monotonic()
+        deadline, spin_until = now + timeout, now + RING_SPIN_S
+        while self.to_guest.free() < need:
+            now = time.monotonic()
+            if now > deadline or not alive():
+                raise RingError("host->guest ring full: Mezzanine does not consume")
+            if now > spin_until:
+                time.sleep(0.0002)
 
     def take(self) -> List[bytes]:
         if time.monotonic() < self.consumer_stopped_until:
