@@ -6,11 +6,15 @@
   physical address inspect "display" reports) with the view's format, applying the same
   rules as the view's read_line (read_vram_frame()).
 
-Both give a Frame of BGRX pixels; Frame.save_png() writes RGBA PNG (BGRX -> RGBA, alpha
-0xFF) with Debian's python3-pil.
+Both give a Frame of BGRX pixels; Frame.save_png() writes an RGBA PNG (BGRX -> RGBA,
+alpha 0xFF). It writes the PNG itself with zlib (png_bytes(): filter 0 on every row, a
+compression level by how well a sample of the rows compresses), as PIL's encoder took
+100-230 ms for a noisy 1024x768 frame (docs/benchmarks.md, issue 11); image() still gives
+a PIL image.
 """
 
 import struct
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, Tuple, Union
@@ -24,6 +28,30 @@ F_LIVE = 0x0001
 RLE32 = 1
 RUN = 0x8000
 BLACK = b"\x00\x00\x00\x00"
+
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+PNG_IHDR = struct.Struct(">IIBBBBB")   # width, height, depth, colour type, compression, filter, interlace
+PNG_COLOUR_RGBA = 6
+PNG_SAMPLE_ROWS = 32        # rows compressed to choose the level
+PNG_STORE_ABOVE = 0.75      # compressed / raw of the sample above which rows are stored
+
+
+def _png_chunk(tag: bytes, data: bytes) -> bytes:
+    return b"".join((struct.pack(">I", len(data)), tag, data,
+                     struct.pack(">I", zlib.crc32(data, zlib.crc32(tag)))))
+
+
+def _png_level(rows: bytes, row_bytes: int) -> int:
+    """zlib level 1 (fast, and text screens still shrink ~60x), or 0 (stored) when a sample
+    of rows spread over the frame hardly compresses: noise or a photo would cost tens of
+    ms at level 1 to save 10-15 %."""
+    count = len(rows) // row_bytes
+    if count == 0:
+        return 1
+    step = max(1, count // PNG_SAMPLE_ROWS)
+    sample = b"".join(rows[i * row_bytes:(i + 1) * row_bytes] for i in range(0, count, step))
+    return 0 if len(zlib.compress(sample, 1)) > PNG_STORE_ABOVE * len(sample) else 1
 
 
 class ScreenshotError(HarnessError):
@@ -63,10 +91,31 @@ class Frame:
         rgb = Image.frombytes("RGB", (self.width, self.height), self.bgrx, "raw", "BGRX")
         return rgb.convert("RGBA")
 
+    def rgba_bytes(self) -> bytearray:
+        """The pixels as RGBA, 4 bytes each, alpha 0xFF."""
+        src = self.bgrx
+        out = bytearray(src)
+        out[0::4] = src[2::4]
+        out[2::4] = src[0::4]
+        out[3::4] = b"\xff" * (len(src) // 4)
+        return out
+
+    def png_bytes(self) -> bytes:
+        """The frame as a PNG file: RGBA, 8 bits a channel, no interlace."""
+        stride = 4 * self.width
+        pixels = self.rgba_bytes()
+        # Each row is its filter type (0, none) and its pixels.
+        rows = b"\x00".join(pixels[i:i + stride] for i in range(0, len(pixels), stride))
+        rows = b"\x00" + rows if rows else b""
+        ihdr = PNG_IHDR.pack(self.width, self.height, 8, PNG_COLOUR_RGBA, 0, 0, 0)
+        return b"".join((PNG_SIGNATURE, _png_chunk(b"IHDR", ihdr),
+                         _png_chunk(b"IDAT", zlib.compress(rows, _png_level(rows, stride + 1))),
+                         _png_chunk(b"IEND", b"")))
+
     def save_png(self, path: Union[str, Path]) -> Path:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.image().save(path, format="PNG")
+        path.write_bytes(self.png_bytes())
         return path
 
     def same_pixels(self, other: "Frame") -> bool:
@@ -76,30 +125,32 @@ class Frame:
 
 
 def decode_lines(data: bytes, width: int, lines: int) -> bytes:
-    """The BGRX bytes of `lines` RLE32-encoded lines of `width` pixels (all of data)."""
+    """The BGRX bytes of `lines` RLE32-encoded lines of `width` pixels (all of data).
+
+    One pass over the tokens with the work per token in C (bytes repetition and slices);
+    a line's pixels are counted down so a token that overruns it is caught."""
     out = bytearray()
-    pos = 0
+    pos, end = 0, len(data)
     for _ in range(lines):
-        px = 0
-        while px < width:
-            if pos + 2 > len(data):
+        left = width
+        while left > 0:
+            if pos + 2 > end:
                 raise ScreenshotError("chunk ends inside a line")
             token = data[pos] | data[pos + 1] << 8
-            pos += 2
             count = (token & 0x7FFF) + 1
-            if px + count > width:
+            if count > left:
                 raise ScreenshotError(f"token of {count} pixels overruns a line of {width}")
+            left -= count
             if token & RUN:
-                out += data[pos:pos + 4] * count
-                pos += 4
+                out += data[pos + 2:pos + 6] * count
+                pos += 6
             else:
-                out += data[pos:pos + 4 * count]
-                pos += 4 * count
-            px += count
-        if pos > len(data):
+                pos += 2 + 4 * count
+                out += data[pos - 4 * count:pos]
+        if pos > end:
             raise ScreenshotError("chunk ends inside a token")
-    if pos != len(data):
-        raise ScreenshotError(f"{len(data) - pos} bytes left after {lines} lines")
+    if pos != end:
+        raise ScreenshotError(f"{end - pos} bytes left after {lines} lines")
     return bytes(out)
 
 
