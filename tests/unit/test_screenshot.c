@@ -91,6 +91,64 @@ static void test_encode_shapes(void **state)
     round_trip(px, 0);
 }
 
+/* The encoding as the format describes it, written plainly: at each pixel a run when
+ * the next pixel is equal, else literals up to the first pixel equal to its successor;
+ * tokens hold at most SCREENSHOT_TOKEN_MAX pixels. */
+static size_t reference_encode(const uint8_t *px, size_t n, uint8_t *out)
+{
+    size_t len = 0, i = 0;
+    while (i < n) {
+        size_t j = i + 1;
+        bool run = j < n && memcmp(px + 4 * i, px + 4 * j, 4) == 0;
+        if (run) {
+            while (j < n && j - i < SCREENSHOT_TOKEN_MAX && memcmp(px + 4 * i, px + 4 * j, 4) == 0)
+                j++;
+        } else {
+            while (j < n && j - i < SCREENSHOT_TOKEN_MAX &&
+                   !(j + 1 < n && memcmp(px + 4 * j, px + 4 * (j + 1), 4) == 0))
+                j++;
+        }
+        uint16_t token = (uint16_t)((run ? SCREENSHOT_RUN : 0) | (j - i - 1));
+        out[len++] = (uint8_t)token;
+        out[len++] = (uint8_t)(token >> 8);
+        memcpy(out + len, px + 4 * i, run ? 4 : 4 * (j - i));
+        len += run ? 4 : 4 * (j - i);
+        i = j;
+    }
+    return len;
+}
+
+static void test_encode_matches_the_reference(void **state)
+{
+    (void)state;
+    /* Byte for byte, over random mixes of runs (some of 2 pixels), noise and pairs, up
+     * to and across the token limit. */
+    size_t max = SCREENSHOT_TOKEN_MAX + 3000;
+    uint8_t *px = calloc(max, 4);
+    uint8_t *want = malloc(screenshot_line_max(max));
+    uint8_t *got = malloc(screenshot_line_max(max));
+    for (int shape = 0; shape < 400; shape++) {
+        size_t n = shape < 380 ? 1 + next() % 300 : SCREENSHOT_TOKEN_MAX - 2 + next() % 3000;
+        size_t i = 0;
+        while (i < n) {
+            size_t len = 1 + next() % (shape % 2 ? 5 : 60);
+            uint32_t v = next() % 4;
+            bool noisy = next() % 2;
+            for (size_t j = 0; j < len && i < n; j++, i++) {
+                uint32_t p = noisy ? next() % (shape % 3 ? 3 : 1u << 24) : v;
+                memcpy(px + 4 * i, &p, 4);
+            }
+        }
+        size_t want_len = reference_encode(px, n, want);
+        size_t got_len = screenshot_encode_line(px, n, got, screenshot_line_max(n));
+        assert_int_equal(got_len, want_len);
+        assert_memory_equal(got, want, want_len);
+    }
+    free(px);
+    free(want);
+    free(got);
+}
+
 static void test_encode_long_lines(void **state)
 {
     (void)state;
@@ -329,6 +387,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_encode_shapes),
+        cmocka_unit_test(test_encode_matches_the_reference),
         cmocka_unit_test(test_encode_long_lines),
         cmocka_unit_test(test_encode_compresses),
         cmocka_unit_test(test_encode_does_not_overflow),
