@@ -294,6 +294,25 @@ static void test_read_line_straddles_the_end(void **state)
     assert_zero(buf + 24, 40);
 }
 
+static void test_line_in_place_only_when_all_in_vram(void **state)
+{
+    struct fixture *f = *state;
+    const struct fb_view *v = framebuffer_view(&f->fb);
+    assert_null(fb_view_line(v, 0, 64));                   /* no format yet */
+    set_format(&f->fb, 16, 8, 128, 32);
+    assert_ptr_equal(fb_view_line(v, 3, 64), f->vram + 3 * 128 + 32);
+    assert_ptr_equal(fb_view_line(v, 3, 10), f->vram + 3 * 128 + 32);
+    assert_null(fb_view_line(v, 3, 65));                   /* more than width * 4 */
+    set_format(&f->fb, 16, 8, 64, SMALL_VRAM - 64);        /* the last 64 bytes: inside */
+    assert_ptr_equal(fb_view_line(v, 0, 64), f->vram + SMALL_VRAM - 64);
+    set_format(&f->fb, 16, 8, 64, SMALL_VRAM - 24);        /* straddles the end */
+    assert_null(fb_view_line(v, 0, 64));
+    set_format(&f->fb, 16, 8, 64, SMALL_VRAM);             /* starts past it */
+    assert_null(fb_view_line(v, 0, 64));
+    set_format(&f->fb, 16, 0xFFFF, 0x80000000u, 0xFFFFFFFF);
+    assert_null(fb_view_line(v, 0xFFFFFFFF, 64));          /* 64-bit sums, nothing wraps */
+}
+
 static void test_read_line_pitch_past_vram(void **state)
 {
     struct fixture *f = *state;
@@ -636,6 +655,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_read_line_normal, setup_small, teardown),
         cmocka_unit_test_setup_teardown(test_read_line_offset_past_vram, setup_small, teardown),
         cmocka_unit_test_setup_teardown(test_read_line_straddles_the_end, setup_small, teardown),
+        cmocka_unit_test_setup_teardown(test_line_in_place_only_when_all_in_vram, setup_small, teardown),
         cmocka_unit_test_setup_teardown(test_read_line_pitch_past_vram, setup_small, teardown),
         cmocka_unit_test_setup_teardown(test_read_line_huge_width, setup_small, teardown),
         cmocka_unit_test_setup_teardown(test_read_line_zero_pitch, setup_small, teardown),

@@ -143,6 +143,16 @@ size_t fb_view_read_line(const struct fb_view *v, uint32_t line, uint8_t *buf, s
     return n;
 }
 
+const uint8_t *fb_view_line(const struct fb_view *v, uint32_t line, size_t len)
+{
+    if (!v->has_format || len > (uint64_t)v->format.width * FB_BYTES_PER_PIXEL)
+        return NULL;
+    uint64_t start = (uint64_t)line * v->format.bytes_per_line + v->format.offset;
+    if (start > v->vram_size || v->vram_size - start < len)
+        return NULL;
+    return v->vram + start;
+}
+
 static uint16_t clamp16(uint32_t x)
 {
     return x > 0xFFFF ? 0xFFFF : (uint16_t)x;

@@ -138,6 +138,14 @@ struct fb_view *framebuffer_view(struct framebuffer *fb);
  */
 size_t fb_view_read_line(const struct fb_view *v, uint32_t line, uint8_t *buf, size_t len);
 
+/*
+ * Line `line` as it lies in the fixed view, when all len bytes of it (len <= width * 4)
+ * are inside VRAM -- what fb_view_read_line() would copy -- else NULL (read it with
+ * fb_view_read_line(), which fills with zeros). For a reader that only looks at the
+ * pixels once, without copying them first: VTL0 may write them meanwhile.
+ */
+const uint8_t *fb_view_line(const struct fb_view *v, uint32_t line, size_t len);
+
 /* (width, height) of the last format forwarded, each clamped to 65535; (1, 1) before any. */
 void fb_view_resolution(const struct fb_view *v, uint16_t *width, uint16_t *height);
 
