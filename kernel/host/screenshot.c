@@ -149,15 +149,20 @@ int screenshot_capture(struct screenshot_snap *s, const struct fb_view *view,
     fb_view_resolution(view, &width, &height);
     s->seq++;
     s->valid = false;
+    s->partial_lines = 0;
     if (check_width(width, line_cap) || height > SCREENSHOT_MAX_HEIGHT)
         return -E2BIG;
+    s->width = width;
+    s->height = height;
     size_t len = 0;
     for (uint32_t line = 0; line < height; line++) {
         s->line_off[line] = (uint32_t)len;
         size_t n = screenshot_encode_line(view_line(view, line, width, line_buf), width,
                                           s->buf + len, s->cap - len);
-        if (n == 0 && width != 0)
+        if (n == 0 && width != 0) {
+            s->partial_lines = (uint16_t)line;   /* line_off[0, line] are set */
             return -E2BIG;
+        }
         len += n;
     }
     s->line_off[height] = (uint32_t)len;
@@ -167,15 +172,16 @@ int screenshot_capture(struct screenshot_snap *s, const struct fb_view *view,
     return 0;
 }
 
-int screenshot_serve(const struct screenshot_snap *s, uint16_t first_line, uint8_t *out,
-                     size_t cap)
+/* Lines [first_line, end) of what the snapshot holds, as many as fit. */
+static int serve_lines(const struct screenshot_snap *s, uint16_t first_line, uint32_t end,
+                       uint16_t flags, uint32_t seq, uint8_t *out, size_t cap)
 {
     size_t hdr = sizeof(struct screenshot_chunk);
-    if (!s->valid || cap < hdr)
+    if (cap < hdr)
         return -EINVAL;
     size_t len = hdr;
     unsigned lines = 0;
-    for (uint32_t line = first_line; line < s->height; line++) {
+    for (uint32_t line = first_line; line < end; line++) {
         size_t n = s->line_off[line + 1] - s->line_off[line];
         if (n > cap - len)
             break;
@@ -185,8 +191,16 @@ int screenshot_serve(const struct screenshot_snap *s, uint16_t first_line, uint8
     }
     if (lines == 0 && first_line < s->height)
         return -E2BIG;
-    put_header(out, s->width, s->height, first_line, lines, 0, s->seq, len);
+    put_header(out, s->width, s->height, first_line, lines, flags, seq, len);
     return (int)len;
+}
+
+int screenshot_serve(const struct screenshot_snap *s, uint16_t first_line, uint8_t *out,
+                     size_t cap)
+{
+    if (!s->valid)
+        return -EINVAL;
+    return serve_lines(s, first_line, s->height, 0, s->seq, out, cap);
 }
 
 int screenshot_fill(const struct fb_view *view, uint32_t seq, uint16_t first_line,
@@ -231,9 +245,17 @@ int screenshot_request(struct screenshot_snap *s, const struct fb_view *view,
     memcpy(&req, args, sizeof(req));        /* copy, then validate, then act */
     if (req.flags & ~SCREENSHOT_REQ_NEW)
         return -EINVAL;
-    if ((req.flags & SCREENSHOT_REQ_NEW) || s->seq == 0)
+    if ((req.flags & SCREENSHOT_REQ_NEW) || s->seq == 0) {
         screenshot_capture(s, view, line_buf, line_cap);
+        s->partial_format_seq = format_seq;
+    }
     if (s->valid)
         return screenshot_serve(s, req.first_line, out, cap);
+    /* A frame too big for the snapshot: the lines it holds are not encoded again (a
+     * noisy frame's first two thirds), as long as the format is the one they were read
+     * in. Live chunks both: the format's seq, the live flag. */
+    if (req.first_line < s->partial_lines && s->partial_format_seq == format_seq)
+        return serve_lines(s, req.first_line, s->partial_lines, SCREENSHOT_F_LIVE, format_seq,
+                           out, cap);
     return screenshot_fill(view, format_seq, req.first_line, out, cap, line_buf, line_cap);
 }

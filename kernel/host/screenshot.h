@@ -69,6 +69,10 @@ struct screenshot_snap {
     bool valid;
     uint32_t seq;              /* snapshots taken */
     uint16_t width, height;
+    /* When a capture ran out of room (not valid): lines [0, partial_lines) were encoded
+     * before it did, for the view format partial_format_seq; served as live chunks. */
+    uint16_t partial_lines;
+    uint32_t partial_format_seq;
     uint32_t line_off[SCREENSHOT_MAX_HEIGHT + 1];
 };
 
@@ -88,7 +92,8 @@ void screenshot_snap_init(struct screenshot_snap *s, uint8_t *buf, size_t cap);
  * Reads the whole frame through the view (one fb_view_read_line() per line, into
  * line_buf) and encodes it into the snapshot, bumping seq. Returns 0, or -E2BIG when the
  * frame is wider than line_cap / SCREENSHOT_MAX_WIDTH, taller than SCREENSHOT_MAX_HEIGHT,
- * or does not fit the buffer (the snapshot is then invalid).
+ * or does not fit the buffer (the snapshot is then invalid; the lines that fitted stay,
+ * as partial_lines).
  */
 int screenshot_capture(struct screenshot_snap *s, const struct fb_view *view,
                        uint8_t *line_buf, size_t line_cap);
@@ -106,7 +111,8 @@ int screenshot_fill(const struct fb_view *view, uint32_t seq, uint16_t first_lin
 /*
  * One diag request, whole: validates args (a struct screenshot_request), takes a
  * snapshot when asked (or when there is none), and serves from it, or live when the
- * frame does not fit the snapshot. format_seq numbers the view's formats (live chunks
+ * frame does not fit the snapshot (its first lines, which did, from what the snapshot
+ * holds, flagged live as well: the frame is not one instant). format_seq numbers the view's formats (live chunks
  * carry it). Returns the body length or a negative errno.
  */
 int screenshot_request(struct screenshot_snap *s, const struct fb_view *view,

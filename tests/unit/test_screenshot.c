@@ -330,6 +330,49 @@ static void test_live_when_the_snapshot_does_not_fit(void **state)
     free(frame);
 }
 
+/* A frame half of which fits the snapshot: that half is served from what the capture
+ * encoded (the frame as it was then), the rest read live; every chunk says live and
+ * carries the format's seq. */
+static void test_what_fits_the_snapshot_is_not_encoded_again(void **state)
+{
+    (void)state;
+    static uint8_t half[1 << 20];
+    size_t whole = 0;
+    uint8_t line_enc[4 * W + 8];
+    for (unsigned y = 0; y < H; y++)
+        whole += screenshot_encode_line(vram + 128 + (size_t)y * (W * 4 + 64), W, line_enc,
+                                        sizeof(line_enc));
+    screenshot_snap_init(&snap, half, whole / 2);
+    uint8_t *old = malloc(VRAM_SIZE);
+    memcpy(old, vram, VRAM_SIZE);
+    uint8_t *frame = calloc(H, W * 4);
+    fetch(RESP_ROOM, frame, SCREENSHOT_F_LIVE, draw);   /* VTL0 draws after chunk 1 */
+    assert_false(snap.valid);
+    unsigned kept = snap.partial_lines;
+    assert_true(kept > H / 4 && kept < H);
+    for (unsigned y = 0; y < H; y++) {
+        const uint8_t *from = y < kept ? old : vram;
+        assert_memory_equal(frame + (size_t)y * W * 4, from + 128 + (size_t)y * (W * 4 + 64), W * 4);
+    }
+    /* Another format since the capture: its lines are not served from it. */
+    uint8_t *out = malloc(RESP_ROOM);
+    const struct screenshot_request req = { 0, 0 };
+    int len = screenshot_request(&snap, framebuffer_view(&fb), 10, (const uint8_t *)&req,
+                                 sizeof(req), out, RESP_ROOM, line_buf, sizeof(line_buf));
+    assert_true(len > (int)sizeof(struct screenshot_chunk));
+    struct screenshot_chunk hdr;
+    memcpy(&hdr, out, sizeof(hdr));
+    assert_int_equal(hdr.seq, 10);
+    assert_int_equal(hdr.flags, SCREENSHOT_F_LIVE);
+    uint8_t first[4 * W];
+    decode_line(out + sizeof(hdr), (size_t)len - sizeof(hdr), W, first);
+    assert_memory_equal(first, vram + 128, 4 * W);          /* read now, not the old frame */
+    assert_memory_not_equal(first, old + 128, 4 * W);
+    free(out);
+    free(frame);
+    free(old);
+}
+
 static void test_request_errors(void **state)
 {
     (void)state;
@@ -393,6 +436,7 @@ int main(void)
         cmocka_unit_test(test_encode_does_not_overflow),
         cmocka_unit_test_setup_teardown(test_snapshot_whole_frame, setup, teardown),
         cmocka_unit_test_setup_teardown(test_live_when_the_snapshot_does_not_fit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_what_fits_the_snapshot_is_not_encoded_again, setup, teardown),
         cmocka_unit_test_setup_teardown(test_request_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_snapshot_before_any_format, setup, teardown),
     };
