@@ -88,18 +88,19 @@ size_t boot_memory_map(const struct mem_range **map)
     return memory_map_count;
 }
 
-/* Addresses print 8 hex digits wide (wider ones grow): every console byte before boot
- * complete is an exit to QEMU and a host write, about 1.5 us under TCG
- * (docs/benchmarks.md, "Boot time"). */
+/* The memory map and VTL2 layout blocks go to the log ring (`tools/mezz log`, diag) and
+ * reach the console only with mezz.log=debug: every console byte before boot complete
+ * is an exit to QEMU and a host write, and these blocks were most of them
+ * (docs/benchmarks.md, "Boot time"). Addresses print 8 hex digits wide, wider ones grow. */
 static void print_memory_map(void)
 {
-    log_raw_line("memory map (firmware):");
+    log_raw_line_level(LOG_DEBUG, "memory map (firmware):");
     for (size_t i = 0; i < memory_map_count; i++) {
         char line[96];
         const struct mem_range *r = &memory_map[i];
         snprintf(line, sizeof(line), "  0x%08llx-0x%08llx %s", (unsigned long long)r->base,
                  (unsigned long long)(r->base + r->size - 1), mem_type_name(r->type));
-        log_raw_line(line);
+        log_raw_line_level(LOG_DEBUG, line);
     }
 }
 
@@ -109,7 +110,7 @@ static void print_region(const char *name, uint64_t base, uint64_t size)
     snprintf(line, sizeof(line), "  %-10s 0x%08llx-0x%08llx %6llu KiB", name,
              (unsigned long long)base, (unsigned long long)(base + size - 1),
              (unsigned long long)(size >> 10));
-    log_raw_line(line);
+    log_raw_line_level(LOG_DEBUG, line);
 }
 
 static void print_vtl2_layout(void)
@@ -118,7 +119,7 @@ static void print_vtl2_layout(void)
     snprintf(line, sizeof(line), "vtl2 region: 0x%08llx-0x%08llx (%llu MiB)",
              (unsigned long long)vtl2.base, (unsigned long long)(vtl2.base + vtl2.size - 1),
              (unsigned long long)(vtl2.size >> 20));
-    log_raw_line(line);
+    log_raw_line_level(LOG_DEBUG, line);
     print_region("persisted", vtl2.persisted_base, vtl2.persisted_size);
     print_region("slot0", vtl2.slot_base[0], vtl2.slot_size);
     print_region("slot1", vtl2.slot_base[1], vtl2.slot_size);
@@ -128,7 +129,7 @@ static void print_vtl2_layout(void)
     /* VTL0's first RAM block ends where VTL2 begins (SPEC section 1). */
     snprintf(line, sizeof(line), "vtl0 low ram: 0x0-0x%08llx, rom_bios_offset 0x%llx",
              (unsigned long long)(vtl2.base - 1), (unsigned long long)(vtl2.base - MiB(1)));
-    log_raw_line(line);
+    log_raw_line_level(LOG_DEBUG, line);
 }
 
 static void setup_allocator(void)
