@@ -42,9 +42,10 @@ static void store_be32(uint8_t *p, uint32_t v)
 /* Section 6.2.2: one 512-bit block, the message schedule expanded as it goes.
  *
  * A plain loop on purpose: under QEMU TCG (where the shim, the EFI loader and the
- * servicing handoff hash the whole image before entering it) this 64-round loop runs
- * the image's digest in about half the time of the fully unrolled rounds it replaced
- * (docs/benchmarks.md, "Boot time"), and it is a twentieth of the code to translate. */
+ * servicing handoff hash the whole image before entering it) this 64-round loop takes
+ * two thirds of the time of the fully unrolled rounds it replaced, half with BMI2, and
+ * is a twentieth of the code to translate (docs/benchmarks.md, "Boot time"). Natively
+ * it is about 10% slower. */
 static inline __attribute__((always_inline)) void compress_rounds(uint32_t state[8],
                                                                   const uint8_t *block)
 {
