@@ -348,6 +348,31 @@ $(BUILD)/shim.bin: $(BUILD)/shim.elf
 	@echo "  OBJCOPY $@"
 	$(Q)objcopy -O binary $< $@
 
+# The same shim printing TSC stamps of its phases (tools/bench/boot_phases); not part of
+# `make kernel`, nothing boots it by default.
+SHIM_STAMPS_OBJS := $(patsubst %,$(BUILD)/shim-stamps/%.o,$(SHIM_SRCS))
+
+$(BUILD)/shim-stamps/%.c.o: %.c $(NEWLIB)/lib/libc.a
+	@mkdir -p $(dir $@)
+	@echo "  CC      $< (shim, phase stamps)"
+	$(Q)$(KCC) $(SHIM_CFLAGS) -DSHIM_PHASE_STAMPS -c $< -o $@
+
+$(BUILD)/shim-stamps/%.S.o: %.S
+	@mkdir -p $(dir $@)
+	@echo "  AS      $< (shim, phase stamps)"
+	$(Q)$(KCC) $(KASFLAGS) -DSHIM_PHASE_STAMPS -c $< -o $@
+
+$(BUILD)/shim-stamps.elf: $(SHIM_STAMPS_OBJS) arch/x86_64/boot/shim/shim.ld $(NEWLIB)/lib/libc.a
+	@echo "  LD      $@"
+	$(Q)$(KLD) -nostdlib -static -T arch/x86_64/boot/shim/shim.ld --gc-sections -z max-page-size=4096 \
+		-o $@.tmp $(SHIM_STAMPS_OBJS) $(NEWLIB)/lib/libc.a
+	$(Q)tools/check-no-fpu.sh $@.tmp
+	$(Q)mv $@.tmp $@
+
+$(BUILD)/shim-stamps.bin: $(BUILD)/shim-stamps.elf
+	@echo "  OBJCOPY $@"
+	$(Q)objcopy -O binary $< $@
+
 # ---- the UEFI loader (gnu-efi + GNU ld, toolchain.md section 2) and its ESP ------------
 EFI_BUILD := $(BUILD)/efi
 EFI_SRCS := \
@@ -587,9 +612,10 @@ debug: deps
 
 clean:
 	rm -rf $(BUILD)/kernel $(BUILD)/unit $(BUILD)/guests $(BUILD)/gen $(BUILD)/kernel.elf $(BUILD)/kernel.bin \
-		$(BUILD)/shim $(BUILD)/shim.elf $(BUILD)/shim.bin $(BUILD)/mezzanine.igvm $(BUILD)/efi
+		$(BUILD)/shim $(BUILD)/shim.elf $(BUILD)/shim.bin $(BUILD)/mezzanine.igvm $(BUILD)/efi \
+		$(BUILD)/shim-stamps $(BUILD)/shim-stamps.elf $(BUILD)/shim-stamps.bin
 	rm -rf $(LINUX_BUILD)/initramfs $(LINUX_BUILD)/iso $(LINUX_DISK)
 
 FORCE:
 
--include $(shell find $(BUILD)/kernel $(BUILD)/shim $(BUILD)/efi $(BUILD)/unit $(BUILD)/guests $(BUILD)/fuzz -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/kernel $(BUILD)/shim $(BUILD)/shim-stamps $(BUILD)/efi $(BUILD)/unit $(BUILD)/guests $(BUILD)/fuzz -name '*.d' 2>/dev/null)

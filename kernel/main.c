@@ -88,34 +88,38 @@ size_t boot_memory_map(const struct mem_range **map)
     return memory_map_count;
 }
 
+/* The memory map and VTL2 layout blocks go to the log ring (`tools/mezz log`, diag) and
+ * reach the console only with mezz.log=debug: every console byte before boot complete
+ * is an exit to QEMU and a host write, and these blocks were most of them
+ * (docs/benchmarks.md, "Boot time"). Addresses print 8 hex digits wide, wider ones grow. */
 static void print_memory_map(void)
 {
-    log_raw_line("memory map (firmware):");
+    log_raw_line_level(LOG_DEBUG, "memory map (firmware):");
     for (size_t i = 0; i < memory_map_count; i++) {
         char line[96];
         const struct mem_range *r = &memory_map[i];
-        snprintf(line, sizeof(line), "  0x%016llx-0x%016llx %s", (unsigned long long)r->base,
+        snprintf(line, sizeof(line), "  0x%08llx-0x%08llx %s", (unsigned long long)r->base,
                  (unsigned long long)(r->base + r->size - 1), mem_type_name(r->type));
-        log_raw_line(line);
+        log_raw_line_level(LOG_DEBUG, line);
     }
 }
 
 static void print_region(const char *name, uint64_t base, uint64_t size)
 {
     char line[96];
-    snprintf(line, sizeof(line), "  %-10s 0x%016llx-0x%016llx %6llu KiB", name,
+    snprintf(line, sizeof(line), "  %-10s 0x%08llx-0x%08llx %6llu KiB", name,
              (unsigned long long)base, (unsigned long long)(base + size - 1),
              (unsigned long long)(size >> 10));
-    log_raw_line(line);
+    log_raw_line_level(LOG_DEBUG, line);
 }
 
 static void print_vtl2_layout(void)
 {
     char line[128];
-    snprintf(line, sizeof(line), "vtl2 region: 0x%016llx-0x%016llx (%llu MiB)",
+    snprintf(line, sizeof(line), "vtl2 region: 0x%08llx-0x%08llx (%llu MiB)",
              (unsigned long long)vtl2.base, (unsigned long long)(vtl2.base + vtl2.size - 1),
              (unsigned long long)(vtl2.size >> 20));
-    log_raw_line(line);
+    log_raw_line_level(LOG_DEBUG, line);
     print_region("persisted", vtl2.persisted_base, vtl2.persisted_size);
     print_region("slot0", vtl2.slot_base[0], vtl2.slot_size);
     print_region("slot1", vtl2.slot_base[1], vtl2.slot_size);
@@ -123,9 +127,9 @@ static void print_vtl2_layout(void)
     print_region("staging", vtl2.staging_base, vtl2.staging_size);
     print_region("heap", vtl2.heap_base, vtl2.heap_size);
     /* VTL0's first RAM block ends where VTL2 begins (SPEC section 1). */
-    snprintf(line, sizeof(line), "vtl0 low ram: 0x0-0x%016llx, rom_bios_offset 0x%llx",
+    snprintf(line, sizeof(line), "vtl0 low ram: 0x0-0x%08llx, rom_bios_offset 0x%llx",
              (unsigned long long)(vtl2.base - 1), (unsigned long long)(vtl2.base - MiB(1)));
-    log_raw_line(line);
+    log_raw_line_level(LOG_DEBUG, line);
 }
 
 static void setup_allocator(void)
@@ -140,7 +144,7 @@ static void setup_allocator(void)
         if (memory_map[i].type == MEM_USABLE)
             pmm_release_range(&pmm, memory_map[i].base, memory_map[i].size);
     }
-    log_info("mm", "page allocator: %llu of %llu pages free at 0x%llx",
+    log_debug("mm", "page allocator: %llu of %llu pages free at 0x%llx",
              (unsigned long long)pmm.stats.free_pages, (unsigned long long)pmm.stats.total_pages,
              (unsigned long long)vtl2.heap_base);
 }
@@ -372,11 +376,11 @@ void kmain(uint32_t magic, uint32_t info_pa)
                           vtl2.slot_size);
     if (err)
         panic("mm: cannot build VTL2 page tables (error %d)", err);
-    log_info("mm", "kernel image: phys 0x%016llx - 0x%016llx (%llu KiB)",
+    log_info("mm", "kernel image: phys 0x%08llx - 0x%08llx (%llu KiB)",
              (unsigned long long)vtl2_space.kernel_phys_base,
              (unsigned long long)(vtl2_space.kernel_phys_base + vtl2_space.kernel_phys_size),
              (unsigned long long)(vtl2_space.kernel_phys_size >> 10));
-    log_info("mm", "vtl2 page tables: root 0x%llx, %llu table pages, direct map of %llu MiB at 0x%llx",
+    log_debug("mm", "vtl2 page tables: root 0x%llx, %llu table pages, direct map of %llu MiB at 0x%llx",
              (unsigned long long)vtl2_space.pt.root, (unsigned long long)vtl2_space.pt.tables_allocated,
              (unsigned long long)(vtl2_space.direct_map_end >> 20), (unsigned long long)DIRECT_MAP_BASE);
 

@@ -40,6 +40,17 @@ void log_msg(enum log_level level, const char *subsystem, const char *fmt, ...)
         console_write(line, len);
 }
 
+void log_raw_line_level(enum log_level level, const char *line)
+{
+    size_t len = strlen(line);
+    log_ring_append(&kernel_ambient.log.ring, line, len);
+    log_ring_append(&kernel_ambient.log.ring, "\n", 1);
+    if (level <= kernel_ambient.log.console_level) {
+        console_write(line, len);
+        console_write("\n", 1);
+    }
+}
+
 void log_raw_line(const char *line)
 {
     size_t len = strlen(line);

@@ -26,6 +26,9 @@ void log_msg(enum log_level level, const char *subsystem, const char *fmt, ...) 
 /* Writes a line to the console and the ring without level, prefix or formatting:
  * used for banners, dumps and panics. */
 void log_raw_line(const char *line);
+/* The same for a line that belongs to a level: always kept in the ring, on the console
+ * only at or above the console level (boot's memory map and VTL2 layout blocks). */
+void log_raw_line_level(enum log_level level, const char *line);
 
 const struct log_ring *log_get_ring(void);
 

@@ -6,6 +6,7 @@
 #ifndef MEZZ_KERNEL_LIB_SHA256_H
 #define MEZZ_KERNEL_LIB_SHA256_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,6 +18,7 @@ struct sha256_ctx {
     uint64_t total_bytes;
     uint8_t block[SHA256_BLOCK_SIZE];
     uint32_t block_used;
+    bool use_bmi2;        /* sha256_init sets it from CPUID; tests clear it for the generic rounds */
 };
 
 void sha256_init(struct sha256_ctx *ctx);

@@ -27,19 +27,35 @@ def test_banner_is_first_line_and_names_version(vm):
     assert banner["rev"], "banner has an empty git revision"
 
 
-def test_memory_map_then_vtl2_region_then_boot_complete(vm):
-    machine = vm()
-    machine.wait_for_log(BOOT_COMPLETE, BOOT_TIMEOUT_S)
-    lines = machine.console.splitlines()
-    tail = machine.console_tail()
-    memory_map = _line_index(lines, MEMORY_MAP_START, "'memory map (firmware):'", tail)
-    vtl2 = _line_index(lines, VTL2_REGION_START, "'vtl2 region:'", tail)
-    complete = _line_index(lines, BOOT_COMPLETE, "'boot complete'", tail)
+def _check_boot_blocks(lines, where):
+    """The memory map block, then the VTL2 layout block, then boot complete."""
+    memory_map = _line_index(lines, MEMORY_MAP_START, "'memory map (firmware):'", where)
+    vtl2 = _line_index(lines, VTL2_REGION_START, "'vtl2 region:'", where)
+    complete = _line_index(lines, BOOT_COMPLETE, "'boot complete'", where)
     assert memory_map < vtl2 < complete, (memory_map, vtl2, complete)
     ranges = lines[memory_map + 1:vtl2]
     assert ranges, "the memory map block lists no ranges"
     assert all("0x" in line for line in ranges), f"memory map lines without addresses: {ranges}"
     assert vtl2 + 1 < complete, "the vtl2 region block is empty"
+
+
+def test_memory_map_then_vtl2_region_then_boot_complete(vm):
+    """At the default log level the blocks are in the log ring (diag, `mezz log`) and
+    not on the console: console bytes cost boot time (docs/benchmarks.md)."""
+    machine = vm()
+    machine.wait_for_log(BOOT_COMPLETE, BOOT_TIMEOUT_S)
+    # The host channels are up once the GET has the platform settings (as test_get).
+    machine.wait_for_log(r"get: device platform settings", BOOT_TIMEOUT_S)
+    ring = machine.diag_log()
+    _check_boot_blocks(ring.splitlines(), ring[-2000:])
+    assert not MEMORY_MAP_START.search(machine.console), machine.console_tail()
+    assert not VTL2_REGION_START.search(machine.console), machine.console_tail()
+
+
+def test_boot_blocks_on_the_console_at_debug_level(vm):
+    machine = vm(cmdline="mezz.log=debug")
+    machine.wait_for_log(BOOT_COMPLETE, BOOT_TIMEOUT_S)
+    _check_boot_blocks(machine.console.splitlines(), machine.console_tail())
 
 
 def test_boot_complete_is_a_log_line(vm):

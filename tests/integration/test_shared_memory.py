@@ -39,7 +39,7 @@ def test_vtl0_firmware_is_placed_at_the_top_of_vtl0_low_ram(vm):
     found = machine.wait_for_log(VTL0_IMAGE, 20)
     assert int(found["size"]) == len(firmware)
     machine.wait_for_log(r"vtl0: starting VTL0", 20)
-    low = LOW_RAM.search(machine.console)
+    low = LOW_RAM.search(machine.diag_log())   # the VTL2 layout block is in the log ring
     low_end = int(low["last"], 16) + 1
     assert int(low["rom"], 16) == low_end - 0x100000
     assert machine.memory.read(low_end - len(firmware), len(firmware)) == firmware

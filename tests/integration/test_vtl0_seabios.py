@@ -66,7 +66,7 @@ def debugcon(machine):
 
 
 def rom_bios_offset(machine) -> int:
-    match = LOW_RAM.search(machine.console)
+    match = LOW_RAM.search(machine.diag_log())   # the VTL2 layout block is in the log ring
     assert match, machine.console_tail()
     return int(match[2], 16)
 

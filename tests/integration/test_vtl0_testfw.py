@@ -187,7 +187,7 @@ def test_vtl2_is_out_of_reach(vm, testfw, flat_kernel):
     s.end()
     machine = boot(vm, testfw, s)
     machine.wait_for_log(r"testdev: DONE", RUN_S)
-    region = re.search(r"vtl2 region: 0x([0-9a-f]+)-0x([0-9a-f]+)", machine.console)
+    region = re.search(r"vtl2 region: 0x([0-9a-f]+)-0x([0-9a-f]+)", machine.diag_log())
     assert region and (int(region[1], 16), int(region[2], 16) + 1) == (VTL2_BASE, VTL2_END)
     results = testdev_results(machine, s)
     for mode in ("protected", "long"):

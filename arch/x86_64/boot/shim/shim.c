@@ -37,6 +37,17 @@ NORETURN void shim_enter(uint64_t rip, uint64_t cr0, uint64_t cr4, uint64_t efer
 extern uint64_t shim_pml4[512], shim_pdpt_high[512], shim_pd_kernel[512];
 extern char __shim_start[], __shim_bss_end[];
 
+#ifdef SHIM_PHASE_STAMPS
+/* Development build only (build/shim-stamps.bin, tools/bench/boot_phases): the TSC at
+ * each phase boundary, printed on COM4 just before the kernel is entered. The entry
+ * stamp is taken by shim_entry.S before anything else. */
+extern uint64_t shim_entry_tsc;
+#define SHIM_PHASES 8
+#define PHASE_STAMP(shim) ((shim)->stamps[(shim)->stamp_count++] = rdtsc())
+#else
+#define PHASE_STAMP(shim) ((void)0)
+#endif
+
 /* Everything the shim works with and hands on: one frame on the shim's stack (it never
  * returns), in its own memory below the VTL2 region, until the kernel copied it. */
 struct shim_state {
@@ -47,6 +58,10 @@ struct shim_state {
     struct igvm_plan plan;
     struct mezz_boot_block block;
     struct pit_stamp stamp;
+#ifdef SHIM_PHASE_STAMPS
+    uint64_t stamps[SHIM_PHASES];
+    unsigned stamp_count;
+#endif
 };
 
 static void put(const char *s)
@@ -57,6 +72,35 @@ static void put(const char *s)
         outb(CONSOLE_PORT, (uint8_t)*s);
     }
 }
+
+#ifdef SHIM_PHASE_STAMPS
+static void put_u64(uint64_t v)
+{
+    char text[21];
+    int i = (int)sizeof(text) - 1;
+    text[i] = '\0';
+    do {
+        text[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
+    put(text + i);
+}
+
+/* "shim phases: tsc_hz=HZ entry=TSC TSC...": the entry stamp, then one per phase in the
+ * order shim_main takes them (tools/bench/boot_phases names them). */
+static void put_phases(const struct shim_state *shim, uint64_t tsc_hz)
+{
+    put("shim phases: tsc_hz=");
+    put_u64(tsc_hz);
+    put(" entry=");
+    put_u64(shim_entry_tsc);
+    for (unsigned i = 0; i < shim->stamp_count; i++) {
+        put(" ");
+        put_u64(shim->stamps[i]);
+    }
+    put("\r\n");
+}
+#endif
 
 static NORETURN void reject(const char *what, const char *why)
 {
@@ -145,6 +189,10 @@ void shim_main(uint32_t magic, uint32_t info_pa)
     struct shim_state state;
     struct shim_state *shim = &state;
 
+#ifdef SHIM_PHASE_STAMPS
+    shim->stamp_count = 0;
+#endif
+    PHASE_STAMP(shim);                       /* long mode, paging, stack set up */
     pit_stamp_start(&shim->stamp);
     if (multiboot_parse(magic, info_pa, read_identity, NULL, &shim->params) != 0)
         reject("shim", "unusable multiboot information");
@@ -176,6 +224,7 @@ void shim_main(uint32_t magic, uint32_t info_pa)
             reject("vtl2 region", "overlaps a multiboot module");
     }
 
+    PHASE_STAMP(shim);                       /* multiboot info, memory map, VTL2 placed */
     /* Validate everything before touching VTL2 memory. */
     struct igvm_error error;
     const uint8_t *image = (const uint8_t *)(uintptr_t)igvm->phys_base;
@@ -184,6 +233,7 @@ void shim_main(uint32_t magic, uint32_t info_pa)
         igvm_error_format(&error, text, sizeof(text));
         reject("igvm", text);
     }
+    PHASE_STAMP(shim);                       /* parsed, CRC and SHA-256 checked */
     const struct igvm_plan *plan = &shim->plan;
     const char *why = igvm_boot_check(plan, &vtl2, (uint32_t)encoded);
     if (why != NULL)
@@ -191,11 +241,18 @@ void shim_main(uint32_t magic, uint32_t info_pa)
 
     if (igvm_plan_apply(plan, image, identity_ptr, NULL) != 0)
         reject("igvm", "a destination page is not reachable");
+    PHASE_STAMP(shim);                       /* pages copied and zeroed */
     if (igvm_boot_write_params(plan, shim->memory_map, (uint32_t)encoded, shim->params.cmdline,
                                identity_ptr, NULL) != 0)
         reject("igvm", "a parameter area is not reachable");
     map_kernel_window(plan);
-    fill_block(shim, &vtl2, pit_stamp_finish(&shim->stamp));
+    PHASE_STAMP(shim);                       /* parameters written, kernel window mapped */
+    uint64_t tsc_hz = pit_stamp_finish(&shim->stamp);
+    PHASE_STAMP(shim);                       /* PIT window closed */
+    fill_block(shim, &vtl2, tsc_hz);
+#ifdef SHIM_PHASE_STAMPS
+    put_phases(shim, tsc_hz);
+#endif
     shim_enter(plan->entry.rip, plan->entry.cr0, plan->entry.cr4,
                plan->entry.efer & IGVM_BOOT_EFER_BITS, MEZZ_BOOT_BLOCK_MAGIC,
                (uint32_t)(uintptr_t)&shim->block);

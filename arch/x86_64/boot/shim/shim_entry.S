@@ -33,6 +33,13 @@ shim_mb_header:
 _shim_start32:
     cli
     cld
+#ifdef SHIM_PHASE_STAMPS
+    movl %eax, %esi               /* rdtsc clobbers EAX (the magic) */
+    rdtsc
+    movl %eax, shim_entry_tsc
+    movl %edx, shim_entry_tsc + 4
+    movl %esi, %eax
+#endif
     movl %eax, %esi               /* keep magic and info across the setup */
     movl %ebx, %ebp
 
@@ -128,6 +135,12 @@ shim_gdt:
 shim_gdt_desc:
     .word shim_gdt_desc - shim_gdt - 1
     .long shim_gdt
+#ifdef SHIM_PHASE_STAMPS
+    .balign 8
+    .globl shim_entry_tsc
+shim_entry_tsc:
+    .quad 0                       /* TSC at the first instruction (phase stamps build) */
+#endif
 
     .section .bss, "aw", @nobits
     .balign 4096
