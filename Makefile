@@ -260,11 +260,18 @@ $(NANOPB_STAMP): tools/nanopb/fetch.sh
 	$(Q)tools/nanopb/fetch.sh $(NANOPB_DIR:/runtime=)
 $(NANOPB_SRCS): $(NANOPB_STAMP) ;
 
-$(PROTO_STAMP): $(patsubst %,$(PROTO_DIR)/%.proto,$(PROTOS)) $(PROTO_DIR)/mezzanine.options $(NANOPB_STAMP)
+# PROTO_VARIANT=alt (the alt build, servicing-alt below): the generator reads the schemas
+# as tools/proto-variant turns them, with the lines marked "//alt: " as schema
+# (docs/saved-state.md, "Two builds, one schema"); otherwise the files as they are.
+PROTO_VARIANT ?=
+PROTO_SRC_DIR := $(if $(PROTO_VARIANT),$(BUILD)/gen/proto-src,$(PROTO_DIR))
+$(PROTO_STAMP): $(patsubst %,$(PROTO_DIR)/%.proto,$(PROTOS)) $(PROTO_DIR)/mezzanine.options $(NANOPB_STAMP) \
+		tools/proto-variant
 	@mkdir -p $(PROTO_GEN)
-	@echo "  NANOPB  $(PROTO_DIR)/*.proto"
-	$(Q)nanopb_generator.py -q -I $(PROTO_DIR) -I /usr/include -f $(PROTO_DIR)/mezzanine.options \
-		-D $(PROTO_GEN) $(patsubst %,$(PROTO_DIR)/%.proto,$(PROTOS)) \
+	@echo "  NANOPB  $(PROTO_DIR)/*.proto$(if $(PROTO_VARIANT), (variant $(PROTO_VARIANT)))"
+	$(Q)$(if $(PROTO_VARIANT),$(PYTHON) tools/proto-variant $(PROTO_VARIANT) $(PROTO_DIR) $(PROTO_SRC_DIR))
+	$(Q)nanopb_generator.py -q -I $(PROTO_SRC_DIR) -I /usr/include -f $(PROTO_DIR)/mezzanine.options \
+		-D $(PROTO_GEN) $(patsubst %,$(PROTO_SRC_DIR)/%.proto,$(PROTOS)) \
 		/usr/include/google/protobuf/any.proto
 	$(Q)touch $@
 $(PROTO_SRCS): $(PROTO_STAMP) ;
@@ -464,13 +471,15 @@ FW_LDFLAGS := -nostdlib -static --gc-sections --no-dynamic-linker
 .PHONY: guests servicing-alt
 guests: $(TESTFW) servicing-alt
 
-# The same sources built again with another version string ($(VERSION)-alt) into
-# $(BUILD)/alt: the image tests/integration/test_servicing.py upgrades to and downgrades
-# from (docs/servicing.md). Shares newlib and nanopb with the main build; about 10 s.
+# The same sources built again with another version string ($(VERSION)-alt) and the alt
+# schema variant (one unit, testdev, with a new optional field) into $(BUILD)/alt: the
+# image tests/integration/test_servicing.py upgrades to and downgrades from
+# (docs/servicing.md). Shares newlib and nanopb with the main build; about 10 s.
 SERVICING_ALT_IMAGE := $(BUILD)/alt/mezzanine.igvm
 servicing-alt: $(NANOPB_STAMP) $(NEWLIB)/lib/libc.a
 	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/alt NEWLIB=$(abspath $(NEWLIB)) \
-		NANOPB_DIR=$(abspath $(NANOPB_DIR)) VERSION='$(VERSION)-alt' $(SERVICING_ALT_IMAGE)
+		NANOPB_DIR=$(abspath $(NANOPB_DIR)) VERSION='$(VERSION)-alt' PROTO_VARIANT=alt \
+		$(SERVICING_ALT_IMAGE)
 
 $(FW_BUILD)/default_script.bin: tests/harness/testscript.py
 	@mkdir -p $(dir $@)

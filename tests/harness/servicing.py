@@ -134,6 +134,7 @@ class Servicing:
         def on_saved(blob: bytes) -> None:
             cycle["saved_at"] = time.monotonic()
             cycle["blob_len"] = len(blob)
+            cycle["blob"] = blob
             if verify:
                 cycle["hash_stopped"] = hash_vtl0(memory, layout)
             if garble_blob:

@@ -305,10 +305,24 @@ def test_restore_fail_hook_rolls_back(vm, testfw):
     assert "PANIC:" not in machine.console
 
 
+def _testdev_script_len(blob: bytes, variant=None):
+    """The testdev unit's script_len as the host decodes the blob (None: not there)."""
+    from harness import saved_state
+    unit = next(u for u in saved_state.decode(blob, variant) if u.name == "testdev")
+    if variant is None:
+        return None if not unit.message.UnknownFields() else "unknown field"
+    return unit.message.script_len if unit.message.HasField("script_len") else None
+
+
 def test_upgrade_then_downgrade_between_two_builds(vm, testfw, kernel):
-    """servicing_upgrade / servicing_downgrade: to a build with another version string
-    (make servicing-alt, part of `make guests`) and back; inspect shows each image's
-    version, the old instance's in restored_from_version; nothing lost either way."""
+    """servicing_upgrade / servicing_downgrade: to a build with another version string and
+    one changed unit (make servicing-alt, part of `make guests`: testdev's schema has the
+    new optional field script_len = 11, docs/saved-state.md "Two builds, one schema") and
+    back. Upgrade: the alt build restores the base build's blob, which lacks the field,
+    with the old behaviour; then alt to alt carries it; downgrade: the base build restores
+    the alt build's blob and skips the field it does not know. Each side says in inspect
+    what it found; the host decodes each blob with both schemas; inspect shows each
+    image's version, the old instance's in restored_from_version; nothing lost."""
     import pytest
     from harness.paths import BUILD_DIR
 
@@ -316,17 +330,39 @@ def test_upgrade_then_downgrade_between_two_builds(vm, testfw, kernel):
     if not alt.is_file():
         pytest.fail(f"{alt} does not exist: run `make guests`", pytrace=False)
     script = workload()
+    script_len = len(script.encode())
     machine = vm(vtl0=testfw, modules={"testscript": script.encode()}, memory_mb=MEMORY_MB,
                  timeout=RUN_S)
     machine.wait_for_log(rf"testdev: \w+ tag={script.tag('ticks-1')}\b", RUN_S)
     base_version = machine.inspect("servicing/version")
-    for image, version, previous in ((alt, base_version + "-alt", base_version),
-                                     (kernel, base_version, base_version + "-alt")):
+    testdev = machine.inspect("devices/testdev")
+    assert testdev["schema_has_script_len"] is False, testdev
+    assert testdev["script_len_in_blob"] == "not restored", testdev
+    alt_version = base_version + "-alt"
+    # (image, its version, the version that saved the blob, what the new side finds)
+    steps = ((alt, alt_version, base_version, "absent"),          # upgrade
+             (alt, alt_version, alt_version, "present"),          # the field round trips
+             (kernel, base_version, alt_version, "not in schema"))  # downgrade
+    for image, version, previous, found in steps:
+        before = machine.inspect("servicing")
         cycle = machine.restart_paravisor(image)
         assert cycle["hash_stopped"] == cycle["hash_resuming"]
         servicing = machine.inspect("servicing")
         assert servicing["version"] == version == cycle["version"], servicing
-        assert servicing["restored_from_version"] == previous
+        assert servicing["restored_from_version"] == previous == before["version"]
+        assert servicing["restored"] and servicing["restore_error"] == 0, servicing
+        testdev = machine.inspect("devices/testdev")
+        assert testdev["schema_has_script_len"] is (version == alt_version), testdev
+        assert testdev["script_len_in_blob"] == found, (version, testdev)
+        # The blob as the host holds it: the base build's has no field 11, the alt
+        # build's has it with the script's length (an unknown field to the base schema).
+        blob = cycle["blob"]
+        if previous == alt_version:
+            assert _testdev_script_len(blob, "alt") == script_len
+            assert _testdev_script_len(blob) == "unknown field"
+        else:
+            assert _testdev_script_len(blob, "alt") is None
+            assert _testdev_script_len(blob) is None
     machine.wait_for_log(r"testdev: DONE", RUN_S)
     assert testdev_results(machine, script).failures == [], machine.console_tail()
     assert "PANIC:" not in machine.console
