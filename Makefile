@@ -481,6 +481,14 @@ servicing-alt: $(NANOPB_STAMP) $(NEWLIB)/lib/libc.a
 		NANOPB_DIR=$(abspath $(NANOPB_DIR)) VERSION='$(VERSION)-alt' PROTO_VARIANT=alt \
 		$(SERVICING_ALT_IMAGE)
 
+# A golden servicing blob (docs/servicing.md, "Compatibility"), made only on request:
+# `make servicing-golden NAME=testfw-v2` captures one from a real servicing cycle of this
+# tree into tests/vectors/servicing/NAME.bin (never over an existing file).
+.PHONY: servicing-golden
+servicing-golden: kernel $(TESTFW)
+	@test -n "$(NAME)" || { echo "usage: make servicing-golden NAME=testfw-vN" >&2; exit 2; }
+	$(Q)$(PYTHON) tools/servicing-golden tests/vectors/servicing/$(NAME).bin
+
 $(FW_BUILD)/default_script.bin: tests/harness/testscript.py
 	@mkdir -p $(dir $@)
 	@echo "  GEN     $@"
