@@ -224,6 +224,9 @@ unit_sha256_SRCS          := kernel/lib/sha256.c
 unit_igvm_SRCS            := kernel/boot/igvm.c kernel/boot/igvm_params.c kernel/boot/igvm_boot.c \
                              kernel/lib/sha256.c kernel/lib/crc32.c mm/memmap.c
 unit_loader_parse_SRCS    := kernel/boot/loader_parse.c kernel/boot/multiboot_parse.c kernel/boot/igvm_params.c mm/memmap.c
+# Servicing: the persisted page a new instance accepts.
+UNIT_TESTS += persisted
+unit_persisted_SRCS       := kernel/servicing/persisted.c
 UNIT_BINS := $(patsubst %,$(BUILD)/unit/test_%,$(UNIT_TESTS))
 
 # ---- flags ---------------------------------------------------------------------------
