@@ -368,6 +368,53 @@ def test_upgrade_then_downgrade_between_two_builds(vm, testfw, kernel):
     assert "PANIC:" not in machine.console
 
 
+def test_new_instance_restores_the_golden_blob(vm, testfw):
+    """The golden servicing blob (tests/vectors/servicing/testfw-v1.bin, saved by
+    Mezzanine 0.1.0 with the test firmware at the end of test_pulse's workload) handed by
+    the host to a live new instance in place of the blob it just received: the new
+    instance restores it over the real GET (RESTORE_COMPLETED success, no error, its
+    length), VTL0's memory is untouched. Where the golden's VTL0 CPU fits this test
+    firmware (the same idle loop: VTL0 stays halted with interrupts off), the state then
+    lives on: the blob the next cycle saves carries every field the golden set, with the
+    golden's value (a later version may add fields, never lose or change these)."""
+    import pytest
+    from harness import saved_state
+    from harness.paths import REPO_ROOT
+    from test_pulse import workload as pulse_workload
+
+    golden = (REPO_ROOT / "tests" / "vectors" / "servicing" / "testfw-v1.bin").read_bytes()
+    golden_script_len = 4529        # the golden's test device cursor: its README
+    script = pulse_workload()
+    # Bytes past the script's end are never read; they keep the golden's cursor inside
+    # the script should the workload ever shrink.
+    module = script.encode().ljust(golden_script_len, b"\0")
+    machine = vm(vtl0=testfw, modules={"testscript": module}, memory_mb=MEMORY_MB,
+                 timeout=RUN_S)
+    machine.wait_for_log(r"testdev: DONE", RUN_S)
+    assert testdev_results(machine, script).failures == [], machine.console_tail()
+    machine.save_paravisor(hand_back=golden)
+    cycle = machine.restore_paravisor()
+    assert cycle["hash_stopped"] == cycle["hash_resuming"]
+    servicing = machine.inspect("servicing")
+    assert servicing["restored"] and servicing["restore_error"] == 0, servicing
+    assert servicing["saved_state_len"] == len(golden) and not servicing["rolled_back"]
+    assert set(cycle["restore_requests"]) <= RESTORE_REQUESTS, cycle["restore_requests"]
+
+    def units(blob):
+        return {u.name: u.message for u in saved_state.decode(blob)}
+    ours, theirs = units(cycle["blob"])["partition"], units(golden)["partition"]
+    if (ours.rip, ours.cs.selector, ours.cr3) != (theirs.rip, theirs.cs.selector, theirs.cr3):
+        pytest.skip("the test firmware changed since testfw-v1.bin: its VTL0 CPU no longer "
+                    "fits, so only the restore above is checked (capture a new golden blob)")
+    again = machine.restart_paravisor()
+    assert machine.inspect("servicing/restored")
+    resaved = units(again["blob"])
+    for name, message in units(golden).items():
+        for field, value in message.ListFields():
+            assert getattr(resaved[name], field.name) == value, (name, field.name)
+    assert "PANIC:" not in machine.console
+
+
 def test_soak(vm, testfw):
     """Back-to-back cycles with the hashes checked every cycle, VTL0 taking timer
     interrupts throughout: MEZZ_SOAK_CYCLES of them; by default 100 under CI (the issue's
