@@ -82,6 +82,23 @@ def test_golden_servicing_blob_decodes(variant):
     assert cpu.rip == 0x1A0E6 and cpu.cr0 & 0x80000001 == 0x80000001
 
 
+def test_alt_variant_differs_in_one_field_only():
+    """tools/proto-variant (docs/saved-state.md, "Two builds, one schema"): the alt
+    build's schemas are the base ones plus testdev's optional script_len = 11."""
+    from harness.saved_state import _pool
+    base, alt = _pool(None), _pool("alt")
+    testdev = "mezzanine.vdev.testdev.SavedState"
+    assert "script_len" not in message_class(testdev).DESCRIPTOR.fields_by_name
+    field = message_class(testdev, "alt").DESCRIPTOR.fields_by_name["script_len"]
+    assert field.number == 11 and field.has_presence
+    for name in ["i440bx.proto", "pam_get.proto", "framebuffer.proto", "partition.proto",
+                 "servicing.proto", "state_unit.proto", "legacy_ports.proto"]:
+        assert base.FindFileByName(name).serialized_pb == alt.FindFileByName(name).serialized_pb
+    base_fields = {f.name: f.number for f in message_class(testdev).DESCRIPTOR.fields}
+    alt_fields = {f.name: f.number for f in message_class(testdev, "alt").DESCRIPTOR.fields}
+    assert alt_fields == {**base_fields, "script_len": 11}
+
+
 def test_errors_name_the_unit():
     good = decode(golden("busy-v1.bin"))
     cls = message_class("state_unit.SavedStateUnit")
