@@ -75,6 +75,7 @@ KERNEL_SRCS := \
 	kernel/vtl0/partition_inspect.c \
 	kernel/vtl0/partition_state.c \
 	kernel/servicing/servicing.c \
+	kernel/servicing/persisted.c \
 	kernel/servicing/handoff.c \
 	kernel/vtl0/devices.c \
 	kernel/vtl0/device.c \
@@ -223,6 +224,9 @@ unit_sha256_SRCS          := kernel/lib/sha256.c
 unit_igvm_SRCS            := kernel/boot/igvm.c kernel/boot/igvm_params.c kernel/boot/igvm_boot.c \
                              kernel/lib/sha256.c kernel/lib/crc32.c mm/memmap.c
 unit_loader_parse_SRCS    := kernel/boot/loader_parse.c kernel/boot/multiboot_parse.c kernel/boot/igvm_params.c mm/memmap.c
+# Servicing: the persisted page a new instance accepts.
+UNIT_TESTS += persisted
+unit_persisted_SRCS       := kernel/servicing/persisted.c
 UNIT_BINS := $(patsubst %,$(BUILD)/unit/test_%,$(UNIT_TESTS))
 
 # ---- flags ---------------------------------------------------------------------------
@@ -260,11 +264,18 @@ $(NANOPB_STAMP): tools/nanopb/fetch.sh
 	$(Q)tools/nanopb/fetch.sh $(NANOPB_DIR:/runtime=)
 $(NANOPB_SRCS): $(NANOPB_STAMP) ;
 
-$(PROTO_STAMP): $(patsubst %,$(PROTO_DIR)/%.proto,$(PROTOS)) $(PROTO_DIR)/mezzanine.options $(NANOPB_STAMP)
+# PROTO_VARIANT=alt (the alt build, servicing-alt below): the generator reads the schemas
+# as tools/proto-variant turns them, with the lines marked "//alt: " as schema
+# (docs/saved-state.md, "Two builds, one schema"); otherwise the files as they are.
+PROTO_VARIANT ?=
+PROTO_SRC_DIR := $(if $(PROTO_VARIANT),$(BUILD)/gen/proto-src,$(PROTO_DIR))
+$(PROTO_STAMP): $(patsubst %,$(PROTO_DIR)/%.proto,$(PROTOS)) $(PROTO_DIR)/mezzanine.options $(NANOPB_STAMP) \
+		tools/proto-variant
 	@mkdir -p $(PROTO_GEN)
-	@echo "  NANOPB  $(PROTO_DIR)/*.proto"
-	$(Q)nanopb_generator.py -q -I $(PROTO_DIR) -I /usr/include -f $(PROTO_DIR)/mezzanine.options \
-		-D $(PROTO_GEN) $(patsubst %,$(PROTO_DIR)/%.proto,$(PROTOS)) \
+	@echo "  NANOPB  $(PROTO_DIR)/*.proto$(if $(PROTO_VARIANT), (variant $(PROTO_VARIANT)))"
+	$(Q)$(if $(PROTO_VARIANT),$(PYTHON) tools/proto-variant $(PROTO_VARIANT) $(PROTO_DIR) $(PROTO_SRC_DIR))
+	$(Q)nanopb_generator.py -q -I $(PROTO_SRC_DIR) -I /usr/include -f $(PROTO_DIR)/mezzanine.options \
+		-D $(PROTO_GEN) $(patsubst %,$(PROTO_SRC_DIR)/%.proto,$(PROTOS)) \
 		/usr/include/google/protobuf/any.proto
 	$(Q)touch $@
 $(PROTO_SRCS): $(PROTO_STAMP) ;
@@ -489,13 +500,23 @@ FW_LDFLAGS := -nostdlib -static --gc-sections --no-dynamic-linker
 .PHONY: guests servicing-alt
 guests: $(TESTFW) servicing-alt
 
-# The same sources built again with another version string ($(VERSION)-alt) into
-# $(BUILD)/alt: the image tests/integration/test_servicing.py upgrades to and downgrades
-# from (docs/servicing.md). Shares newlib and nanopb with the main build; about 10 s.
+# The same sources built again with another version string ($(VERSION)-alt) and the alt
+# schema variant (one unit, testdev, with a new optional field) into $(BUILD)/alt: the
+# image tests/integration/test_servicing.py upgrades to and downgrades from
+# (docs/servicing.md). Shares newlib and nanopb with the main build; about 10 s.
 SERVICING_ALT_IMAGE := $(BUILD)/alt/mezzanine.igvm
 servicing-alt: $(NANOPB_STAMP) $(NEWLIB)/lib/libc.a
 	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/alt NEWLIB=$(abspath $(NEWLIB)) \
-		NANOPB_DIR=$(abspath $(NANOPB_DIR)) VERSION='$(VERSION)-alt' $(SERVICING_ALT_IMAGE)
+		NANOPB_DIR=$(abspath $(NANOPB_DIR)) VERSION='$(VERSION)-alt' PROTO_VARIANT=alt \
+		$(SERVICING_ALT_IMAGE)
+
+# A golden servicing blob (docs/servicing.md, "Compatibility"), made only on request:
+# `make servicing-golden NAME=testfw-v2` captures one from a real servicing cycle of this
+# tree into tests/vectors/servicing/NAME.bin (never over an existing file).
+.PHONY: servicing-golden
+servicing-golden: kernel $(TESTFW)
+	@test -n "$(NAME)" || { echo "usage: make servicing-golden NAME=testfw-vN" >&2; exit 2; }
+	$(Q)$(PYTHON) tools/servicing-golden tests/vectors/servicing/$(NAME).bin
 
 $(FW_BUILD)/default_script.bin: tests/harness/testscript.py
 	@mkdir -p $(dir $@)
@@ -550,13 +571,16 @@ $(LINUX_DISK): $(LINUX_INPUTS)
 # ---- fuzzing (libFuzzer, clang; tests/fuzz/) ---------------------------------------------
 # `make fuzz` runs each target for FUZZ_SECONDS (CI: 60) from tests/fuzz/corpus/NAME;
 # `make test` runs them too, through tools/run-tests.
-FUZZ_TARGETS := get_decoder frame insn_decode saved_state igvm ring
+FUZZ_TARGETS := get_decoder frame insn_decode saved_state igvm ring servicing
 fuzz_get_decoder_SRCS := get/codec.c get/client.c get/dps.c kernel/lib/json.c
 fuzz_frame_SRCS       := get/frame.c kernel/lib/crc32c.c
 fuzz_ring_SRCS        := get/transport_ring.c
 fuzz_insn_decode_SRCS := arch/x86_64/decode/insn_decode.c arch/x86_64/decode/insn_mmio.c
 fuzz_saved_state_SRCS := $(unit_saved_state_SRCS)
 fuzz_igvm_SRCS        := kernel/boot/igvm.c kernel/lib/sha256.c kernel/lib/crc32.c
+# A new instance's servicing boot path: boot block, persisted page, blob (docs/servicing.md).
+fuzz_servicing_SRCS   := $(unit_saved_state_SRCS) kernel/boot/loader_parse.c \
+	kernel/boot/multiboot_parse.c kernel/boot/igvm_params.c mm/memmap.c kernel/servicing/persisted.c
 FUZZ_BINS    := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_TARGETS))
 FUZZ_SECONDS ?= $(if $(CI),60,15)
 FUZZCFLAGS   := -std=gnu11 -O1 -g $(WARNINGS) -Wno-missing-prototypes \

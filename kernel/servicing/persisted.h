@@ -16,6 +16,7 @@
 #ifndef MEZZ_KERNEL_SERVICING_PERSISTED_H
 #define MEZZ_KERNEL_SERVICING_PERSISTED_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "kernel/lib/compiler.h"
@@ -54,6 +55,15 @@ STATIC_ASSERT_OFFSET(struct servicing_persisted, saved_state_len, 48);
 STATIC_ASSERT_OFFSET(struct servicing_persisted, old_version, 72);
 STATIC_ASSERT_OFFSET(struct servicing_persisted, flags, 136);
 STATIC_ASSERT_SIZE(struct servicing_persisted, 144);
+
+/*
+ * Is this a persisted page this version reads? Magic, version and size; a TSC frequency;
+ * slots 0 and 1, one each; the old version and build id NUL-terminated within their
+ * fields (they are logged and shown in inspect as strings). The caller copied the page
+ * out of VTL2 memory first (kernel/servicing/persisted.c; fuzzed by
+ * tests/fuzz/fuzz_servicing.c).
+ */
+bool servicing_persisted_ok(const struct servicing_persisted *pp);
 
 /* flags: a rollback -- the new image failed its restore and entered the previous image
  * again, which restores from the blob carried as module "blob" (the host gave it out

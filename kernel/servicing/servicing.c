@@ -288,13 +288,6 @@ static void roll_back(struct servicing *s, const struct servicing_persisted *pp,
     log_error("servicing", "rollback handoff failed: %s", s->handoff.why ? s->handoff.why : "?");
 }
 
-bool servicing_persisted_ok(const struct servicing_persisted *pp)
-{
-    return pp->magic == SERVICING_PERSISTED_MAGIC && pp->version == SERVICING_PERSISTED_VERSION &&
-           pp->size == sizeof(*pp) && pp->tsc_hz != 0 && pp->old_slot <= 1 &&
-           pp->new_slot == (pp->old_slot ^ 1u);
-}
-
 int servicing_restore(struct servicing *s, const struct servicing_persisted *pp)
 {
     struct partition *p = s->p;

@@ -71,9 +71,6 @@ void servicing_save_request(void *ctx, const void *note, size_t len);
  */
 int servicing_restore(struct servicing *s, const struct servicing_persisted *persisted);
 
-/* Is this a persisted page this version reads? */
-bool servicing_persisted_ok(const struct servicing_persisted *pp);
-
 /*
  * One pulse: stop VTL0, save every unit, reset every device, restore every unit, save
  * again, resume VTL0. Returns 0 and writes a JSON summary into out ({"saved_state_len",

@@ -12,6 +12,7 @@
 #include "arch/x86_64/cpu/trap_dump.h"
 #include "drivers/hw/piix_regs.h"
 #include "kernel/core/console.h"
+#include "kernel/core/inspect.h"
 #include "kernel/lib/log.h"
 #include "kernel/vtl0/partition_priv.h"
 #include "mm/vtl2_space.h"
@@ -358,6 +359,21 @@ static int testdev_unit_restore(void *ctx, const uint8_t *buf, size_t len)
     return testdev_restore_state(&((struct partition *)ctx)->testdev, buf, len);
 }
 
+/* What the last restore found of the alt build's testdev field (docs/saved-state.md,
+ * "Two builds, one schema"): how the integration tests see each side of an upgrade or a
+ * downgrade between the two builds. */
+static void testdev_unit_inspect(struct inspect_writer *w, void *ctx)
+{
+    static const char *const seen[] = {
+        [TESTDEV_BLOB_NOT_RESTORED] = "not restored", [TESTDEV_BLOB_FIELD_ABSENT] = "absent",
+        [TESTDEV_BLOB_FIELD_PRESENT] = "present", [TESTDEV_BLOB_FIELD_UNKNOWN] = "not in schema",
+    };
+    const struct testdev *td = &((const struct partition *)ctx)->testdev;
+    inspect_bool(w, "schema_has_script_len", testdev_schema_has_script_len());
+    inspect_str(w, "script_len_in_blob",
+                td->script_len_in_blob < ARRAY_SIZE(seen) ? seen[td->script_len_in_blob] : "?");
+}
+
 static const struct vtl0_device_ops legacy_unit_ops = {
     .reset = legacy_unit_reset, .save = legacy_unit_save, .restore = legacy_unit_restore,
 };
@@ -369,6 +385,7 @@ static const struct vtl0_device_ops cmos_unit_ops = {
 };
 static const struct vtl0_device_ops testdev_unit_ops = {
     .reset = keep_over_reset, .save = testdev_unit_save, .restore = testdev_unit_restore,
+    .inspect = testdev_unit_inspect,
 };
 
 static void register_units(struct partition *p)

@@ -248,7 +248,7 @@ class Host:
         except ServicingError as error:
             return {"status": -5, "error": str(error)}
         return {"status": 0, "body": {k: v for k, v in cycle.items()
-                                      if k not in ("restore_completed",)}}
+                                      if k not in ("restore_completed", "blob")}}
 
     def _on_get_halt(self, reason: str, detail: str, registers: dict) -> None:
         """The GET said VTL0 halted for good: the host ends the VM, as OpenVMM's does."""

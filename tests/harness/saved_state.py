@@ -10,6 +10,7 @@ state_unit.SavedStateUnit{name, google.protobuf.Any}.
 from __future__ import annotations
 
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -20,6 +21,7 @@ from google.protobuf.message import DecodeError
 from .paths import REPO_ROOT
 
 PROTO_DIR = REPO_ROOT / "kernel" / "servicing" / "proto"
+PROTO_VARIANT_TOOL = REPO_ROOT / "tools" / "proto-variant"
 PROTO_INCLUDE = Path("/usr/include")          # google/protobuf/any.proto (libprotobuf-dev)
 ROOT_MESSAGE = "mezzanine.servicing.ServicingState"
 TYPE_URL_PREFIX = "type.googleapis.com/"
@@ -41,13 +43,20 @@ class Unit:
     message: object         # the decoded state
 
 
-@lru_cache(maxsize=1)
-def _pool() -> descriptor_pool.DescriptorPool:
-    protos = sorted(p.name for p in PROTO_DIR.glob("*.proto"))
-    out = subprocess.run(
-        ["protoc", f"-I{PROTO_DIR}", f"-I{PROTO_INCLUDE}", "--include_imports",
-         "--descriptor_set_out=/dev/stdout", *protos],
-        check=True, capture_output=True).stdout
+@lru_cache(maxsize=4)
+def _pool(variant: str | None = None) -> descriptor_pool.DescriptorPool:
+    """The schemas' descriptors; with a variant (e.g. "alt", the build `make
+    servicing-alt` makes), as tools/proto-variant turns them for that build's generator."""
+    with tempfile.TemporaryDirectory() as tmp:
+        proto_dir = PROTO_DIR
+        if variant:
+            proto_dir = Path(tmp)
+            subprocess.run([str(PROTO_VARIANT_TOOL), variant, str(PROTO_DIR), tmp], check=True)
+        protos = sorted(p.name for p in proto_dir.glob("*.proto"))
+        out = subprocess.run(
+            ["protoc", f"-I{proto_dir}", f"-I{PROTO_INCLUDE}", "--include_imports",
+             "--descriptor_set_out=/dev/stdout", *protos],
+            check=True, capture_output=True).stdout
     files = descriptor_pb2.FileDescriptorSet.FromString(out)
     pool = descriptor_pool.DescriptorPool()
     for f in files.file:
@@ -55,16 +64,17 @@ def _pool() -> descriptor_pool.DescriptorPool:
     return pool
 
 
-def message_class(full_name: str):
+def message_class(full_name: str, variant: str | None = None):
     """The message class of a schema's message, e.g. 'framebuffer.SavedState'."""
-    pool = _pool()
+    pool = _pool(variant)
     return message_factory.MessageFactory(pool).GetPrototype(pool.FindMessageTypeByName(full_name))
 
 
-def decode(blob: bytes) -> list[Unit]:
-    """All units of a blob, each decoded with its own schema. Raises StateError."""
+def decode(blob: bytes, variant: str | None = None) -> list[Unit]:
+    """All units of a blob, each decoded with its own schema (the variant's, if given:
+    fields only that build knows are then fields, not unknown). Raises StateError."""
     try:
-        root = message_class(ROOT_MESSAGE).FromString(blob)
+        root = message_class(ROOT_MESSAGE, variant).FromString(blob)
     except DecodeError as e:
         raise StateError(f"envelope malformed: {e}") from None
     units, seen = [], set()
@@ -81,7 +91,7 @@ def decode(blob: bytes) -> list[Unit]:
             raise StateError(f"type URL {url!r} not valid", u.name)
         type_name = url[len(TYPE_URL_PREFIX):]
         try:
-            cls = message_class(type_name)
+            cls = message_class(type_name, variant)
         except KeyError:
             raise StateError(f"no schema for {type_name}", u.name) from None
         try:
@@ -92,12 +102,12 @@ def decode(blob: bytes) -> list[Unit]:
     return units
 
 
-def to_text(blob: bytes) -> str:
+def to_text(blob: bytes, variant: str | None = None) -> str:
     """A blob as text: one block per unit, its fields in protobuf text format."""
     lines = []
-    for u in decode(blob):
+    for u in decode(blob, variant):
         lines.append(f"unit {u.name}: {u.type_name} ({len(u.value)} bytes)")
-        body = text_format.MessageToString(u.message, descriptor_pool=_pool())
+        body = text_format.MessageToString(u.message, descriptor_pool=_pool(variant))
         lines.extend("  " + line for line in body.splitlines())
     return "\n".join(lines) + "\n"
 

@@ -112,10 +112,13 @@ class Servicing:
              timeout: float = 30.0, host_check: bool = True,
              verify: bool = True, timeout_hint_secs: int = TIMEOUT_HINT_S,
              answer_fault: Optional[tuple] = None,
-             garble_blob: bool = False) -> Dict[str, Any]:
+             garble_blob: bool = False,
+             hand_back: Optional[bytes] = None) -> Dict[str, Any]:
         """host_check=False stages the image without our reader's verdict, so tests can
         show Mezzanine's own refusal (the rollback before any blackout). verify=False
-        skips both hashes and the barrier (they dominate the blackout; benchmarks)."""
+        skips both hashes and the barrier (they dominate the blackout; benchmarks).
+        hand_back: the host gives the new instance these bytes instead of the blob it
+        received (a golden blob, tests/vectors/servicing)."""
         if self.pending is not None:
             raise ServicingError("save_paravisor called twice without restore_paravisor")
         path = Path(new_image) if new_image else Path(self.vm.config.kernel)
@@ -134,8 +137,12 @@ class Servicing:
         def on_saved(blob: bytes) -> None:
             cycle["saved_at"] = time.monotonic()
             cycle["blob_len"] = len(blob)
+            cycle["blob"] = blob
             if verify:
                 cycle["hash_stopped"] = hash_vtl0(memory, layout)
+            if hand_back is not None:
+                with ged._lock:
+                    ged.saved_blob = bytes(hand_back)
             if garble_blob:
                 # A host that hands the new instance back a garbled blob (half of it).
                 with ged._lock:

@@ -52,6 +52,53 @@ def test_busy_blob_fields():
     assert units["cmos_view"].message.index == 0x8F
 
 
+SERVICING_VECTORS = REPO_ROOT / "tests" / "vectors" / "servicing"
+# The kernel registry's order, in which a running Mezzanine saves its units.
+REGISTRY_UNITS = ["partition", "legacy_ports", "cmos_view", "fwcfg_view", "testdev",
+                  "pci_proxy", "pam_get", "i440bx", "framebuffer", "bochs_display"]
+
+
+@pytest.mark.parametrize("variant", [None, "alt"])
+def test_golden_servicing_blob_decodes(variant):
+    """tests/vectors/servicing/testfw-v1.bin, a blob a running Mezzanine 0.1.0 sent its
+    host (README.md there), decodes with today's schemas -- and with the alt build's,
+    whose testdev unit has one field more (absent here) -- and re-encodes byte for byte."""
+    blob = (SERVICING_VECTORS / "testfw-v1.bin").read_bytes()
+    units = decode(blob, variant)
+    assert [u.name for u in units] == REGISTRY_UNITS
+    assert encode([(u.name, u.type_name, u.message) for u in units]) == blob
+    by_name = {u.name: u.message for u in units}
+    assert (by_name["i440bx"].pam_reg1, by_name["i440bx"].pam_reg2) == (0x11111003, 0x11111111)
+    first = by_name["pam_get"].handles.element[0].value
+    assert (first.range.start, first.range.end, first.is_rom) == (0xF0000, 0xFE000, True)
+    fb = by_name["framebuffer"]
+    assert fb.mapping.gpa == 0xE0000000 and (fb.format.width, fb.format.height) == (320, 200)
+    assert by_name["bochs_display"].bar0 & ~0xF == 0xE0000000
+    testdev = by_name["testdev"]
+    assert (testdev.cursor, testdev.events, testdev.boots) == (4529, 394, 1)
+    if variant == "alt":
+        assert not testdev.HasField("script_len")
+    cpu = by_name["partition"]
+    assert cpu.rip == 0x1A0E6 and cpu.cr0 & 0x80000001 == 0x80000001
+
+
+def test_alt_variant_differs_in_one_field_only():
+    """tools/proto-variant (docs/saved-state.md, "Two builds, one schema"): the alt
+    build's schemas are the base ones plus testdev's optional script_len = 11."""
+    from harness.saved_state import _pool
+    base, alt = _pool(None), _pool("alt")
+    testdev = "mezzanine.vdev.testdev.SavedState"
+    assert "script_len" not in message_class(testdev).DESCRIPTOR.fields_by_name
+    field = message_class(testdev, "alt").DESCRIPTOR.fields_by_name["script_len"]
+    assert field.number == 11 and field.has_presence
+    for name in ["i440bx.proto", "pam_get.proto", "framebuffer.proto", "partition.proto",
+                 "servicing.proto", "state_unit.proto", "legacy_ports.proto"]:
+        assert base.FindFileByName(name).serialized_pb == alt.FindFileByName(name).serialized_pb
+    base_fields = {f.name: f.number for f in message_class(testdev).DESCRIPTOR.fields}
+    alt_fields = {f.name: f.number for f in message_class(testdev, "alt").DESCRIPTOR.fields}
+    assert alt_fields == {**base_fields, "script_len": 11}
+
+
 def test_errors_name_the_unit():
     good = decode(golden("busy-v1.bin"))
     cls = message_class("state_unit.SavedStateUnit")

@@ -305,10 +305,24 @@ def test_restore_fail_hook_rolls_back(vm, testfw):
     assert "PANIC:" not in machine.console
 
 
+def _testdev_script_len(blob: bytes, variant=None):
+    """The testdev unit's script_len as the host decodes the blob (None: not there)."""
+    from harness import saved_state
+    unit = next(u for u in saved_state.decode(blob, variant) if u.name == "testdev")
+    if variant is None:
+        return None if not unit.message.UnknownFields() else "unknown field"
+    return unit.message.script_len if unit.message.HasField("script_len") else None
+
+
 def test_upgrade_then_downgrade_between_two_builds(vm, testfw, kernel):
-    """servicing_upgrade / servicing_downgrade: to a build with another version string
-    (make servicing-alt, part of `make guests`) and back; inspect shows each image's
-    version, the old instance's in restored_from_version; nothing lost either way."""
+    """servicing_upgrade / servicing_downgrade: to a build with another version string and
+    one changed unit (make servicing-alt, part of `make guests`: testdev's schema has the
+    new optional field script_len = 11, docs/saved-state.md "Two builds, one schema") and
+    back. Upgrade: the alt build restores the base build's blob, which lacks the field,
+    with the old behaviour; then alt to alt carries it; downgrade: the base build restores
+    the alt build's blob and skips the field it does not know. Each side says in inspect
+    what it found; the host decodes each blob with both schemas; inspect shows each
+    image's version, the old instance's in restored_from_version; nothing lost."""
     import pytest
     from harness.paths import BUILD_DIR
 
@@ -316,19 +330,88 @@ def test_upgrade_then_downgrade_between_two_builds(vm, testfw, kernel):
     if not alt.is_file():
         pytest.fail(f"{alt} does not exist: run `make guests`", pytrace=False)
     script = workload()
+    script_len = len(script.encode())
     machine = vm(vtl0=testfw, modules={"testscript": script.encode()}, memory_mb=MEMORY_MB,
                  timeout=RUN_S)
     machine.wait_for_log(rf"testdev: \w+ tag={script.tag('ticks-1')}\b", RUN_S)
     base_version = machine.inspect("servicing/version")
-    for image, version, previous in ((alt, base_version + "-alt", base_version),
-                                     (kernel, base_version, base_version + "-alt")):
+    testdev = machine.inspect("devices/testdev")
+    assert testdev["schema_has_script_len"] is False, testdev
+    assert testdev["script_len_in_blob"] == "not restored", testdev
+    alt_version = base_version + "-alt"
+    # (image, its version, the version that saved the blob, what the new side finds)
+    steps = ((alt, alt_version, base_version, "absent"),          # upgrade
+             (alt, alt_version, alt_version, "present"),          # the field round trips
+             (kernel, base_version, alt_version, "not in schema"))  # downgrade
+    for image, version, previous, found in steps:
+        before = machine.inspect("servicing")
         cycle = machine.restart_paravisor(image)
         assert cycle["hash_stopped"] == cycle["hash_resuming"]
         servicing = machine.inspect("servicing")
         assert servicing["version"] == version == cycle["version"], servicing
-        assert servicing["restored_from_version"] == previous
+        assert servicing["restored_from_version"] == previous == before["version"]
+        assert servicing["restored"] and servicing["restore_error"] == 0, servicing
+        testdev = machine.inspect("devices/testdev")
+        assert testdev["schema_has_script_len"] is (version == alt_version), testdev
+        assert testdev["script_len_in_blob"] == found, (version, testdev)
+        # The blob as the host holds it: the base build's has no field 11, the alt
+        # build's has it with the script's length (an unknown field to the base schema).
+        blob = cycle["blob"]
+        if previous == alt_version:
+            assert _testdev_script_len(blob, "alt") == script_len
+            assert _testdev_script_len(blob) == "unknown field"
+        else:
+            assert _testdev_script_len(blob, "alt") is None
+            assert _testdev_script_len(blob) is None
     machine.wait_for_log(r"testdev: DONE", RUN_S)
     assert testdev_results(machine, script).failures == [], machine.console_tail()
+    assert "PANIC:" not in machine.console
+
+
+def test_new_instance_restores_the_golden_blob(vm, testfw):
+    """The golden servicing blob (tests/vectors/servicing/testfw-v1.bin, saved by
+    Mezzanine 0.1.0 with the test firmware at the end of test_pulse's workload) handed by
+    the host to a live new instance in place of the blob it just received: the new
+    instance restores it over the real GET (RESTORE_COMPLETED success, no error, its
+    length), VTL0's memory is untouched. Where the golden's VTL0 CPU fits this test
+    firmware (the same idle loop: VTL0 stays halted with interrupts off), the state then
+    lives on: the blob the next cycle saves carries every field the golden set, with the
+    golden's value (a later version may add fields, never lose or change these)."""
+    import pytest
+    from harness import saved_state
+    from harness.paths import REPO_ROOT
+    from test_pulse import workload as pulse_workload
+
+    golden = (REPO_ROOT / "tests" / "vectors" / "servicing" / "testfw-v1.bin").read_bytes()
+    golden_script_len = 4529        # the golden's test device cursor: its README
+    script = pulse_workload()
+    # Bytes past the script's end are never read; they keep the golden's cursor inside
+    # the script should the workload ever shrink.
+    module = script.encode().ljust(golden_script_len, b"\0")
+    machine = vm(vtl0=testfw, modules={"testscript": module}, memory_mb=MEMORY_MB,
+                 timeout=RUN_S)
+    machine.wait_for_log(r"testdev: DONE", RUN_S)
+    assert testdev_results(machine, script).failures == [], machine.console_tail()
+    machine.save_paravisor(hand_back=golden)
+    cycle = machine.restore_paravisor()
+    assert cycle["hash_stopped"] == cycle["hash_resuming"]
+    servicing = machine.inspect("servicing")
+    assert servicing["restored"] and servicing["restore_error"] == 0, servicing
+    assert servicing["saved_state_len"] == len(golden) and not servicing["rolled_back"]
+    assert set(cycle["restore_requests"]) <= RESTORE_REQUESTS, cycle["restore_requests"]
+
+    def units(blob):
+        return {u.name: u.message for u in saved_state.decode(blob)}
+    ours, theirs = units(cycle["blob"])["partition"], units(golden)["partition"]
+    if (ours.rip, ours.cs.selector, ours.cr3) != (theirs.rip, theirs.cs.selector, theirs.cr3):
+        pytest.skip("the test firmware changed since testfw-v1.bin: its VTL0 CPU no longer "
+                    "fits, so only the restore above is checked (capture a new golden blob)")
+    again = machine.restart_paravisor()
+    assert machine.inspect("servicing/restored")
+    resaved = units(again["blob"])
+    for name, message in units(golden).items():
+        for field, value in message.ListFields():
+            assert getattr(resaved[name], field.name) == value, (name, field.name)
     assert "PANIC:" not in machine.console
 
 

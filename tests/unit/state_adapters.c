@@ -399,4 +399,21 @@ const struct adapter adapters[] = {
             partition),
 };
 const size_t nadapters = sizeof(adapters) / sizeof(adapters[0]);
+const size_t adapters_registry_order[] = { 9, 8, 3, 4, 7, 2, 1, 0, 5, 6 };
+_Static_assert(sizeof(adapters_registry_order) == sizeof(adapters) / sizeof(adapters[0]) *
+               sizeof(size_t), "every adapter once in the registry's order");
 
+void adapter_testdev_use_script(void *w, const uint8_t *script, size_t len)
+{
+    struct w_testdev *x = w;
+    const struct testdev_ops ops = { td_event, &x->f };
+    testdev_init(&x->dev, script, len, &ops);
+}
+
+void adapter_framebuffer_use_vram(void *w, uint8_t *vram, uint64_t size)
+{
+    struct w_fb *x = w;
+    const struct framebuffer_ops ops = x->dev.ops;
+    if (framebuffer_init(&x->dev, vram, size, &ops) != 0)
+        abort();
+}

@@ -57,5 +57,16 @@ struct adapter {
  * bochs_display, testdev, legacy_ports, partition. */
 extern const struct adapter adapters[];
 extern const size_t nadapters;
+/* The same units in the kernel registry's order (partition, ports, PCI, bridge, display;
+ * pam_get before i440bx, framebuffer before bochs_display): the order a running
+ * Mezzanine saves and restores them in, indexes into adapters[]. */
+extern const size_t adapters_registry_order[];
+
+/* Configuration that bounds what a restore accepts, set as a real machine has it (the
+ * golden servicing blob's, tests/vectors/servicing): the test device's script (the
+ * cursor is checked against its length) and the framebuffer's VRAM (a mapping must lie
+ * inside). The adapter's fakes stay. */
+void adapter_testdev_use_script(void *w_testdev, const uint8_t *script, size_t len);
+void adapter_framebuffer_use_vram(void *w_fb, uint8_t *vram, uint64_t size);
 
 #endif

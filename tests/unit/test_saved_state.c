@@ -505,6 +505,122 @@ static void test_golden_blobs(void **state)
     }
 }
 
+/* ---- the golden servicing blob: a real one, saved by a running Mezzanine ------------------ */
+
+/*
+ * tests/vectors/servicing/testfw-v1.bin (README.md there): what Mezzanine 0.1.0 sent its
+ * host when serviced with the test firmware at the end of test_pulse's workload. It must
+ * restore, in this and every later version, into every unit, through the same adapters
+ * as above -- configured as that machine was where the configuration bounds the state:
+ * the test script's length (the cursor is checked against it) and the VRAM's size.
+ * The units restore in the kernel registry's order, which is the blob's.
+ */
+#define GOLDEN_SCRIPT_LEN 4529u        /* test_pulse's workload script, in bytes */
+
+static void configure_like_the_machine(struct all *a, uint8_t *script, uint8_t *vram)
+{
+    adapter_testdev_use_script(a->dev[7], script, GOLDEN_SCRIPT_LEN);
+    adapter_framebuffer_use_vram(a->dev[5], vram, FB_VRAM_SIZE);
+}
+
+static bool read_servicing_vector(const char *name, struct blob *out)
+{
+    char path[512];
+    snprintf(path, sizeof(path), "%s/servicing/%s", MEZZ_VECTORS_DIR, name);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return false;
+    out->len = fread(out->b, 1, sizeof(out->b), f);
+    bool ok = !ferror(f) && feof(f);
+    fclose(f);
+    return ok;
+}
+
+static void test_golden_servicing_blob(void **state)
+{
+    (void)state;
+    struct blob golden;
+    if (!read_servicing_vector("testfw-v1.bin", &golden))
+        fail_msg("cannot read %s/servicing/testfw-v1.bin", MEZZ_VECTORS_DIR);
+    uint8_t *script = calloc(1, GOLDEN_SCRIPT_LEN), *vram = calloc(1, FB_VRAM_SIZE);
+    assert_non_null(script);
+    assert_non_null(vram);
+    struct all a;
+    make_all(&a, false);
+    configure_like_the_machine(&a, script, vram);
+    /* The kernel registry's order, which is the blob's. */
+    struct state_unit units[16];
+    for (size_t i = 0; i < nadapters; i++)
+        units[i] = a.units[adapters_registry_order[i]];
+    struct state_blob_unit parsed[STATE_MAX_UNITS];
+    size_t count = 0;
+    struct state_error e;
+    assert_int_equal(state_parse(golden.b, golden.len, parsed, STATE_MAX_UNITS, &count, &e), 0);
+    assert_int_equal(count, nadapters);
+    for (size_t i = 0; i < count; i++) {
+        assert_int_equal(parsed[i].name_len, strlen(units[i].name));
+        assert_memory_equal(parsed[i].name, units[i].name, parsed[i].name_len);
+    }
+    int err = state_restore(units, nadapters, golden.b, golden.len, &e);
+    if (err)
+        fail_msg("testfw-v1.bin: %d, unit \"%s\": %s", err, e.unit, e.what);
+
+    /* What VTL0 had done (test_pulse's workload): PAM 0x11111003/0x11111111 under
+     * OpenHCL's backend, the display's BAR0 at 0xE0000000 and BAR2 at 0xFEBF8000, mode
+     * 320x200x32 enabled, the whole script run. */
+    struct i440bx *b = &((struct w_i440bx *)a.dev[0])->dev;
+    assert_int_equal(i440bx_config_read(b, I440BX_PAM_REG1, 4), 0x11111003);
+    assert_int_equal(i440bx_config_read(b, I440BX_PAM_REG2, 4), 0x11111111);
+    assert_int_equal(b->pam_backend, I440BX_PAM_OPENHCL);
+    struct pam_get *pg = &((struct w_pam_get *)a.dev[1])->dev;
+    for (unsigned i = 0; i < PAM_RANGE_COUNT; i++) {
+        assert_true(pg->slots[i].valid);
+        assert_true(pg->slots[i].rom);
+        assert_int_equal(pg->slots[i].gpa, pam_ranges[i].start);
+    }
+    assert_int_equal(pg->slots[0].gpa, 0xF0000);
+    assert_int_equal(pg->slots[0].len, 0xE000);
+    assert_int_equal(((struct w_pci *)a.dev[2])->dev.address, 0x80001010u);
+    struct framebuffer *fb = &((struct w_fb *)a.dev[5])->dev;
+    assert_true(fb->st.mapped);
+    assert_int_equal(fb->st.gpa, 0xE0000000);
+    assert_int_equal(fb->st.subrange.size, FB_VRAM_SIZE);
+    assert_int_equal(fb->st.format.width, 320);
+    assert_int_equal(fb->st.format.height, 200);
+    assert_int_equal(fb->st.format.bytes_per_line, 1280);
+    struct bochs_display *d = &((struct w_bochs *)a.dev[6])->dev;
+    assert_int_equal(bochs_display_config_read(d, 0x10, 4) & ~0xFu, 0xE0000000);
+    assert_int_equal(bochs_display_config_read(d, 0x18, 4) & ~0xFu, 0xFEBF8000);
+    assert_int_equal(bochs_dispi_read(d, DISPI_INDEX_XRES), 320);
+    assert_int_equal(bochs_dispi_read(d, DISPI_INDEX_YRES), 200);
+    assert_int_equal(bochs_dispi_read(d, DISPI_INDEX_BPP), 32);
+    assert_int_equal(bochs_dispi_read(d, DISPI_INDEX_ENABLE), 0x41);
+    struct testdev *td = &((struct w_testdev *)a.dev[7])->dev;
+    assert_int_equal(td->st.cursor, GOLDEN_SCRIPT_LEN);
+    assert_int_equal(td->st.boots, 1);
+    assert_int_equal(td->st.events, 394);
+    assert_int_equal(td->st.errors, 0);
+    struct legacy_ports *lp = &((struct w_legacy *)a.dev[8])->dev;
+    assert_int_equal(legacy_port92_read(lp) & LEGACY_PORT92_A20, LEGACY_PORT92_A20);
+    assert_int_equal(lp->st.pm_base, 0x600);
+    struct w_partition *vp = a.dev[9];
+    assert_int_equal(vp->vmcb.save.cr0 & 0x80000001u, 0x80000001u);     /* PG, PE */
+    assert_int_equal(vp->vmcb.save.efer & 0x500u, 0x500u);              /* LMA, LME */
+    assert_int_equal(vp->vmcb.save.cs.selector, 0x18);
+    assert_int_equal(vp->vmcb.save.cr3, 0x20000);
+    assert_int_equal(vp->vmcb.save.rip, 0x1A0E6);
+
+    /* And today's save of that state restores again, byte for byte the same. */
+    struct blob again, twice;
+    assert_int_equal(state_save(units, nadapters, again.b, sizeof(again.b), &again.len, &e), 0);
+    assert_int_equal(state_restore(units, nadapters, again.b, again.len, &e), 0);
+    assert_int_equal(state_save(units, nadapters, twice.b, sizeof(twice.b), &twice.len, &e), 0);
+    assert_true(same(&again, &twice));
+    free_all(&a);
+    free(script);
+    free(vram);
+}
+
 /* `test_saved_state --write-vectors DIR` writes the golden blobs of TODAY's format. Never
  * overwrite the committed ones (they are old state by now): add new names instead. */
 static int write_vectors(const char *dir)
@@ -536,6 +652,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_envelope_rules),
         cmocka_unit_test(test_bridge_restore_order),
         cmocka_unit_test(test_golden_blobs),
+        cmocka_unit_test(test_golden_servicing_blob),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,6 +14,7 @@ void testdev_init(struct testdev *td, const uint8_t *script, size_t script_len,
     td->ops.event = ops ? ops->event : NULL;
     td->ops.ctx = ops ? ops->ctx : NULL;
     td->st = (struct testdev_state){0};
+    td->script_len_in_blob = TESTDEV_BLOB_NOT_RESTORED;
 }
 
 static void deliver(struct testdev *td, const struct testdev_event *ev)

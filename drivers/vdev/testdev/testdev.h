@@ -108,6 +108,9 @@ struct testdev {
     const uint8_t *script;      /* owned by the caller; must outlive the device */
     uint16_t script_len;        /* min(script_len given, TESTDEV_SCRIPT_MAX) */
     bool script_clamped;        /* the script given was longer than TESTDEV_SCRIPT_MAX */
+    /* what the last restore found of the alt build's script_len field (TESTDEV_BLOB_*);
+     * for inspect, never saved */
+    uint8_t script_len_in_blob;
     /* runtime glue (never saved) */
     struct testdev_ops ops;
     /* plain state */
@@ -148,7 +151,19 @@ int testdev_io(struct testdev *td, uint16_t port_offset, unsigned size, bool is_
  */
 #define TESTDEV_STATE_UNIT     "testdev"
 #define TESTDEV_STATE_TYPE_URL "type.googleapis.com/mezzanine.vdev.testdev.SavedState"
-#define TESTDEV_STATE_MAX_LEN  232
+#define TESTDEV_STATE_MAX_LEN  240    /* the alt build's schema included */
+/*
+ * The alt build's schema (make servicing-alt) has one field more, `optional uint32
+ * script_len = 11`: the length of the script the cursor points into, saved by the alt
+ * build and checked by it on restore when present (docs/saved-state.md, "Two builds").
+ * What the last restore found, for inspect:
+ */
+#define TESTDEV_BLOB_NOT_RESTORED   0   /* no restore yet */
+#define TESTDEV_BLOB_FIELD_ABSENT   1   /* a blob without the field: the old behaviour */
+#define TESTDEV_BLOB_FIELD_PRESENT  2
+#define TESTDEV_BLOB_FIELD_UNKNOWN  3   /* this build's schema has no such field */
+/* Whether this build's schema has the field (the alt build's generated header). */
+bool testdev_schema_has_script_len(void);
 int testdev_save_state(const struct testdev *td, uint8_t *buf, size_t cap, size_t *len);
 int testdev_restore_state(struct testdev *td, const uint8_t *buf, size_t len);
 

@@ -15,6 +15,19 @@ _Static_assert(sizeof(((testdev_msg *)0)->args) / sizeof(uint32_t) == TESTDEV_MA
 _Static_assert(sizeof(((testdev_msg *)0)->log.bytes) == TESTDEV_LOG_MAX,
                "the schema's log holds every character kept");
 
+/* The alt build's schema field (testdev.h, docs/saved-state.md "Two builds"): nanopb
+ * defines its tag only when the generator's input had it. */
+#ifdef mezzanine_vdev_testdev_SavedState_script_len_tag
+#define HAVE_SCRIPT_LEN 1
+#else
+#define HAVE_SCRIPT_LEN 0
+#endif
+
+bool testdev_schema_has_script_len(void)
+{
+    return HAVE_SCRIPT_LEN;
+}
+
 /* Words of the event being built that the device keeps: the first TESTDEV_MAX_ARGS. */
 static uint32_t kept_args(uint32_t nargs)
 {
@@ -40,6 +53,10 @@ int testdev_save_state(const struct testdev *td, uint8_t *buf, size_t cap, size_
     m.bad_accesses = s->bad_accesses;
     m.script_overruns = s->script_overruns;
     m.log_dropped = s->log_dropped;
+#if HAVE_SCRIPT_LEN
+    m.has_script_len = true;
+    m.script_len = td->script_len;
+#endif
     return pb_codec_encode(mezzanine_vdev_testdev_SavedState_fields, &m, buf, cap, len);
 }
 
@@ -50,6 +67,13 @@ int testdev_restore_state(struct testdev *td, const uint8_t *buf, size_t len)
         return -EINVAL;
     if (m.args_count != kept_args(m.nargs) || m.cursor > td->script_len)
         return -EINVAL;
+    uint8_t seen = TESTDEV_BLOB_FIELD_UNKNOWN;
+#if HAVE_SCRIPT_LEN
+    /* Absent (a blob of a build without the field): the cursor check above is all. */
+    if (m.has_script_len && m.script_len != td->script_len)
+        return -EINVAL;
+    seen = m.has_script_len ? TESTDEV_BLOB_FIELD_PRESENT : TESTDEV_BLOB_FIELD_ABSENT;
+#endif
     for (pb_size_t i = 0; i < m.log.size; i++) {
         if (m.log.bytes[i] < 0x20 || m.log.bytes[i] > 0x7E)   /* log_char() keeps these only */
             return -EINVAL;
@@ -65,5 +89,6 @@ int testdev_restore_state(struct testdev *td, const uint8_t *buf, size_t len)
     for (pb_size_t i = 0; i < m.log.size; i++)
         st.log[i] = (char)m.log.bytes[i];
     td->st = st;
+    td->script_len_in_blob = seen;
     return 0;
 }
