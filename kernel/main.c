@@ -88,15 +88,32 @@ size_t boot_memory_map(const struct mem_range **map)
     return memory_map_count;
 }
 
+/* Boot dumps go to the console, except in a servicing boot: there VTL0 is stopped and
+ * every byte on the 16550 lengthens its blackout, so they go to the log ring only
+ * (tools/mezz log, inspect) as info lines. */
+static void boot_dump_line(const char *line)
+{
+    if (boot_params.servicing)
+        log_info("boot", "%s", line);
+    else
+        log_raw_line(line);
+}
+
+/* The console level while a servicing boot runs with VTL0 stopped: warnings and errors. */
+static enum log_level servicing_console_level(void)
+{
+    return options.log_level < LOG_WARN ? options.log_level : LOG_WARN;
+}
+
 static void print_memory_map(void)
 {
-    log_raw_line("memory map (firmware):");
+    boot_dump_line("memory map (firmware):");
     for (size_t i = 0; i < memory_map_count; i++) {
         char line[96];
         const struct mem_range *r = &memory_map[i];
         snprintf(line, sizeof(line), "  0x%016llx-0x%016llx %s", (unsigned long long)r->base,
                  (unsigned long long)(r->base + r->size - 1), mem_type_name(r->type));
-        log_raw_line(line);
+        boot_dump_line(line);
     }
 }
 
@@ -106,7 +123,7 @@ static void print_region(const char *name, uint64_t base, uint64_t size)
     snprintf(line, sizeof(line), "  %-10s 0x%016llx-0x%016llx %6llu KiB", name,
              (unsigned long long)base, (unsigned long long)(base + size - 1),
              (unsigned long long)(size >> 10));
-    log_raw_line(line);
+    boot_dump_line(line);
 }
 
 static void print_vtl2_layout(void)
@@ -115,7 +132,7 @@ static void print_vtl2_layout(void)
     snprintf(line, sizeof(line), "vtl2 region: 0x%016llx-0x%016llx (%llu MiB)",
              (unsigned long long)vtl2.base, (unsigned long long)(vtl2.base + vtl2.size - 1),
              (unsigned long long)(vtl2.size >> 20));
-    log_raw_line(line);
+    boot_dump_line(line);
     print_region("persisted", vtl2.persisted_base, vtl2.persisted_size);
     print_region("slot0", vtl2.slot_base[0], vtl2.slot_size);
     print_region("slot1", vtl2.slot_base[1], vtl2.slot_size);
@@ -125,7 +142,7 @@ static void print_vtl2_layout(void)
     /* VTL0's first RAM block ends where VTL2 begins (SPEC section 1). */
     snprintf(line, sizeof(line), "vtl0 low ram: 0x0-0x%016llx, rom_bios_offset 0x%llx",
              (unsigned long long)(vtl2.base - 1), (unsigned long long)(vtl2.base - MiB(1)));
-    log_raw_line(line);
+    boot_dump_line(line);
 }
 
 static void setup_allocator(void)
@@ -253,6 +270,8 @@ static void start_vtl0(void)
                                vtl0_devices.display.dev.cfg.rom_size);
     diag.servicing = servicing_command;
     diag.servicing_ctx = &servicing;
+    /* The restore's own lines (blackout_time_us) are the console's again. */
+    log_set_console_level(options.log_level);
     if (restoring && servicing_restore(&servicing, &persisted) != 0) {
         log_error("vtl0", "restore failed: VTL0 not resumed");
         return;
@@ -330,6 +349,7 @@ void kmain(uint32_t magic, uint32_t info_pa)
         if (!err) {
             boot_params.tsc_hz = persisted.tsc_hz;
             log_set_boot_tsc(persisted.boot_tsc);
+            log_set_console_level(LOG_WARN);    /* until VTL0 resumes: see boot_dump_line */
         }
     }
     log_set_tsc_hz(boot_params.tsc_hz != 0 ? boot_params.tsc_hz : tsc_calibrate());
@@ -340,7 +360,7 @@ void kmain(uint32_t magic, uint32_t info_pa)
               info_pa, err);
     boot_options_default(&options);
     cmdline_parse(boot_params.cmdline, &options, warn_option, NULL);
-    log_set_console_level(options.log_level);
+    log_set_console_level(boot_params.servicing ? servicing_console_level() : options.log_level);
     log_info("boot", "loader '%s', command line '%s'", boot_params.loader_name, boot_params.cmdline);
     if (boot_params.dropped_mem_ranges || boot_params.dropped_modules)
         log_warn("boot", "dropped %u malformed memory ranges and %u modules",
@@ -397,6 +417,7 @@ void kmain(uint32_t magic, uint32_t info_pa)
         /* START_VTL0_COMPLETED goes out from start_vtl0(), when VTL0 really starts. */
         start_vtl0();
     }
+    log_set_console_level(options.log_level);
     log_info("boot", "waiting");
     kernel_idle(&host);
 }

@@ -199,6 +199,18 @@ void servicing_save_request(void *ctx, const void *note_bytes, size_t len)
         service_failed(s, s->handoff.why, false);
         return;
     }
+    /* And loaded into the other slot with the modules that do not change, while VTL0
+     * still runs: only the save, the blob and the jump are left for the blackout. The
+     * new instance gets its own image and this one's (to roll back to). */
+    struct handoff_module modules[HANDOFF_MAX_MODULES];
+    unsigned n = carry_base_modules(s, modules);
+    modules[n++] = (struct handoff_module){ "igvm", s->handoff.image, s->handoff.image_len };
+    if (s->own_image != NULL)
+        modules[n++] = (struct handoff_module){ "igvm-previous", s->own_image, s->own_image_len };
+    if (handoff_prepare(&s->handoff, log_tsc_hz(), modules, n, sizeof(s->before)) != 0) {
+        service_failed(s, s->handoff.why, false);
+        return;
+    }
     uint64_t stop_tsc = rdtsc();
     int err = partition_pause(p);
     if (err) {
@@ -238,15 +250,9 @@ void servicing_save_request(void *ctx, const void *note_bytes, size_t len)
              blob_len, (unsigned long long)tsc_delta_to_us(saved_tsc - stop_tsc, log_tsc_hz()),
              (unsigned long long)tsc_delta_to_us(rdtsc() - saved_tsc, log_tsc_hz()));
     pp.handoff_tsc = rdtsc();
-    /* The new instance gets its own image and this one's (to roll back to), and the blob
-     * (a rollback restores from it: the host gives it out once). */
-    struct handoff_module modules[HANDOFF_MAX_MODULES];
-    unsigned n = carry_base_modules(s, modules);
-    modules[n++] = (struct handoff_module){ "igvm", s->handoff.image, s->handoff.image_len };
-    if (s->own_image != NULL)
-        modules[n++] = (struct handoff_module){ "igvm-previous", s->own_image, s->own_image_len };
-    modules[n++] = (struct handoff_module){ "blob", s->before, blob_len };
-    err = handoff_enter(&s->handoff, &pp, modules, n);
+    /* The blob too: a rollback restores from it (the host gives it out once). */
+    const struct handoff_module blob = { "blob", s->before, blob_len };
+    err = handoff_enter_prepared(&s->handoff, &pp, &blob, 1);
     /* Not entered: nothing of this instance was touched; VTL0 goes on here. */
     (void)partition_resume(p);
     service_failed(s, s->handoff.why ? s->handoff.why : "handoff failed", true);
