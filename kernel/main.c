@@ -79,6 +79,8 @@ static struct servicing servicing;
 /* The old instance's persisted page, when the servicing handoff entered this image. */
 static struct servicing_persisted persisted;
 static unsigned running_slot;
+/* The host channels' rings the old instance carried across (valid ones only). */
+static struct servicing_rings carried_rings;
 
 const struct vtl2_layout *boot_vtl2_layout(void) { return &vtl2; }
 
@@ -282,14 +284,66 @@ static void start_vtl0(void)
     partition_run(&partition);
 }
 
+/* A carried ring pair is taken only if it is wholly inside the heap, page aligned, of
+ * this build's size and still free here; its pages are then reserved before anything
+ * else is allocated. */
+static bool claim_ring_pages(const struct host_ring_carry *c)
+{
+    uint64_t heap_end = vtl2.heap_base + vtl2.heap_size;
+    if (c->gpa % PAGE_SIZE != 0 || c->data_size != HOST_RING_DATA_SIZE || c->gpa < vtl2.heap_base ||
+        c->gpa > heap_end || heap_end - c->gpa < HOST_RING_PAIR_BYTES)
+        return false;
+    for (uint64_t pa = c->gpa; pa < c->gpa + HOST_RING_PAIR_BYTES; pa += PAGE_SIZE) {
+        if (!pmm_is_free(&pmm, pa))
+            return false;
+    }
+    pmm_reserve_range(&pmm, c->gpa, HOST_RING_PAIR_BYTES);
+    return true;
+}
+
+/* A servicing boot: the rings the old instance carried in the persisted page (docs/
+ * servicing.md), copied and checked; the ones that pass are used by setup_host_rings. */
+static void claim_carried_rings(void)
+{
+    struct servicing_rings r;
+    if (!boot_params.servicing || !(persisted.flags & SERVICING_PERSISTED_RINGS) ||
+        read_boot_phys(NULL, boot_params.persisted_pa + SERVICING_RINGS_OFF, &r, sizeof(r)) != 0 ||
+        r.magic != SERVICING_RINGS_MAGIC)
+        return;
+    carried_rings.magic = r.magic;
+    if ((r.channels & SERVICING_RINGS_GET) && claim_ring_pages(&r.get)) {
+        carried_rings.get = r.get;
+        carried_rings.channels |= SERVICING_RINGS_GET;
+    }
+    if ((r.channels & SERVICING_RINGS_DIAG) &&
+        (!(carried_rings.channels & SERVICING_RINGS_GET) || r.diag.gpa != r.get.gpa) &&
+        claim_ring_pages(&r.diag)) {
+        carried_rings.diag = r.diag;
+        carried_rings.channels |= SERVICING_RINGS_DIAG;
+    }
+    if (carried_rings.channels != r.channels)
+        log_warn("servicing", "carried rings refused (channels 0x%x of 0x%x kept): offering new ones",
+                 carried_rings.channels, r.channels);
+}
+
 /* Shared-memory rings for the GET and diag (docs/get.md, "Rings"): VTL2 heap pages,
  * which VTL0 never maps and the host reaches through the guest-RAM file. */
 static void setup_host_rings(void)
 {
     struct host_ring_config *cfgs[2] = { &get.ring_cfg, &diag.ring_cfg };
+    const struct host_ring_carry *carried[2] = {
+        carried_rings.channels & SERVICING_RINGS_GET ? &carried_rings.get : NULL,
+        carried_rings.channels & SERVICING_RINGS_DIAG ? &carried_rings.diag : NULL,
+    };
     for (size_t i = 0; i < ARRAY_SIZE(cfgs); i++) {
         uint64_t phys;
         cfgs[i]->force_uart = options.force_uart;
+        if (carried[i] != NULL) {
+            cfgs[i]->gpa = carried[i]->gpa;
+            cfgs[i]->mem = phys_to_virt(carried[i]->gpa);
+            cfgs[i]->carried = carried[i];
+            continue;
+        }
         if (pmm_alloc(&pmm, HOST_RING_PAIR_BYTES / PAGE_SIZE, PAGE_SIZE, &phys) != 0) {
             log_warn("boot", "no memory for host channel rings: UART only");
             continue;
@@ -385,6 +439,7 @@ void kmain(uint32_t magic, uint32_t info_pa)
         log_info("servicing", "entered by the handoff from %s (%s) in slot%u; restoring in slot%u",
                  persisted.old_version, persisted.old_build_id, persisted.old_slot, running_slot);
     setup_allocator();
+    claim_carried_rings();
 
     err = vtl2_space_init(&vtl2_space, &pmm, memory_map, memory_map_count,
                           boot_params.kernel_phys != 0 ? boot_params.kernel_phys : KERNEL_LOAD_PHYS,

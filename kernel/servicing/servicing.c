@@ -9,6 +9,7 @@
 #include "get/protocol.h"
 #include "kernel/core/ambient.h"
 #include "kernel/core/inspect.h"
+#include "kernel/host/diag.h"
 #include "kernel/host/get_instance.h"
 #include "kernel/lib/log.h"
 #include "kernel/version.h"
@@ -160,6 +161,23 @@ static void copy_padded(char *dst, size_t cap, const char *src)
         dst[i] = '\0';
 }
 
+/* The host channels' rings go to the next instance as they stand (no more traffic from
+ * here on): it takes them over without offering new ones over the UARTs. */
+static void carry_rings(struct servicing *s, struct servicing_persisted *pp)
+{
+    const struct host_channels *h = s->p->host;
+    struct servicing_rings r = { .magic = SERVICING_RINGS_MAGIC };
+    if (h->get != NULL && host_ring_export(&h->get->ring, &h->get->ring_cfg, &r.get))
+        r.channels |= SERVICING_RINGS_GET;
+    if (h->diag != NULL && host_ring_export(&h->diag->ring, &h->diag->ring_cfg, &r.diag))
+        r.channels |= SERVICING_RINGS_DIAG;
+    pp->flags &= ~SERVICING_PERSISTED_RINGS;
+    if (r.channels == 0)
+        return;
+    memcpy(phys_to_virt(s->handoff.cfg.vtl2->persisted_base + SERVICING_RINGS_OFF), &r, sizeof(r));
+    pp->flags |= SERVICING_PERSISTED_RINGS;
+}
+
 /* Servicing did not happen and VTL0 runs on here. The host is told: before the blob went
  * out, with a SAVE FAILURE (as OpenHCL); after, with RESTORE_COMPLETED(failure) from this,
  * the old, instance and START_VTL0_COMPLETED (it runs VTL0 again). */
@@ -249,6 +267,7 @@ void servicing_save_request(void *ctx, const void *note_bytes, size_t len)
     log_info("servicing", "saved %zu bytes in %llu us, sent in %llu us; handing off",
              blob_len, (unsigned long long)tsc_delta_to_us(saved_tsc - stop_tsc, log_tsc_hz()),
              (unsigned long long)tsc_delta_to_us(rdtsc() - saved_tsc, log_tsc_hz()));
+    carry_rings(s, &pp);
     pp.handoff_tsc = rdtsc();
     /* The blob too: a rollback restores from it (the host gives it out once). */
     const struct handoff_module blob = { "blob", s->before, blob_len };
@@ -290,6 +309,7 @@ static void roll_back(struct servicing *s, const struct servicing_persisted *pp,
     unsigned n = carry_base_modules(s, modules);
     modules[n++] = (struct handoff_module){ "igvm", s->previous_image, s->previous_image_len };
     modules[n++] = (struct handoff_module){ "blob", s->carried_blob, s->carried_blob_len };
+    carry_rings(s, &r);
     (void)handoff_enter(&s->handoff, &r, modules, n);
     log_error("servicing", "rollback handoff failed: %s", s->handoff.why ? s->handoff.why : "?");
 }
