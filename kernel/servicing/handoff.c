@@ -207,7 +207,9 @@ int handoff_enter_prepared(struct handoff *h, const struct servicing_persisted *
     block->persisted_pa = base + SERVICING_PERSISTED_PAGE_OFF;
     memcpy(phys_to_virt(base + SERVICING_PERSISTED_PAGE_OFF), persisted, sizeof(*persisted));
 
-    log_info("servicing", "entering %s (%s) in slot%u at 0x%llx",
+    /* Debug: VTL0 is stopped, and the console is slow; the new instance says whom it was
+     * entered by. */
+    log_debug("servicing", "entering %s (%s) in slot%u at 0x%llx",
              plan->info.version, plan->info.build_id, other_slot(h),
              (unsigned long long)plan->entry.rip);
     /* The new image takes NMIs only once its IDT is up: no host tick until it starts its

@@ -353,7 +353,7 @@ int servicing_restore(struct servicing *s, const struct servicing_persisted *pp)
     } else if ((err = get_restore_state(get, s->before, sizeof(s->before), &len, 0)) != 0) {
         log_error("servicing", "RESTORE: no saved state from the host (error %d)", err);
     } else {
-        log_info("servicing", "saved_state_len %zu (the old instance saved %llu)", len,
+        log_debug("servicing", "saved_state_len %zu (the old instance saved %llu)", len,
                  (unsigned long long)pp->saved_state_len);
         if (s->test_restore_fail) {
             /* OpenHCL's SERVICING_RESTORE_FAIL shape: the restore fails before any unit. */
@@ -381,9 +381,9 @@ int servicing_restore(struct servicing *s, const struct servicing_persisted *pp)
     uint64_t now = rdtsc();
     s->restore_us = tsc_delta_to_us(now - start, log_tsc_hz());
     s->blackout_time_us = tsc_delta_to_us(now - pp->stop_tsc, log_tsc_hz());
+    /* One short console line: VTL0 resumes only after it is out. */
     if (err == 0)
-        log_info("servicing", "resuming VM: blackout_time_us %llu, saved_state_len %zu, restore %llu us, "
-                 "from %s (%s) in slot%u", (unsigned long long)s->blackout_time_us, len,
-                 (unsigned long long)s->restore_us, pp->old_version, pp->old_build_id, pp->old_slot);
+        log_info("servicing", "resuming VM: blackout_time_us %llu, saved_state_len %zu, restore %llu us",
+                 (unsigned long long)s->blackout_time_us, len, (unsigned long long)s->restore_us);
     return err;
 }
