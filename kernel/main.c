@@ -184,8 +184,10 @@ static uint64_t ram_above_4g(void)
 }
 
 /* A copy in VTL2 memory of the boot module `name` (its memory becomes VTL0's, or the next
- * handoff's), or NULL. */
-static const uint8_t *keep_module(const char *name, size_t *len)
+ * handoff's), or NULL. With `defer` (a module in the persisted part, which nothing
+ * writes before the next handoff is prepared): the room is taken now, the copy waits
+ * for keep_images(), so the restore does not pay for it while VTL0 is stopped. */
+static const uint8_t *keep_module(const char *name, size_t *len, bool defer, uint8_t **home)
 {
     const struct boot_module *m = boot_find_module(name);
     uint64_t pa;
@@ -193,9 +195,29 @@ static const uint8_t *keep_module(const char *name, size_t *len)
     if (m == NULL || m->size == 0 || m->size > MiB(4) ||
         pmm_alloc(&pmm, ALIGN_UP(m->size, (uint64_t)PAGE_SIZE) / PAGE_SIZE, PAGE_SIZE, &pa) != 0)
         return NULL;
-    memcpy(phys_to_virt(pa), phys_to_virt(m->phys_base), m->size);
     *len = m->size;
+    if (defer) {
+        *home = phys_to_virt(pa);
+        return phys_to_virt(m->phys_base);
+    }
+    memcpy(phys_to_virt(pa), phys_to_virt(m->phys_base), m->size);
     return phys_to_virt(pa);
+}
+
+/* Homes in VTL2 memory for the images a servicing boot found in the persisted part. */
+static uint8_t *own_image_home, *previous_image_home;
+
+/* servicing's keep_images: before anything writes the persisted part again. */
+static void keep_images(struct servicing *s)
+{
+    if (own_image_home != NULL && s->own_image != own_image_home) {
+        memcpy(own_image_home, s->own_image, s->own_image_len);
+        s->own_image = own_image_home;
+    }
+    if (previous_image_home != NULL && s->previous_image != previous_image_home) {
+        memcpy(previous_image_home, s->previous_image, s->previous_image_len);
+        s->previous_image = previous_image_home;
+    }
 }
 
 /* Starts VTL0 with the firmware module, if there is one, and never returns then;
@@ -221,9 +243,11 @@ static void start_vtl0(void)
     bool restoring = boot_params.servicing;
     /* Servicing's: this image, the one before it and the blob, kept before VTL0 runs. */
     size_t own_image_len, previous_image_len, carried_blob_len;
-    const uint8_t *own_image = keep_module("igvm", &own_image_len);
-    const uint8_t *previous_image = keep_module("igvm-previous", &previous_image_len);
-    const uint8_t *carried_blob = keep_module("blob", &carried_blob_len);
+    const uint8_t *own_image = keep_module("igvm", &own_image_len, restoring, &own_image_home);
+    const uint8_t *previous_image = keep_module("igvm-previous", &previous_image_len, restoring,
+                                                &previous_image_home);
+    uint8_t *blob_home = NULL;
+    const uint8_t *carried_blob = keep_module("blob", &carried_blob_len, false, &blob_home);
     struct partition_config cfg = {
         .restoring = restoring,
         .host = &host,
@@ -263,6 +287,7 @@ static void start_vtl0(void)
     servicing.own_image_len = own_image_len;
     servicing.previous_image = previous_image;
     servicing.previous_image_len = previous_image_len;
+    servicing.keep_images = keep_images;
     servicing.carried_blob = carried_blob;
     servicing.carried_blob_len = carried_blob_len;
     servicing_carry_module(&servicing, "vtl0", partition.firmware, partition.firmware_size);

@@ -212,6 +212,8 @@ void servicing_save_request(void *ctx, const void *note_bytes, size_t len)
     uint64_t timeout_us = (note.timeout_hint_secs == 0xFFFF ? 200u : note.timeout_hint_secs) * 1000000ull;
     log_info("servicing", "SAVE requested: timeout hint %u s, capabilities 0x%llx",
              note.timeout_hint_secs, (unsigned long long)note.capabilities_flags);
+    if (s->keep_images != NULL)
+        s->keep_images(s);   /* the handoff below writes the persisted part */
     /* The staged image first: a refused image costs VTL0 no blackout at all. */
     if (handoff_check_staged(&s->handoff) != 0) {
         service_failed(s, s->handoff.why, false);
@@ -295,6 +297,8 @@ static void roll_back(struct servicing *s, const struct servicing_persisted *pp,
         log_error("servicing", "no blob carried: cannot roll back");
         return;
     }
+    if (s->keep_images != NULL)
+        s->keep_images(s);   /* the handoff below writes the persisted part */
     if (handoff_check_image(&s->handoff, s->previous_image, s->previous_image_len) != 0)
         return;
     struct servicing_persisted r = *pp;

@@ -48,6 +48,10 @@ struct servicing {
     const uint8_t *own_image, *previous_image, *carried_blob;
     size_t own_image_len, previous_image_len, carried_blob_len;
     bool rolled_back;
+    /* kernel/main.c's: moves own_image and previous_image out of the persisted part
+     * (where a servicing boot finds them) into VTL2 memory; called before anything
+     * writes there again (the next handoff, a rollback). NULL: they are copies already. */
+    void (*keep_images)(struct servicing *s);
 };
 
 void servicing_init(struct servicing *s, struct partition *p, const struct handoff_config *handoff);
