@@ -399,6 +399,11 @@ def test_rings_are_carried_across_the_handoff(vm, testfw):
     assert machine.host.get.ring_errors == [] and machine.host.diag.ring_errors == []
     log = machine.diag_log()
     assert "get: shared-memory rings at" in log and "carried across the handoff" in log
+    # A servicing boot keeps its dumps off the slow console (VTL0 is stopped): only the
+    # cold boot's memory map is there, the new instance's is in its log ring.
+    assert machine.console.count("memory map (firmware):") == 1
+    assert "boot: memory map (firmware):" in log
+    assert machine.console.count("resuming VM: blackout_time_us") == 3
     assert machine.get_command("time")[0] == 0
     assert machine.inspect("servicing/generation") == 3
 
