@@ -40,6 +40,7 @@ def main() -> int:
     parser.add_argument("--cycles", type=int, default=1000)
     parser.add_argument("--memory", type=int, default=256, help="VM memory in MiB")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--csv", help="write every cycle (blackout_us, restore_us, cycle_us, blob) here")
     args = parser.parse_args()
     ticks = Script().mode("protected")
     for i in range(2000):
@@ -56,6 +57,9 @@ def main() -> int:
             s = vm.inspect("servicing")
             rows.append((s["blackout_time_us"], s["restore_us"], cycle["cycle_s"] * 1e6,
                          cycle["blob_len"]))
+    if args.csv:
+        Path(args.csv).write_text("blackout_us,restore_us,cycle_us,blob_bytes\n" +
+                                  "".join(f"{r[0]},{r[1]},{r[2]:.0f},{r[3]}\n" for r in rows))
     blackout = [r[0] for r in rows]
     result = {
         "cycles": len(rows),
