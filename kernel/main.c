@@ -248,6 +248,16 @@ static void start_vtl0(void)
                                                 &previous_image_home);
     uint8_t *blob_home = NULL;
     const uint8_t *carried_blob = keep_module("blob", &carried_blob_len, false, &blob_home);
+    const struct handoff_config handoff_cfg = {
+        .vtl2 = &vtl2, .space = &vtl2_space, .mem = boot_params.mem,
+        .mem_count = boot_params.mem_count, .cmdline = boot_params.cmdline,
+        .running_slot = running_slot, .generation = restoring ? persisted.generation : 0,
+        .tick = &host_timer,
+    };
+    servicing_init(&servicing, &partition, &handoff_cfg);
+    /* The host answers RESTORE while the partition is built. */
+    if (restoring)
+        servicing_restore_ahead(&servicing, &get, &persisted);
     struct partition_config cfg = {
         .restoring = restoring,
         .host = &host,
@@ -274,13 +284,6 @@ static void start_vtl0(void)
         diag.screenshot = vtl0_display_screenshot;
         diag.screenshot_ctx = &vtl0_devices.display;
     }
-    const struct handoff_config handoff_cfg = {
-        .vtl2 = &vtl2, .space = &vtl2_space, .mem = boot_params.mem,
-        .mem_count = boot_params.mem_count, .cmdline = boot_params.cmdline,
-        .running_slot = running_slot, .generation = restoring ? persisted.generation : 0,
-        .tick = &host_timer,
-    };
-    servicing_init(&servicing, &partition, &handoff_cfg);
     servicing.test_save_fail = options.servicing_save_fail;
     servicing.test_restore_fail = options.servicing_restore_fail;
     servicing.own_image = own_image;

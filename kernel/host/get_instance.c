@@ -412,6 +412,27 @@ int get_restore_state(struct get_instance *g, void *buf, size_t cap, size_t *len
     return err;
 }
 
+int get_restore_state_submit(struct get_instance *g, struct get_req *r, void *buf, size_t cap,
+                             uint64_t timeout_us)
+{
+    if (!g->up)
+        return -ENOTCONN;
+    get_req_restore(r, buf, cap);
+    if (timeout_us)
+        r->timeout_us = timeout_us;
+    int err = get_client_submit(&g->client, r);
+    if (!err)
+        get_client_poll(&g->client);   /* sends it */
+    return err;
+}
+
+int get_restore_state_wait(struct get_instance *g, struct get_req *r, size_t *len)
+{
+    int err = get_client_wait(&g->client, r);
+    *len = r->data_len;
+    return err;
+}
+
 int get_read_time(struct get_instance *g, int64_t *utc)
 {
     uint8_t m[4];

@@ -318,6 +318,14 @@ static void roll_back(struct servicing *s, const struct servicing_persisted *pp,
     log_error("servicing", "rollback handoff failed: %s", s->handoff.why ? s->handoff.why : "?");
 }
 
+void servicing_restore_ahead(struct servicing *s, struct get_instance *get,
+                             const struct servicing_persisted *pp)
+{
+    if ((pp->flags & SERVICING_PERSISTED_ROLLBACK) || !get->dps_valid || !get->dps.is_servicing_scenario)
+        return;
+    s->restore_ahead = get_restore_state_submit(get, &s->restore_req, s->before, sizeof(s->before), 0) == 0;
+}
+
 bool servicing_persisted_ok(const struct servicing_persisted *pp)
 {
     return pp->magic == SERVICING_PERSISTED_MAGIC && pp->version == SERVICING_PERSISTED_VERSION &&
@@ -354,7 +362,8 @@ int servicing_restore(struct servicing *s, const struct servicing_persisted *pp)
     } else if (!get->dps_valid || !get->dps.is_servicing_scenario) {
         err = -EPROTO;
         log_error("servicing", "entered for servicing, but the host's DPS says no servicing");
-    } else if ((err = get_restore_state(get, s->before, sizeof(s->before), &len, 0)) != 0) {
+    } else if ((err = s->restore_ahead ? get_restore_state_wait(get, &s->restore_req, &len)
+                                       : get_restore_state(get, s->before, sizeof(s->before), &len, 0)) != 0) {
         log_error("servicing", "RESTORE: no saved state from the host (error %d)", err);
     } else {
         log_debug("servicing", "saved_state_len %zu (the old instance saved %llu)", len,

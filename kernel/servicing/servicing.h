@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "get/client.h"
 #include "kernel/servicing/envelope.h"
 #include "kernel/servicing/handoff.h"
 #include "kernel/servicing/persisted.h"
@@ -52,6 +53,9 @@ struct servicing {
      * (where a servicing boot finds them) into VTL2 memory; called before anything
      * writes there again (the next handoff, a rollback). NULL: they are copies already. */
     void (*keep_images)(struct servicing *s);
+    /* RESTORE sent ahead, while the partition is built (servicing_restore_ahead) */
+    struct get_req restore_req;
+    bool restore_ahead;
 };
 
 void servicing_init(struct servicing *s, struct partition *p, const struct handoff_config *handoff);
@@ -74,6 +78,15 @@ void servicing_save_request(void *ctx, const void *note, size_t len);
  * (reported to the host and logged). VTL0 is still stopped.
  */
 int servicing_restore(struct servicing *s, const struct servicing_persisted *persisted);
+
+/*
+ * A servicing boot, before the partition is built: sends the RESTORE request now (when
+ * the blob is the host's to give: DPS says servicing, not a rollback), so the host's
+ * answer arrives while the partition and the devices are built; servicing_restore then
+ * only collects it. servicing_init must have run (it clears s).
+ */
+void servicing_restore_ahead(struct servicing *s, struct get_instance *get,
+                             const struct servicing_persisted *persisted);
 
 /* Is this a persisted page this version reads? */
 bool servicing_persisted_ok(const struct servicing_persisted *pp);
