@@ -343,9 +343,8 @@ static void claim_carried_rings(void)
         carried_rings.get = r.get;
         carried_rings.channels |= SERVICING_RINGS_GET;
     }
-    if ((r.channels & SERVICING_RINGS_DIAG) &&
-        (!(carried_rings.channels & SERVICING_RINGS_GET) || r.diag.gpa != r.get.gpa) &&
-        claim_ring_pages(&r.diag)) {
+    /* (Pages the GET's took are not free any more: two records cannot overlap.) */
+    if ((r.channels & SERVICING_RINGS_DIAG) && claim_ring_pages(&r.diag)) {
         carried_rings.diag = r.diag;
         carried_rings.channels |= SERVICING_RINGS_DIAG;
     }
