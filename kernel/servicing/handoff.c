@@ -57,6 +57,7 @@ int handoff_check_image(struct handoff *h, const uint8_t *image, size_t len)
     const struct vtl2_layout *v = h->cfg.vtl2;
     struct igvm_error error;
     h->detail[0] = '\0';
+    h->prepared = false;       /* a new plan: nothing of it is loaded yet */
     h->image = image;
     h->image_len = len;
     if (igvm_plan_load(image, len, v->slot_base[other_slot(h)], &h->plan, &error) != 0) {
