@@ -79,6 +79,38 @@ int ring_transport_init(struct ring_transport *rt, void *to_host, uint32_t to_ho
     return 0;
 }
 
+/* A ring as an earlier Mezzanine left it: its control page must say so, and the index
+ * this side owns must be where that instance said it stopped. */
+static bool view_resume(struct ring_view *r, void *mem, uint32_t size, bool producer, uint32_t own_index)
+{
+    r->ctl = mem;
+    r->data = (volatile uint8_t *)mem + RING_DATA_OFFSET;
+    r->size = size;
+    r->own_index = own_index;
+    uint32_t shown = producer ? r->ctl->write_index : r->ctl->read_index;
+    return r->ctl->magic == RING_MAGIC && r->ctl->data_size == size && shown == own_index;
+}
+
+int ring_transport_resume(struct ring_transport *rt, void *to_host, uint32_t to_host_size, void *to_guest,
+                          uint32_t to_guest_size, size_t max_payload, const struct ring_transport_ops *ops,
+                          uint32_t to_host_write, uint32_t to_guest_read)
+{
+    if (!to_host || !to_guest || max_payload == 0 || max_payload > FRAME_MAX_PAYLOAD ||
+        !is_pow2(to_host_size) || !is_pow2(to_guest_size) ||
+        to_host_size < RING_PACKET_BYTES(max_payload) || to_guest_size < RING_PACKET_BYTES(max_payload))
+        return -EINVAL;
+    memset(&rt->stats, 0, sizeof(rt->stats));
+    rt->ops = *ops;
+    rt->max_payload = max_payload;
+    rt->tx_broken = false;
+    rt->waiting = false;
+    rt->waiting_since_us = 0;
+    if (!view_resume(&rt->tx, to_host, to_host_size, true, to_host_write) ||
+        !view_resume(&rt->rx, to_guest, to_guest_size, false, to_guest_read))
+        return -ESTALE;
+    return 0;
+}
+
 /* ---- consumer (host -> guest) -------------------------------------------------------- */
 
 static void resync(struct ring_transport *rt, uint32_t host_write)

@@ -83,6 +83,19 @@ int ring_transport_init(struct ring_transport *rt, void *to_host, uint32_t to_ho
                         uint32_t to_guest_size, size_t max_payload, const struct ring_transport_ops *ops);
 struct get_transport ring_transport_iface(struct ring_transport *rt);
 
+/*
+ * Takes over rings an earlier Mezzanine built and the host accepted (the servicing
+ * handoff carries them, docs/servicing.md): nothing is reset, the indices continue from
+ * to_host_write (Mezzanine's write index into guest->host) and to_guest_read (its read
+ * index into host->guest). Returns 0, -EINVAL as ring_transport_init, or -ESTALE if the
+ * control pages do not show those indices (magic, size, or Mezzanine's own index
+ * changed: the caller builds and offers fresh rings instead). The host's indices are
+ * read as always, untrusted, by send and recv.
+ */
+int ring_transport_resume(struct ring_transport *rt, void *to_host, uint32_t to_host_size, void *to_guest,
+                          uint32_t to_guest_size, size_t max_payload, const struct ring_transport_ops *ops,
+                          uint32_t to_host_write, uint32_t to_guest_read);
+
 /* The offer message for these rings at the given guest-physical addresses. */
 void ring_offer_build(struct ring_offer *offer, const uint8_t channel_header[4], const struct ring_transport *rt,
                       uint64_t to_host_gpa, uint64_t to_guest_gpa);

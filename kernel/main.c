@@ -79,6 +79,8 @@ static struct servicing servicing;
 /* The old instance's persisted page, when the servicing handoff entered this image. */
 static struct servicing_persisted persisted;
 static unsigned running_slot;
+/* The host channels' rings the old instance carried across (valid ones only). */
+static struct servicing_rings carried_rings;
 
 const struct vtl2_layout *boot_vtl2_layout(void) { return &vtl2; }
 
@@ -91,16 +93,32 @@ size_t boot_memory_map(const struct mem_range **map)
 /* The memory map and VTL2 layout blocks go to the log ring (`tools/mezz log`, diag) and
  * reach the console only with mezz.log=debug: every console byte before boot complete
  * is an exit to QEMU and a host write, and these blocks were most of them
- * (docs/benchmarks.md, "Boot time"). Addresses print 8 hex digits wide, wider ones grow. */
+ * (docs/benchmarks.md, "Boot time"). In a servicing boot VTL0 is stopped and the
+ * console stays at warnings, so the lines are info lines of the "boot" source in the
+ * ring (one timeline with the old instance's). Addresses print 8 hex digits wide. */
+static void boot_dump_line(const char *line)
+{
+    if (boot_params.servicing)
+        log_info("boot", "%s", line);
+    else
+        log_raw_line_level(LOG_DEBUG, line);
+}
+
+/* The console level while a servicing boot runs with VTL0 stopped: warnings and errors. */
+static enum log_level servicing_console_level(void)
+{
+    return options.log_level < LOG_WARN ? options.log_level : LOG_WARN;
+}
+
 static void print_memory_map(void)
 {
-    log_raw_line_level(LOG_DEBUG, "memory map (firmware):");
+    boot_dump_line("memory map (firmware):");
     for (size_t i = 0; i < memory_map_count; i++) {
         char line[96];
         const struct mem_range *r = &memory_map[i];
         snprintf(line, sizeof(line), "  0x%08llx-0x%08llx %s", (unsigned long long)r->base,
                  (unsigned long long)(r->base + r->size - 1), mem_type_name(r->type));
-        log_raw_line_level(LOG_DEBUG, line);
+        boot_dump_line(line);
     }
 }
 
@@ -110,7 +128,7 @@ static void print_region(const char *name, uint64_t base, uint64_t size)
     snprintf(line, sizeof(line), "  %-10s 0x%08llx-0x%08llx %6llu KiB", name,
              (unsigned long long)base, (unsigned long long)(base + size - 1),
              (unsigned long long)(size >> 10));
-    log_raw_line_level(LOG_DEBUG, line);
+    boot_dump_line(line);
 }
 
 static void print_vtl2_layout(void)
@@ -119,7 +137,7 @@ static void print_vtl2_layout(void)
     snprintf(line, sizeof(line), "vtl2 region: 0x%08llx-0x%08llx (%llu MiB)",
              (unsigned long long)vtl2.base, (unsigned long long)(vtl2.base + vtl2.size - 1),
              (unsigned long long)(vtl2.size >> 20));
-    log_raw_line_level(LOG_DEBUG, line);
+    boot_dump_line(line);
     print_region("persisted", vtl2.persisted_base, vtl2.persisted_size);
     print_region("slot0", vtl2.slot_base[0], vtl2.slot_size);
     print_region("slot1", vtl2.slot_base[1], vtl2.slot_size);
@@ -129,7 +147,7 @@ static void print_vtl2_layout(void)
     /* VTL0's first RAM block ends where VTL2 begins (SPEC section 1). */
     snprintf(line, sizeof(line), "vtl0 low ram: 0x0-0x%08llx, rom_bios_offset 0x%llx",
              (unsigned long long)(vtl2.base - 1), (unsigned long long)(vtl2.base - MiB(1)));
-    log_raw_line_level(LOG_DEBUG, line);
+    boot_dump_line(line);
 }
 
 static void setup_allocator(void)
@@ -169,8 +187,10 @@ static uint64_t ram_above_4g(void)
 }
 
 /* A copy in VTL2 memory of the boot module `name` (its memory becomes VTL0's, or the next
- * handoff's), or NULL. */
-static const uint8_t *keep_module(const char *name, size_t *len)
+ * handoff's), or NULL. With `defer` (a module in the persisted part, which nothing
+ * writes before the next handoff is prepared): the room is taken now, the copy waits
+ * for keep_images(), so the restore does not pay for it while VTL0 is stopped. */
+static const uint8_t *keep_module(const char *name, size_t *len, bool defer, uint8_t **home)
 {
     const struct boot_module *m = boot_find_module(name);
     uint64_t pa;
@@ -178,9 +198,29 @@ static const uint8_t *keep_module(const char *name, size_t *len)
     if (m == NULL || m->size == 0 || m->size > MiB(4) ||
         pmm_alloc(&pmm, ALIGN_UP(m->size, (uint64_t)PAGE_SIZE) / PAGE_SIZE, PAGE_SIZE, &pa) != 0)
         return NULL;
-    memcpy(phys_to_virt(pa), phys_to_virt(m->phys_base), m->size);
     *len = m->size;
+    if (defer) {
+        *home = phys_to_virt(pa);
+        return phys_to_virt(m->phys_base);
+    }
+    memcpy(phys_to_virt(pa), phys_to_virt(m->phys_base), m->size);
     return phys_to_virt(pa);
+}
+
+/* Homes in VTL2 memory for the images a servicing boot found in the persisted part. */
+static uint8_t *own_image_home, *previous_image_home;
+
+/* servicing's keep_images: before anything writes the persisted part again. */
+static void keep_images(struct servicing *s)
+{
+    if (own_image_home != NULL && s->own_image != own_image_home) {
+        memcpy(own_image_home, s->own_image, s->own_image_len);
+        s->own_image = own_image_home;
+    }
+    if (previous_image_home != NULL && s->previous_image != previous_image_home) {
+        memcpy(previous_image_home, s->previous_image, s->previous_image_len);
+        s->previous_image = previous_image_home;
+    }
 }
 
 /* Starts VTL0 with the firmware module, if there is one, and never returns then;
@@ -206,9 +246,21 @@ static void start_vtl0(void)
     bool restoring = boot_params.servicing;
     /* Servicing's: this image, the one before it and the blob, kept before VTL0 runs. */
     size_t own_image_len, previous_image_len, carried_blob_len;
-    const uint8_t *own_image = keep_module("igvm", &own_image_len);
-    const uint8_t *previous_image = keep_module("igvm-previous", &previous_image_len);
-    const uint8_t *carried_blob = keep_module("blob", &carried_blob_len);
+    const uint8_t *own_image = keep_module("igvm", &own_image_len, restoring, &own_image_home);
+    const uint8_t *previous_image = keep_module("igvm-previous", &previous_image_len, restoring,
+                                                &previous_image_home);
+    uint8_t *blob_home = NULL;
+    const uint8_t *carried_blob = keep_module("blob", &carried_blob_len, false, &blob_home);
+    const struct handoff_config handoff_cfg = {
+        .vtl2 = &vtl2, .space = &vtl2_space, .mem = boot_params.mem,
+        .mem_count = boot_params.mem_count, .cmdline = boot_params.cmdline,
+        .running_slot = running_slot, .generation = restoring ? persisted.generation : 0,
+        .tick = &host_timer,
+    };
+    servicing_init(&servicing, &partition, &handoff_cfg);
+    /* The host answers RESTORE while the partition is built. */
+    if (restoring)
+        servicing_restore_ahead(&servicing, &get, &persisted);
     struct partition_config cfg = {
         .restoring = restoring,
         .host = &host,
@@ -235,19 +287,13 @@ static void start_vtl0(void)
         diag.screenshot = vtl0_display_screenshot;
         diag.screenshot_ctx = &vtl0_devices.display;
     }
-    const struct handoff_config handoff_cfg = {
-        .vtl2 = &vtl2, .space = &vtl2_space, .mem = boot_params.mem,
-        .mem_count = boot_params.mem_count, .cmdline = boot_params.cmdline,
-        .running_slot = running_slot, .generation = restoring ? persisted.generation : 0,
-        .tick = &host_timer,
-    };
-    servicing_init(&servicing, &partition, &handoff_cfg);
     servicing.test_save_fail = options.servicing_save_fail;
     servicing.test_restore_fail = options.servicing_restore_fail;
     servicing.own_image = own_image;
     servicing.own_image_len = own_image_len;
     servicing.previous_image = previous_image;
     servicing.previous_image_len = previous_image_len;
+    servicing.keep_images = keep_images;
     servicing.carried_blob = carried_blob;
     servicing.carried_blob_len = carried_blob_len;
     servicing_carry_module(&servicing, "vtl0", partition.firmware, partition.firmware_size);
@@ -257,6 +303,8 @@ static void start_vtl0(void)
                                vtl0_devices.display.dev.cfg.rom_size);
     diag.servicing = servicing_command;
     diag.servicing_ctx = &servicing;
+    /* The restore's own lines (blackout_time_us) are the console's again. */
+    log_set_console_level(options.log_level);
     if (restoring && servicing_restore(&servicing, &persisted) != 0) {
         log_error("vtl0", "restore failed: VTL0 not resumed");
         return;
@@ -267,14 +315,65 @@ static void start_vtl0(void)
     partition_run(&partition);
 }
 
+/* A carried ring pair is taken only if it is wholly inside the heap, page aligned, of
+ * this build's size and still free here; its pages are then reserved before anything
+ * else is allocated. */
+static bool claim_ring_pages(const struct host_ring_carry *c)
+{
+    uint64_t heap_end = vtl2.heap_base + vtl2.heap_size;
+    if (c->gpa % PAGE_SIZE != 0 || c->data_size != HOST_RING_DATA_SIZE || c->gpa < vtl2.heap_base ||
+        c->gpa > heap_end || heap_end - c->gpa < HOST_RING_PAIR_BYTES)
+        return false;
+    for (uint64_t pa = c->gpa; pa < c->gpa + HOST_RING_PAIR_BYTES; pa += PAGE_SIZE) {
+        if (!pmm_is_free(&pmm, pa))
+            return false;
+    }
+    pmm_reserve_range(&pmm, c->gpa, HOST_RING_PAIR_BYTES);
+    return true;
+}
+
+/* A servicing boot: the rings the old instance carried in the persisted page (docs/
+ * servicing.md), copied and checked; the ones that pass are used by setup_host_rings. */
+static void claim_carried_rings(void)
+{
+    struct servicing_rings r;
+    if (!boot_params.servicing || !(persisted.flags & SERVICING_PERSISTED_RINGS) ||
+        read_boot_phys(NULL, boot_params.persisted_pa + SERVICING_RINGS_OFF, &r, sizeof(r)) != 0 ||
+        r.magic != SERVICING_RINGS_MAGIC)
+        return;
+    carried_rings.magic = r.magic;
+    if ((r.channels & SERVICING_RINGS_GET) && claim_ring_pages(&r.get)) {
+        carried_rings.get = r.get;
+        carried_rings.channels |= SERVICING_RINGS_GET;
+    }
+    /* (Pages the GET's took are not free any more: two records cannot overlap.) */
+    if ((r.channels & SERVICING_RINGS_DIAG) && claim_ring_pages(&r.diag)) {
+        carried_rings.diag = r.diag;
+        carried_rings.channels |= SERVICING_RINGS_DIAG;
+    }
+    if (carried_rings.channels != r.channels)
+        log_warn("servicing", "carried rings refused (channels 0x%x of 0x%x kept): offering new ones",
+                 carried_rings.channels, r.channels);
+}
+
 /* Shared-memory rings for the GET and diag (docs/get.md, "Rings"): VTL2 heap pages,
  * which VTL0 never maps and the host reaches through the guest-RAM file. */
 static void setup_host_rings(void)
 {
     struct host_ring_config *cfgs[2] = { &get.ring_cfg, &diag.ring_cfg };
+    const struct host_ring_carry *carried[2] = {
+        carried_rings.channels & SERVICING_RINGS_GET ? &carried_rings.get : NULL,
+        carried_rings.channels & SERVICING_RINGS_DIAG ? &carried_rings.diag : NULL,
+    };
     for (size_t i = 0; i < ARRAY_SIZE(cfgs); i++) {
         uint64_t phys;
         cfgs[i]->force_uart = options.force_uart;
+        if (carried[i] != NULL) {
+            cfgs[i]->gpa = carried[i]->gpa;
+            cfgs[i]->mem = phys_to_virt(carried[i]->gpa);
+            cfgs[i]->carried = carried[i];
+            continue;
+        }
         if (pmm_alloc(&pmm, HOST_RING_PAIR_BYTES / PAGE_SIZE, PAGE_SIZE, &phys) != 0) {
             log_warn("boot", "no memory for host channel rings: UART only");
             continue;
@@ -334,6 +433,7 @@ void kmain(uint32_t magic, uint32_t info_pa)
         if (!err) {
             boot_params.tsc_hz = persisted.tsc_hz;
             log_set_boot_tsc(persisted.boot_tsc);
+            log_set_console_level(LOG_WARN);    /* until VTL0 resumes: see boot_dump_line */
         }
     }
     log_set_tsc_hz(boot_params.tsc_hz != 0 ? boot_params.tsc_hz : tsc_calibrate());
@@ -344,7 +444,7 @@ void kmain(uint32_t magic, uint32_t info_pa)
               info_pa, err);
     boot_options_default(&options);
     cmdline_parse(boot_params.cmdline, &options, warn_option, NULL);
-    log_set_console_level(options.log_level);
+    log_set_console_level(boot_params.servicing ? servicing_console_level() : options.log_level);
     log_info("boot", "loader '%s', command line '%s'", boot_params.loader_name, boot_params.cmdline);
     if (boot_params.dropped_mem_ranges || boot_params.dropped_modules)
         log_warn("boot", "dropped %u malformed memory ranges and %u modules",
@@ -369,6 +469,7 @@ void kmain(uint32_t magic, uint32_t info_pa)
         log_info("servicing", "entered by the handoff from %s (%s) in slot%u; restoring in slot%u",
                  persisted.old_version, persisted.old_build_id, persisted.old_slot, running_slot);
     setup_allocator();
+    claim_carried_rings();
 
     err = vtl2_space_init(&vtl2_space, &pmm, memory_map, memory_map_count,
                           boot_params.kernel_phys != 0 ? boot_params.kernel_phys : KERNEL_LOAD_PHYS,
@@ -401,6 +502,7 @@ void kmain(uint32_t magic, uint32_t info_pa)
         /* START_VTL0_COMPLETED goes out from start_vtl0(), when VTL0 really starts. */
         start_vtl0();
     }
+    log_set_console_level(options.log_level);
     log_info("boot", "waiting");
     kernel_idle(&host);
 }

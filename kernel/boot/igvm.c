@@ -582,18 +582,25 @@ int igvm_plan_load(const uint8_t *image, size_t size, uint64_t load_base, struct
     return finish_plan(&w, load_base);
 }
 
-int igvm_plan_apply(const struct igvm_plan *plan, const uint8_t *image, igvm_phys_fn phys,
-                    void *ctx)
+static bool page_holds(const void *dst, const void *src)
+{
+    return memcmp(dst, src, IGVM_PAGE_SIZE) == 0;
+}
+
+static int apply(const struct igvm_plan *plan, const uint8_t *image, igvm_phys_fn phys, void *ctx,
+                 bool skip_equal)
 {
     for (uint32_t i = 0; i < plan->page_count; i++) {
         const struct igvm_plan_page *p = &plan->pages[i];
         void *dst = phys(ctx, p->gpa, IGVM_PAGE_SIZE);
         if (dst == NULL)
             return -EFAULT;
-        if (p->file_offset != 0)
-            memcpy(dst, image + p->file_offset, IGVM_PAGE_SIZE);
-        else
+        if (p->file_offset != 0) {
+            if (!skip_equal || !page_holds(dst, image + p->file_offset))
+                memcpy(dst, image + p->file_offset, IGVM_PAGE_SIZE);
+        } else {
             memset(dst, 0, IGVM_PAGE_SIZE);
+        }
     }
     for (uint32_t i = 0; i < plan->area_count; i++) {
         void *dst = phys(ctx, plan->areas[i].gpa, plan->areas[i].size);
@@ -602,6 +609,18 @@ int igvm_plan_apply(const struct igvm_plan *plan, const uint8_t *image, igvm_phy
         memset(dst, 0, plan->areas[i].size);
     }
     return 0;
+}
+
+int igvm_plan_apply(const struct igvm_plan *plan, const uint8_t *image, igvm_phys_fn phys,
+                    void *ctx)
+{
+    return apply(plan, image, phys, ctx, false);
+}
+
+int igvm_plan_apply_changed(const struct igvm_plan *plan, const uint8_t *image, igvm_phys_fn phys,
+                            void *ctx)
+{
+    return apply(plan, image, phys, ctx, true);
 }
 
 /* Appends s to out[*len..cap), always leaving it terminated. */

@@ -97,6 +97,16 @@ typedef void *(*igvm_phys_fn)(void *ctx, uint64_t gpa, uint64_t len);
 int igvm_plan_apply(const struct igvm_plan *plan, const uint8_t *image, igvm_phys_fn phys,
                     void *ctx);
 
+/*
+ * The same result, but a page that already holds its bytes is read, not written: the
+ * servicing handoff reloads the slot where the same image ran two handoffs ago, and
+ * under QEMU TCG a code page that is not written keeps its translations (a write, even
+ * of equal bytes, discards them and the new instance pays for translating its code
+ * again while VTL0 is stopped; docs/servicing.md).
+ */
+int igvm_plan_apply_changed(const struct igvm_plan *plan, const uint8_t *image, igvm_phys_fn phys,
+                            void *ctx);
+
 /* A one-line reason, "CHECK: DETAIL (at 0xVALUE)", for logs; out is always terminated. */
 void igvm_error_format(const struct igvm_error *error, char *out, size_t cap);
 

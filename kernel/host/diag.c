@@ -55,8 +55,8 @@ void diag_init(struct diag *d)
     err = host_ring_start(&d->ring, &d->ring_cfg, &d->com3, d->t, offer_hdr, answer_hdr, FRAME_MAX_PAYLOAD,
                           &d->t);
     if (err == 0)
-        log_info("diag", "shared-memory rings at 0x%llx accepted by the host",
-                 (unsigned long long)d->ring_cfg.gpa);
+        log_info("diag", "shared-memory rings at 0x%llx %s", (unsigned long long)d->ring_cfg.gpa,
+                 d->ring.carried ? "carried across the handoff" : "accepted by the host");
     else if (err < 0)
         log_warn("diag", "rings not in use (%d): diag stays on COM3", err);
     d->up = true;

@@ -158,6 +158,10 @@ int get_read_dps(struct get_instance *g, struct dps *out)
 
 int get_start(struct get_instance *g)
 {
+    static const uint8_t offer_hdr[4] = { GET_HEADER_VERSION_1, GET_TYPE_HOST_REQUEST,
+                                          GET_REQ_EXT_RING & 0xFF, GET_REQ_EXT_RING >> 8 };
+    static const uint8_t answer_hdr[4] = { GET_HEADER_VERSION_1, GET_TYPE_HOST_RESPONSE,
+                                           GET_REQ_EXT_RING & 0xFF, GET_REQ_EXT_RING >> 8 };
     static const struct get_client_ops cops = { .now_us = now_us, .idle = idle,
                                                 .log = client_log, .ctx = NULL };
     if (!g->inspect_registered) {
@@ -166,6 +170,7 @@ int get_start(struct get_instance *g)
         if (err)
             log_warn("get", "inspect node not registered (%d)", err);
     }
+    bool bringing_up = !g->up;
     if (!g->up) {
         int err = com_port_init(&g->com2, COM2_BASE);
         if (err) {
@@ -175,23 +180,39 @@ int get_start(struct get_instance *g)
         }
         uart_transport_init(&g->transport, &g->com2, GET_MAX_MESSAGE_SIZE);
         /* Rings first (docs/get.md, "Rings"): offered over COM2, the UART stays if the
-         * host refuses, does not answer, or mezz.transport=uart. */
-        static const uint8_t offer_hdr[4] = { GET_HEADER_VERSION_1, GET_TYPE_HOST_REQUEST,
-                                              GET_REQ_EXT_RING & 0xFF, GET_REQ_EXT_RING >> 8 };
-        static const uint8_t answer_hdr[4] = { GET_HEADER_VERSION_1, GET_TYPE_HOST_RESPONSE,
-                                               GET_REQ_EXT_RING & 0xFF, GET_REQ_EXT_RING >> 8 };
+         * host refuses, does not answer, or mezz.transport=uart; a servicing boot takes
+         * the old instance's over (docs/servicing.md). */
         struct get_transport t = uart_transport_iface(&g->transport);
         int ring_err = host_ring_start(&g->ring, &g->ring_cfg, &g->com2, t, offer_hdr, answer_hdr,
                                        GET_MAX_MESSAGE_SIZE, &t);
-        if (ring_err == 0)
+        if (ring_err == 0 && g->ring.carried)
+            log_info("get", "shared-memory rings at 0x%llx carried across the handoff",
+                     (unsigned long long)g->ring_cfg.gpa);
+        else if (ring_err == 0)
             log_info("get", "shared-memory rings at 0x%llx accepted by the host",
                      (unsigned long long)g->ring_cfg.gpa);
         else if (ring_err < 0)
             log_warn("get", "rings not in use (%d): the GET stays on COM2", ring_err);
         get_client_init(&g->client, t, &cops);
+        if (g->ring.carried)
+            g->client.negotiate_timeout_us = HOST_RING_CARRIED_TIMEOUT_US;
         g->up = true;
     }
     int err = get_client_negotiate(&g->client);
+    if (err && bringing_up && g->ring.carried) {
+        /* The host lost the rings across the handoff (a restarted GED): offer fresh ones
+         * over COM2, as a cold boot does. */
+        log_warn("get", "no answer over the carried rings (%d): offering them again", err);
+        g->ring_cfg.carried = NULL;
+        struct get_transport t = uart_transport_iface(&g->transport);
+        int ring_err = host_ring_start(&g->ring, &g->ring_cfg, &g->com2, t, offer_hdr, answer_hdr,
+                                       GET_MAX_MESSAGE_SIZE, &t);
+        if (ring_err < 0)
+            log_warn("get", "rings not in use (%d): the GET stays on COM2", ring_err);
+        get_client_init(&g->client, t, &cops);
+        err = get_client_negotiate(&g->client);
+    }
+    g->client.negotiate_timeout_us = GET_NEGOTIATE_TIMEOUT_US;
     if (err) {
         count_start_error(g, err);
         return err;
@@ -388,6 +409,27 @@ int get_restore_state(struct get_instance *g, void *buf, size_t cap, size_t *len
     get_req_restore(&r, buf, cap);
     int err = call(g, &r, timeout_us);
     *len = r.data_len;
+    return err;
+}
+
+int get_restore_state_submit(struct get_instance *g, struct get_req *r, void *buf, size_t cap,
+                             uint64_t timeout_us)
+{
+    if (!g->up)
+        return -ENOTCONN;
+    get_req_restore(r, buf, cap);
+    if (timeout_us)
+        r->timeout_us = timeout_us;
+    int err = get_client_submit(&g->client, r);
+    if (!err)
+        get_client_poll(&g->client);   /* sends it */
+    return err;
+}
+
+int get_restore_state_wait(struct get_instance *g, struct get_req *r, size_t *len)
+{
+    int err = get_client_wait(&g->client, r);
+    *len = r->data_len;
     return err;
 }
 

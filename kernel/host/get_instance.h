@@ -90,6 +90,12 @@ int get_reset_ram_gpa_range(struct get_instance *g, uint32_t slot, uint64_t time
  * RESTORE fetches it into buf (*len = bytes; -E2BIG if it does not fit). */
 int get_save_state(struct get_instance *g, const void *blob, size_t len, uint64_t timeout_us);
 int get_restore_state(struct get_instance *g, void *buf, size_t cap, size_t *len, uint64_t timeout_us);
+/* The same in two steps, for a caller with work to do meanwhile (a servicing boot builds
+ * its partition while the host answers): submit sends the request now (r and buf must
+ * live until wait returns); wait collects the answer as get_restore_state would. */
+int get_restore_state_submit(struct get_instance *g, struct get_req *r, void *buf, size_t cap,
+                             uint64_t timeout_us);
+int get_restore_state_wait(struct get_instance *g, struct get_req *r, size_t *len);
 
 /* Re-reads DPS. Returns 0 and fills *out, or a negative errno. */
 int get_read_dps(struct get_instance *g, struct dps *out);

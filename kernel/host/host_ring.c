@@ -43,6 +43,7 @@ int host_ring_start(struct host_ring *hr, const struct host_ring_config *cfg, st
                     const uint8_t answer_header[4], size_t max_payload, struct get_transport *use)
 {
     hr->active = false;
+    hr->carried = false;
     hr->offer_result = 1;
     hr->uart = uart;
     if (!cfg->mem || cfg->force_uart)
@@ -50,6 +51,22 @@ int host_ring_start(struct host_ring *hr, const struct host_ring_config *cfg, st
     const struct ring_transport_ops ops = { .doorbell = ring_doorbell, .take_doorbells = ring_take_doorbells,
                                             .now_us = ring_now_us, .idle = ring_idle, .ctx = uart };
     uint8_t *mem = cfg->mem;
+    const struct host_ring_carry *c = cfg->carried;
+    if (c != NULL) {
+        int err = c->gpa == cfg->gpa && c->data_size == HOST_RING_DATA_SIZE
+                ? ring_transport_resume(&hr->rt, mem, HOST_RING_DATA_SIZE, mem + HOST_RING_BYTES,
+                                        HOST_RING_DATA_SIZE, max_payload, &ops, c->to_host_write,
+                                        c->to_guest_read)
+                : -EINVAL;
+        if (err == 0) {
+            hr->offer_result = 0;
+            hr->active = hr->carried = true;
+            *use = ring_transport_iface(&hr->rt);
+            return 0;
+        }
+        log_warn("ring", "rings at 0x%llx not as the old instance left them (%d): offering fresh ones",
+                 (unsigned long long)cfg->gpa, err);
+    }
     int err = ring_transport_init(&hr->rt, mem, HOST_RING_DATA_SIZE, mem + HOST_RING_BYTES,
                                   HOST_RING_DATA_SIZE, max_payload, &ops);
     if (!err) {
@@ -66,10 +83,22 @@ int host_ring_start(struct host_ring *hr, const struct host_ring_config *cfg, st
     return 0;
 }
 
+bool host_ring_export(const struct host_ring *hr, const struct host_ring_config *cfg,
+                      struct host_ring_carry *out)
+{
+    if (!hr->active || hr->rt.tx_broken)
+        return false;
+    *out = (struct host_ring_carry){ .gpa = cfg->gpa, .data_size = hr->rt.tx.size,
+                                     .to_host_write = hr->rt.tx.own_index,
+                                     .to_guest_read = hr->rt.rx.own_index };
+    return true;
+}
+
 void host_ring_inspect(struct inspect_writer *w, const struct host_ring *hr)
 {
     inspect_str(w, "kind", hr->active ? "ring" : "uart");
     inspect_i64(w, "ring_offer", hr->offer_result);
+    inspect_bool(w, "carried", hr->carried);
     if (!hr->active)
         return;
     const struct ring_transport_stats *s = &hr->rt.stats;

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "arch/x86_64/cpu/cpu.h"
 #include "arch/x86_64/layout.h"
 #include "arch/x86_64/paging.h"
 #include "kernel/boot/boot_block.h"
@@ -56,6 +57,7 @@ int handoff_check_image(struct handoff *h, const uint8_t *image, size_t len)
     const struct vtl2_layout *v = h->cfg.vtl2;
     struct igvm_error error;
     h->detail[0] = '\0';
+    h->prepared = false;       /* a new plan: nothing of it is loaded yet */
     h->image = image;
     h->image_len = len;
     if (igvm_plan_load(image, len, v->slot_base[other_slot(h)], &h->plan, &error) != 0) {
@@ -105,24 +107,49 @@ static uint64_t build_tables(struct handoff *h, uint64_t base_pa)
     return base_pa;
 }
 
-int handoff_enter(struct handoff *h, const struct servicing_persisted *persisted,
-                  const struct handoff_module *modules, unsigned module_count)
+/* Copies modules into the persisted part from h->next_pa on and lists them in the boot
+ * block; checks their room first, so a refusal writes nothing. */
+static int carry_modules(struct handoff *h, const struct handoff_module *modules, unsigned count)
 {
     const struct vtl2_layout *v = h->cfg.vtl2;
-    const struct igvm_plan *plan = &h->plan;
-    uint64_t base = v->persisted_base;
-    const uint8_t *image = h->image;
-
-    /* Modules first: checking their room touches nothing else. */
-    uint64_t at = base + SERVICING_MODULES_OFF;
-    for (unsigned i = 0; i < module_count; i++) {
+    uint64_t end = v->persisted_base + v->persisted_size;
+    uint64_t at = h->next_pa;
+    for (unsigned i = 0; i < count; i++) {
         if (modules[i].data == NULL || modules[i].size == 0)
             continue;
-        if (modules[i].size > v->persisted_size || at + modules[i].size > base + v->persisted_size) {
+        if (modules[i].size > v->persisted_size || at > end || modules[i].size > end - at) {
             h->why = "the modules do not fit the persisted part";
             return -EFAULT;
         }
         at = ALIGN_UP(at + modules[i].size, PAGE_SIZE);
+    }
+    struct mezz_boot_block *block = phys_to_virt(v->persisted_base + SERVICING_BOOT_BLOCK_OFF);
+    for (unsigned i = 0; i < count; i++) {
+        if (modules[i].data == NULL || modules[i].size == 0)
+            continue;
+        memcpy(phys_to_virt(h->next_pa), modules[i].data, modules[i].size);
+        igvm_boot_add_module(block, modules[i].name, h->next_pa, modules[i].size);
+        h->next_pa = ALIGN_UP(h->next_pa + modules[i].size, PAGE_SIZE);
+    }
+    return 0;
+}
+
+int handoff_prepare(struct handoff *h, uint64_t tsc_hz, const struct handoff_module *modules,
+                    unsigned module_count, size_t late_room)
+{
+    const struct vtl2_layout *v = h->cfg.vtl2;
+    const struct igvm_plan *plan = &h->plan;
+    uint64_t base = v->persisted_base;
+    uint64_t start = rdtsc();
+
+    h->prepared = false;
+    /* Room for everything first (the late modules' included): checking touches nothing. */
+    size_t need = ALIGN_UP(late_room, (size_t)PAGE_SIZE);
+    for (unsigned i = 0; i < module_count; i++)
+        need += ALIGN_UP(modules[i].size, (size_t)PAGE_SIZE);
+    if (need > v->persisted_size - SERVICING_MODULES_OFF) {
+        h->why = "the modules do not fit the persisted part";
+        return -EFAULT;
     }
     /* The trampoline must be reachable at its identity address from the running tables. */
     uint64_t tramp_pa = base + SERVICING_TRAMPOLINE_OFF;
@@ -131,7 +158,7 @@ int handoff_enter(struct handoff *h, const struct servicing_persisted *persisted
         h->why = "cannot map the trampoline";
         return -EFAULT;
     }
-    if (igvm_plan_apply(plan, image, direct_ptr, (void *)v) != 0 ||
+    if (igvm_plan_apply_changed(plan, h->image, direct_ptr, (void *)v) != 0 ||
         igvm_boot_write_params(plan, h->encoded_map, (uint32_t)h->encoded_entries, h->cfg.cmdline,
                                direct_ptr, (void *)v) != 0) {
         h->why = "a destination of the image is outside the VTL2 region";
@@ -139,20 +166,12 @@ int handoff_enter(struct handoff *h, const struct servicing_persisted *persisted
     }
 
     struct mezz_boot_block *block = phys_to_virt(base + SERVICING_BOOT_BLOCK_OFF);
-    igvm_boot_fill_block(block, plan, v, persisted->tsc_hz, "mezzanine servicing handoff");
-    at = base + SERVICING_MODULES_OFF;
-    for (unsigned i = 0; i < module_count; i++) {
-        if (modules[i].data == NULL || modules[i].size == 0)
-            continue;
-        memcpy(phys_to_virt(at), modules[i].data, modules[i].size);
-        igvm_boot_add_module(block, modules[i].name, at, modules[i].size);
-        at = ALIGN_UP(at + modules[i].size, PAGE_SIZE);
-    }
-    block->flags = MEZZ_BOOT_FLAG_SERVICING;
-    block->persisted_pa = base + SERVICING_PERSISTED_PAGE_OFF;
-    memcpy(phys_to_virt(base + SERVICING_PERSISTED_PAGE_OFF), persisted, sizeof(*persisted));
+    igvm_boot_fill_block(block, plan, v, tsc_hz, "mezzanine servicing handoff");
+    h->next_pa = base + SERVICING_MODULES_OFF;
+    if (carry_modules(h, modules, module_count) != 0)
+        return -EFAULT;
 
-    uint64_t cr3 = build_tables(h, base + SERVICING_TABLES_OFF);
+    h->cr3 = build_tables(h, base + SERVICING_TABLES_OFF);
     uint8_t *tramp = phys_to_virt(tramp_pa);
     size_t code = (size_t)(handoff_trampoline_end - handoff_trampoline_start);
     memset(tramp, 0, PAGE_SIZE);
@@ -164,15 +183,50 @@ int handoff_enter(struct handoff *h, const struct servicing_persisted *persisted
     gdt[2] = 0x00CF92000000FFFFull;
     struct { uint16_t limit; uint64_t base; } PACKED desc = { 3 * 8 - 1, tramp_pa + 0x800 };
     memcpy(tramp + 0x7F0, &desc, sizeof(desc));
+    h->prepared = true;
+    log_debug("servicing", "handoff prepared in slot%u: %u modules, %llu us", other_slot(h),
+              module_count, (unsigned long long)tsc_delta_to_us(rdtsc() - start, tsc_hz));
+    return 0;
+}
 
-    log_info("servicing", "entering %s (%s) in slot%u at 0x%llx",
+int handoff_enter_prepared(struct handoff *h, const struct servicing_persisted *persisted,
+                           const struct handoff_module *late, unsigned late_count)
+{
+    const struct vtl2_layout *v = h->cfg.vtl2;
+    const struct igvm_plan *plan = &h->plan;
+    uint64_t base = v->persisted_base;
+    uint64_t tramp_pa = base + SERVICING_TRAMPOLINE_OFF;
+
+    if (!h->prepared) {
+        h->why = "handoff not prepared";
+        return -EFAULT;
+    }
+    if (carry_modules(h, late, late_count) != 0)
+        return -EFAULT;
+    struct mezz_boot_block *block = phys_to_virt(base + SERVICING_BOOT_BLOCK_OFF);
+    block->flags = MEZZ_BOOT_FLAG_SERVICING;
+    block->persisted_pa = base + SERVICING_PERSISTED_PAGE_OFF;
+    memcpy(phys_to_virt(base + SERVICING_PERSISTED_PAGE_OFF), persisted, sizeof(*persisted));
+
+    /* Debug: VTL0 is stopped, and the console is slow; the new instance says whom it was
+     * entered by. */
+    log_debug("servicing", "entering %s (%s) in slot%u at 0x%llx",
              plan->info.version, plan->info.build_id, other_slot(h),
              (unsigned long long)plan->entry.rip);
     /* The new image takes NMIs only once its IDT is up: no host tick until it starts its
      * own (an NMI with no IDT is a triple fault). */
     if (h->cfg.tick != NULL)
         hpet_nmi_timer_stop(h->cfg.tick);
-    ((trampoline_fn)(uintptr_t)tramp_pa)(cr3, plan->entry.rip, base + SERVICING_BOOT_BLOCK_OFF,
+    ((trampoline_fn)(uintptr_t)tramp_pa)(h->cr3, plan->entry.rip, base + SERVICING_BOOT_BLOCK_OFF,
                                          tramp_pa + 0x7F0);
     __builtin_unreachable();
+}
+
+int handoff_enter(struct handoff *h, const struct servicing_persisted *persisted,
+                  const struct handoff_module *modules, unsigned module_count)
+{
+    int err = handoff_prepare(h, persisted->tsc_hz, modules, module_count, 0);
+    if (err)
+        return err;
+    return handoff_enter_prepared(h, persisted, NULL, 0);
 }

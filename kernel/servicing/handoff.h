@@ -7,6 +7,7 @@
 #ifndef MEZZ_KERNEL_SERVICING_HANDOFF_H
 #define MEZZ_KERNEL_SERVICING_HANDOFF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -44,6 +45,9 @@ struct handoff {
     const uint8_t *image;            /* the checked image: staged, or the rollback's */
     size_t image_len;
     const char *why;                 /* the last refusal, static */
+    bool prepared;                   /* handoff_prepare done: the other slot is loaded */
+    uint64_t next_pa;                /* where the next carried module goes */
+    uint64_t cr3;                    /* the handoff's tables */
     char detail[160];
 };
 
@@ -55,11 +59,26 @@ int handoff_check_staged(struct handoff *h);
 int handoff_check_image(struct handoff *h, const uint8_t *image, size_t len);
 
 /*
- * Loads the checked image into the other slot, writes the persisted page (*persisted
- * filled by the caller: stop time, blob length...), carries the modules across and
- * enters the new image. Returns only on failure (-EFAULT, with h->why), before anything
- * of the running instance was touched.
+ * Before VTL0 stops (docs/servicing.md, "The flow"): loads the checked image into the
+ * other slot (the plan applied, .bss zeroed, the parameters written), carries the
+ * modules that do not change into the persisted part, fills the boot block and builds
+ * the handoff's tables and trampoline, keeping late_room bytes for the modules that
+ * come after the stop (the blob). Touches nothing the running instance uses: its own
+ * slot stays intact, and if servicing goes no further the other slot is simply unused.
+ * 0, or -EFAULT with h->why.
  */
+int handoff_prepare(struct handoff *h, uint64_t tsc_hz, const struct handoff_module *modules,
+                    unsigned module_count, size_t late_room);
+
+/*
+ * After the save: carries the late modules, writes the persisted page (*persisted filled
+ * by the caller: stop time, blob length...) and enters the prepared image. Returns only
+ * on failure (-EFAULT, with h->why), with the running instance untouched.
+ */
+int handoff_enter_prepared(struct handoff *h, const struct servicing_persisted *persisted,
+                           const struct handoff_module *late, unsigned late_count);
+
+/* Both in one go (the rollback's way back, where VTL0 is stopped already). */
 int handoff_enter(struct handoff *h, const struct servicing_persisted *persisted,
                   const struct handoff_module *modules, unsigned module_count);
 

@@ -6,6 +6,7 @@
  * new instance like any loader data: copied, checked, then used. docs/servicing.md.
  *
  *   +0x00000  the persisted page (struct servicing_persisted)
+ *   +0x00800  the host channels' rings (struct servicing_rings), with flag RINGS
  *   +0x01000  the boot block the new image is entered with (kernel/boot/boot_block.h)
  *   +0x02000  the handoff's page tables: identity map of 0-4 GiB and the kernel window
  *   +0x0A000  the trampoline page (code and its GDT), identity mapped
@@ -19,12 +20,14 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "kernel/host/host_ring.h"
 #include "kernel/lib/compiler.h"
 
 #define SERVICING_PERSISTED_MAGIC   0x50535A4Du   /* "MZSP" */
 #define SERVICING_PERSISTED_VERSION 1u
 
 #define SERVICING_PERSISTED_PAGE_OFF  0x00000u
+#define SERVICING_RINGS_OFF           0x00800u   /* inside the persisted page */
 #define SERVICING_BOOT_BLOCK_OFF      0x01000u
 #define SERVICING_TABLES_OFF          0x02000u   /* PML4, PDPT low, 4 PDs, PDPT high, PD kernel */
 #define SERVICING_TABLES_PAGES        8u
@@ -69,6 +72,24 @@ bool servicing_persisted_ok(const struct servicing_persisted *pp);
  * again, which restores from the blob carried as module "blob" (the host gave it out
  * already) instead of asking the host. */
 #define SERVICING_PERSISTED_ROLLBACK 0x1ull
+/* flags: the host channels' rings are carried (struct servicing_rings at
+ * SERVICING_RINGS_OFF): the new instance takes them over instead of offering new ones
+ * over the UARTs. An image that does not know the bit offers, as at a cold boot. */
+#define SERVICING_PERSISTED_RINGS    0x2ull
+
+#define SERVICING_RINGS_MAGIC 0x53474E52u   /* "RNGS" */
+#define SERVICING_RINGS_GET   0x1u          /* channels: the record holds rings */
+#define SERVICING_RINGS_DIAG  0x2u
+
+struct servicing_rings {
+    uint32_t magic;
+    uint32_t channels;              /* SERVICING_RINGS_* */
+    struct host_ring_carry get;
+    struct host_ring_carry diag;
+} PACKED;
+STATIC_ASSERT_OFFSET(struct servicing_rings, get, 8);
+STATIC_ASSERT_OFFSET(struct servicing_rings, diag, 32);
+STATIC_ASSERT_SIZE(struct servicing_rings, 56);
 
 /* The staging area: the host writes this header at its start and the IGVM file at
  * SERVICING_STAGING_IMAGE_OFF (tests/harness/servicing.py). */

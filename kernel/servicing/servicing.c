@@ -9,6 +9,7 @@
 #include "get/protocol.h"
 #include "kernel/core/ambient.h"
 #include "kernel/core/inspect.h"
+#include "kernel/host/diag.h"
 #include "kernel/host/get_instance.h"
 #include "kernel/lib/log.h"
 #include "kernel/version.h"
@@ -160,6 +161,23 @@ static void copy_padded(char *dst, size_t cap, const char *src)
         dst[i] = '\0';
 }
 
+/* The host channels' rings go to the next instance as they stand (no more traffic from
+ * here on): it takes them over without offering new ones over the UARTs. */
+static void carry_rings(struct servicing *s, struct servicing_persisted *pp)
+{
+    const struct host_channels *h = s->p->host;
+    struct servicing_rings r = { .magic = SERVICING_RINGS_MAGIC };
+    if (h->get != NULL && host_ring_export(&h->get->ring, &h->get->ring_cfg, &r.get))
+        r.channels |= SERVICING_RINGS_GET;
+    if (h->diag != NULL && host_ring_export(&h->diag->ring, &h->diag->ring_cfg, &r.diag))
+        r.channels |= SERVICING_RINGS_DIAG;
+    pp->flags &= ~SERVICING_PERSISTED_RINGS;
+    if (r.channels == 0)
+        return;
+    memcpy(phys_to_virt(s->handoff.cfg.vtl2->persisted_base + SERVICING_RINGS_OFF), &r, sizeof(r));
+    pp->flags |= SERVICING_PERSISTED_RINGS;
+}
+
 /* Servicing did not happen and VTL0 runs on here. The host is told: before the blob went
  * out, with a SAVE FAILURE (as OpenHCL); after, with RESTORE_COMPLETED(failure) from this,
  * the old, instance and START_VTL0_COMPLETED (it runs VTL0 again). */
@@ -194,8 +212,22 @@ void servicing_save_request(void *ctx, const void *note_bytes, size_t len)
     uint64_t timeout_us = (note.timeout_hint_secs == 0xFFFF ? 200u : note.timeout_hint_secs) * 1000000ull;
     log_info("servicing", "SAVE requested: timeout hint %u s, capabilities 0x%llx",
              note.timeout_hint_secs, (unsigned long long)note.capabilities_flags);
+    if (s->keep_images != NULL)
+        s->keep_images(s);   /* the handoff below writes the persisted part */
     /* The staged image first: a refused image costs VTL0 no blackout at all. */
     if (handoff_check_staged(&s->handoff) != 0) {
+        service_failed(s, s->handoff.why, false);
+        return;
+    }
+    /* And loaded into the other slot with the modules that do not change, while VTL0
+     * still runs: only the save, the blob and the jump are left for the blackout. The
+     * new instance gets its own image and this one's (to roll back to). */
+    struct handoff_module modules[HANDOFF_MAX_MODULES];
+    unsigned n = carry_base_modules(s, modules);
+    modules[n++] = (struct handoff_module){ "igvm", s->handoff.image, s->handoff.image_len };
+    if (s->own_image != NULL)
+        modules[n++] = (struct handoff_module){ "igvm-previous", s->own_image, s->own_image_len };
+    if (handoff_prepare(&s->handoff, log_tsc_hz(), modules, n, sizeof(s->before)) != 0) {
         service_failed(s, s->handoff.why, false);
         return;
     }
@@ -237,16 +269,11 @@ void servicing_save_request(void *ctx, const void *note_bytes, size_t len)
     log_info("servicing", "saved %zu bytes in %llu us, sent in %llu us; handing off",
              blob_len, (unsigned long long)tsc_delta_to_us(saved_tsc - stop_tsc, log_tsc_hz()),
              (unsigned long long)tsc_delta_to_us(rdtsc() - saved_tsc, log_tsc_hz()));
+    carry_rings(s, &pp);
     pp.handoff_tsc = rdtsc();
-    /* The new instance gets its own image and this one's (to roll back to), and the blob
-     * (a rollback restores from it: the host gives it out once). */
-    struct handoff_module modules[HANDOFF_MAX_MODULES];
-    unsigned n = carry_base_modules(s, modules);
-    modules[n++] = (struct handoff_module){ "igvm", s->handoff.image, s->handoff.image_len };
-    if (s->own_image != NULL)
-        modules[n++] = (struct handoff_module){ "igvm-previous", s->own_image, s->own_image_len };
-    modules[n++] = (struct handoff_module){ "blob", s->before, blob_len };
-    err = handoff_enter(&s->handoff, &pp, modules, n);
+    /* The blob too: a rollback restores from it (the host gives it out once). */
+    const struct handoff_module blob = { "blob", s->before, blob_len };
+    err = handoff_enter_prepared(&s->handoff, &pp, &blob, 1);
     /* Not entered: nothing of this instance was touched; VTL0 goes on here. */
     (void)partition_resume(p);
     service_failed(s, s->handoff.why ? s->handoff.why : "handoff failed", true);
@@ -270,6 +297,8 @@ static void roll_back(struct servicing *s, const struct servicing_persisted *pp,
         log_error("servicing", "no blob carried: cannot roll back");
         return;
     }
+    if (s->keep_images != NULL)
+        s->keep_images(s);   /* the handoff below writes the persisted part */
     if (handoff_check_image(&s->handoff, s->previous_image, s->previous_image_len) != 0)
         return;
     struct servicing_persisted r = *pp;
@@ -284,8 +313,17 @@ static void roll_back(struct servicing *s, const struct servicing_persisted *pp,
     unsigned n = carry_base_modules(s, modules);
     modules[n++] = (struct handoff_module){ "igvm", s->previous_image, s->previous_image_len };
     modules[n++] = (struct handoff_module){ "blob", s->carried_blob, s->carried_blob_len };
+    carry_rings(s, &r);
     (void)handoff_enter(&s->handoff, &r, modules, n);
     log_error("servicing", "rollback handoff failed: %s", s->handoff.why ? s->handoff.why : "?");
+}
+
+void servicing_restore_ahead(struct servicing *s, struct get_instance *get,
+                             const struct servicing_persisted *pp)
+{
+    if ((pp->flags & SERVICING_PERSISTED_ROLLBACK) || !get->dps_valid || !get->dps.is_servicing_scenario)
+        return;
+    s->restore_ahead = get_restore_state_submit(get, &s->restore_req, s->before, sizeof(s->before), 0) == 0;
 }
 
 int servicing_restore(struct servicing *s, const struct servicing_persisted *pp)
@@ -317,10 +355,11 @@ int servicing_restore(struct servicing *s, const struct servicing_persisted *pp)
     } else if (!get->dps_valid || !get->dps.is_servicing_scenario) {
         err = -EPROTO;
         log_error("servicing", "entered for servicing, but the host's DPS says no servicing");
-    } else if ((err = get_restore_state(get, s->before, sizeof(s->before), &len, 0)) != 0) {
+    } else if ((err = s->restore_ahead ? get_restore_state_wait(get, &s->restore_req, &len)
+                                       : get_restore_state(get, s->before, sizeof(s->before), &len, 0)) != 0) {
         log_error("servicing", "RESTORE: no saved state from the host (error %d)", err);
     } else {
-        log_info("servicing", "saved_state_len %zu (the old instance saved %llu)", len,
+        log_debug("servicing", "saved_state_len %zu (the old instance saved %llu)", len,
                  (unsigned long long)pp->saved_state_len);
         if (s->test_restore_fail) {
             /* OpenHCL's SERVICING_RESTORE_FAIL shape: the restore fails before any unit. */
@@ -348,9 +387,9 @@ int servicing_restore(struct servicing *s, const struct servicing_persisted *pp)
     uint64_t now = rdtsc();
     s->restore_us = tsc_delta_to_us(now - start, log_tsc_hz());
     s->blackout_time_us = tsc_delta_to_us(now - pp->stop_tsc, log_tsc_hz());
+    /* One short console line: VTL0 resumes only after it is out. */
     if (err == 0)
-        log_info("servicing", "resuming VM: blackout_time_us %llu, saved_state_len %zu, restore %llu us, "
-                 "from %s (%s) in slot%u", (unsigned long long)s->blackout_time_us, len,
-                 (unsigned long long)s->restore_us, pp->old_version, pp->old_build_id, pp->old_slot);
+        log_info("servicing", "resuming VM: blackout_time_us %llu, saved_state_len %zu, restore %llu us",
+                 (unsigned long long)s->blackout_time_us, len, (unsigned long long)s->restore_us);
     return err;
 }

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "get/client.h"
 #include "kernel/servicing/envelope.h"
 #include "kernel/servicing/handoff.h"
 #include "kernel/servicing/persisted.h"
@@ -48,6 +49,13 @@ struct servicing {
     const uint8_t *own_image, *previous_image, *carried_blob;
     size_t own_image_len, previous_image_len, carried_blob_len;
     bool rolled_back;
+    /* kernel/main.c's: moves own_image and previous_image out of the persisted part
+     * (where a servicing boot finds them) into VTL2 memory; called before anything
+     * writes there again (the next handoff, a rollback). NULL: they are copies already. */
+    void (*keep_images)(struct servicing *s);
+    /* RESTORE sent ahead, while the partition is built (servicing_restore_ahead) */
+    struct get_req restore_req;
+    bool restore_ahead;
 };
 
 void servicing_init(struct servicing *s, struct partition *p, const struct handoff_config *handoff);
@@ -70,6 +78,15 @@ void servicing_save_request(void *ctx, const void *note, size_t len);
  * (reported to the host and logged). VTL0 is still stopped.
  */
 int servicing_restore(struct servicing *s, const struct servicing_persisted *persisted);
+
+/*
+ * A servicing boot, before the partition is built: sends the RESTORE request now (when
+ * the blob is the host's to give: DPS says servicing, not a rollback), so the host's
+ * answer arrives while the partition and the devices are built; servicing_restore then
+ * only collects it. servicing_init must have run (it clears s).
+ */
+void servicing_restore_ahead(struct servicing *s, struct get_instance *get,
+                             const struct servicing_persisted *persisted);
 
 /*
  * One pulse: stop VTL0, save every unit, reset every device, restore every unit, save

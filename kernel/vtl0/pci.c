@@ -111,9 +111,15 @@ void vtl0_pci_init(struct partition *p)
         .reset_control = reset_control, .reset_control_read = reset_control_read,
         .pm_base_changed = vtl0_pm_base_changed, .ctx = p,
     };
-    uint32_t dramt = pci_cf8_read32(0, 0, 0, PAM_REG1_OFFSET) & 0xFF;
-    pci_cf8_write32(0, 0, 0, PAM_REG1_OFFSET, dramt | REAL_PAM_ALL_RAM_REG1);
-    pci_cf8_write32(0, 0, 0, PAM_REG2_OFFSET, REAL_PAM_ALL_RAM_REG2);
+    /* Written only if they differ: a PAM write makes QEMU rebuild its memory map and
+     * flush its translation TLBs (~0.2 ms under TCG), and a servicing boot finds them
+     * set already by the instance before it (the chipset keeps running). */
+    uint32_t reg1 = pci_cf8_read32(0, 0, 0, PAM_REG1_OFFSET);
+    uint32_t want1 = (reg1 & 0xFF) | REAL_PAM_ALL_RAM_REG1;
+    if (reg1 != want1)
+        pci_cf8_write32(0, 0, 0, PAM_REG1_OFFSET, want1);
+    if (pci_cf8_read32(0, 0, 0, PAM_REG2_OFFSET) != REAL_PAM_ALL_RAM_REG2)
+        pci_cf8_write32(0, 0, 0, PAM_REG2_OFFSET, REAL_PAM_ALL_RAM_REG2);
     pci_proxy_init(&p->pci, &ops);
     p->pci_unit = (struct vtl0_device){ .name = PCI_PROXY_STATE_UNIT, .type_url = PCI_PROXY_STATE_TYPE_URL,
                                         .ops = &pci_unit_ops, .ctx = p };

@@ -92,6 +92,9 @@ class Ged(FramedPeer):
         self.saves = 0
         self.save_failures = 0
         self.on_save_failed: Optional[Callable[[], None]] = None
+        # A host that loses the rings across servicing (a restarted GED): once the SAVE
+        # answer is out, forget them; the new instance must find that out and offer again.
+        self.forget_rings_after_save = False
         self._armed_before_time: Optional[Callable[[], None]] = None
         self._rules: List[FaultRule] = []
         self._lock = threading.RLock()
@@ -325,6 +328,10 @@ class Ged(FramedPeer):
         if hook is not None:
             hook(blob)
         self._send("response", "SAVE_GUEST_VTL2_STATE", save_status=gp.SAVE_RESTORE_SUCCESS)
+        if self.forget_rings_after_save:
+            self.forget_rings_after_save = False
+            self.rings = None
+            self._ring_event(event="ring-forgotten")
 
     def _restore(self) -> None:
         with self._lock:

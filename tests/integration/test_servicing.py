@@ -449,3 +449,75 @@ def test_save_without_vtl0_is_refused_at_once(vm):
     assert machine.ged.save_failures == 1
     assert "VTL0 does not run here" in machine.console
     assert machine.inspect("get/state") == "up"
+
+
+def _ticking(vm, testfw, **kwargs):
+    from harness.testscript import Script
+
+    ticks = Script().mode("protected")
+    for i in range(2000):
+        ticks.timer_irq(1000, name=f"t{i}")
+    machine = vm(vtl0=testfw, modules={"testscript": ticks.end().encode()}, memory_mb=128,
+                 timeout=RUN_S, **kwargs)
+    assert machine.wait_for_vtl0_start(RUN_S)
+    return machine
+
+
+def test_rings_are_carried_across_the_handoff(vm, testfw):
+    """The new instance takes the GET's and diag's rings over where the old one left them
+    (docs/servicing.md): no new offer over the UARTs, the host's ring indices go on, the
+    hashes match, and both channels work after every cycle."""
+    machine = _ticking(vm, testfw)
+    get_offers, diag_offers = machine.host.get.ring_offers, machine.host.diag.ring_offers
+    assert machine.inspect("get/transport/carried") is False
+    for i in range(3):
+        cycle = machine.restart_paravisor()
+        assert cycle["hash_stopped"] == cycle["hash_resuming"], f"cycle {i}"
+        for channel in ("get/transport", "diag"):
+            transport = machine.inspect(channel)
+            assert transport["kind"] == "ring" and transport["carried"] is True, transport
+            assert transport["ring_offer"] == 0
+        assert machine.host.get.rings is not None and machine.host.diag.rings is not None
+    assert (machine.host.get.ring_offers, machine.host.diag.ring_offers) == (get_offers, diag_offers)
+    assert machine.host.get.ring_errors == [] and machine.host.diag.ring_errors == []
+    log = machine.diag_log()
+    assert "get: shared-memory rings at" in log and "carried across the handoff" in log
+    # Boot dumps stay off the slow console (VTL0 is stopped in a servicing boot; a cold
+    # boot prints them only with mezz.log=debug): the new instance's are in its log ring.
+    assert machine.console.count("memory map (firmware):") == 0
+    assert "boot: memory map (firmware):" in log
+    assert machine.console.count("resuming VM: blackout_time_us") == 3
+    assert machine.get_command("time")[0] == 0
+    assert machine.inspect("servicing/generation") == 3
+
+
+def test_host_that_refuses_rings_services_over_the_uarts(vm, testfw):
+    """No rings to carry: the new instance offers (refused again) and the GET and diag
+    stay on the UARTs; servicing works the same."""
+    machine = _ticking(vm, testfw, refuse_rings=True)
+    offers = machine.host.get.ring_offers
+    cycle = machine.restart_paravisor()
+    assert cycle["hash_stopped"] == cycle["hash_resuming"]
+    transport = machine.inspect("get/transport")
+    assert transport["kind"] == "uart" and transport["carried"] is False, transport
+    assert machine.host.get.ring_offers == offers + 1
+    assert machine.inspect("servicing/restored") is True
+
+
+def test_host_that_loses_the_rings_gets_a_new_offer(vm, testfw):
+    """A host that forgets the rings once the blob is in (a restarted GED): the new
+    instance hears nothing over the carried rings, offers fresh ones over COM2 and
+    restores; the hashes match, and the GET runs on the new rings."""
+    machine = _ticking(vm, testfw)
+    offers = machine.host.get.ring_offers
+    machine.ged.forget_rings_after_save = True
+    cycle = machine.restart_paravisor()
+    assert cycle["hash_stopped"] == cycle["hash_resuming"]
+    transport = machine.inspect("get/transport")
+    assert transport["kind"] == "ring" and transport["carried"] is False, transport
+    assert machine.host.get.ring_offers == offers + 1
+    assert "no answer over the carried rings" in machine.console
+    assert machine.inspect("servicing/restored") is True
+    assert machine.get_command("time")[0] == 0
+    # The diag channel's rings came across untouched.
+    assert machine.inspect("diag/carried") is True

@@ -128,6 +128,47 @@ static void test_init_checks(void **state)
     assert_int_equal(ctl(fx->to_guest)->write_index, 0);
 }
 
+/* Servicing: a new instance takes the rings over where the old one stopped; the host
+ * notices nothing. Control pages that do not show those indices are refused. */
+static void test_resume_continues_indices(void **state)
+{
+    (void)state;
+    uint8_t msg[100], back[100];
+    const uint8_t *m;
+    memset(msg, 0x42, sizeof(msg));
+    for (unsigned i = 0; i < 50; i++) {      /* the old instance's traffic, wrapping */
+        host_send(msg, sizeof(msg));
+        assert_int_equal(recv1(&m), sizeof(msg));
+        assert_int_equal(fx->t.ops->send(fx->t.ctx, msg, sizeof(msg)), 0);
+        assert_int_equal(host_take(back), sizeof(msg));
+    }
+    uint32_t tx = fx->rt.tx.own_index, rx = fx->rt.rx.own_index;
+    assert_true(tx > SMALL && rx > SMALL);
+    const struct ring_transport_ops ops = { .doorbell = ring_bell, .take_doorbells = take_bells,
+                                            .now_us = clock_us, .idle = idle_step, .ctx = fx };
+    struct ring_transport *rt = calloc(1, sizeof(*rt));
+    /* Indices that are not where the control pages say: stale, nothing written. */
+    assert_int_equal(ring_transport_resume(rt, fx->to_host, SMALL, fx->to_guest, SMALL, MAXP, &ops, tx + 8, rx),
+                     -ESTALE);
+    assert_int_equal(ring_transport_resume(rt, fx->to_host, SMALL, fx->to_guest, SMALL, MAXP, &ops, tx, rx - 8),
+                     -ESTALE);
+    assert_int_equal(ring_transport_resume(rt, fx->to_host, SMALL, fx->to_guest, 2 * SMALL, MAXP, &ops, tx, rx),
+                     -ESTALE);
+    assert_int_equal(ring_transport_resume(rt, fx->to_host, 3000, fx->to_guest, SMALL, MAXP, &ops, tx, rx),
+                     -EINVAL);
+    assert_int_equal(ctl(fx->to_host)->write_index, tx);
+    assert_int_equal(ctl(fx->to_guest)->read_index, rx);
+    /* Where the old one stopped: both directions go on. */
+    assert_int_equal(ring_transport_resume(rt, fx->to_host, SMALL, fx->to_guest, SMALL, MAXP, &ops, tx, rx), 0);
+    struct get_transport t = ring_transport_iface(rt);
+    host_send(msg, 10);
+    assert_int_equal(t.ops->recv(t.ctx, &m, fx->now), 10);
+    assert_int_equal(t.ops->send(t.ctx, msg, 20), 0);
+    assert_int_equal(host_take(back), 20);
+    assert_int_equal(rt->stats.resyncs + rt->stats.bad_start + rt->stats.bad_index, 0);
+    free(rt);
+}
+
 static void test_round_trip_with_wrap(void **state)
 {
     (void)state;
@@ -368,6 +409,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_init_checks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_round_trip_with_wrap, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_resume_continues_indices, setup, teardown),
         cmocka_unit_test_setup_teardown(test_several_packets_keep_boundaries, setup, teardown),
         cmocka_unit_test_setup_teardown(test_back_pressure_when_host_stops, setup, teardown),
         cmocka_unit_test_setup_teardown(test_write_index_out_of_range, setup, teardown),

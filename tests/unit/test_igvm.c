@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -195,6 +196,40 @@ static void test_apply_places_pages(void **state)
     ram.size = 0x1000;
     assert_int_equal(igvm_plan_apply(&plan, real.bytes, fake_phys, &ram), -EFAULT);
     free(ram.bytes);
+}
+
+/* The servicing handoff's variant: the same result, and a page that already holds its
+ * bytes is not written (here it is read-only: a write would fault the test). */
+static void test_apply_changed_skips_equal_pages(void **state)
+{
+    (void)state;
+    struct igvm_error error;
+    struct fake_ram ram = { .base = SLOT0, .size = 0x400000 };
+    ram.bytes = mmap(NULL, ram.size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    assert_true(ram.bytes != MAP_FAILED);
+    uint8_t *want = malloc(ram.size);
+    assert_int_equal(igvm_plan_load(real.bytes, real.size, SLOT0, &plan, &error), 0);
+    assert_int_equal(igvm_plan_apply(&plan, real.bytes, fake_phys, &ram), 0);
+    memcpy(want, ram.bytes, ram.size);
+    /* Two image runs later: one page of data changed, every other page as loaded. */
+    uint32_t changed = UINT32_MAX, equal_pages = 0;
+    for (uint32_t i = 0; i < plan.page_count; i++) {
+        if (plan.pages[i].file_offset == 0)
+            continue;
+        uint8_t *dst = ram.bytes + (plan.pages[i].gpa - SLOT0);
+        if (changed == UINT32_MAX) {
+            changed = i;
+            memset(dst, 0x5A, 4096);
+        } else {
+            assert_int_equal(mprotect(dst, 4096, PROT_READ), 0);
+            equal_pages++;
+        }
+    }
+    assert_true(changed != UINT32_MAX && equal_pages > 0);
+    assert_int_equal(igvm_plan_apply_changed(&plan, real.bytes, fake_phys, &ram), 0);
+    assert_memory_equal(ram.bytes, want, ram.size);
+    munmap(ram.bytes, ram.size);
+    free(want);
 }
 
 static void test_truncated_file(void **state)
@@ -459,6 +494,7 @@ int main(void)
         cmocka_unit_test(test_real_image_loads),
         cmocka_unit_test(test_plan_relocates_to_any_slot),
         cmocka_unit_test(test_apply_places_pages),
+        cmocka_unit_test(test_apply_changed_skips_equal_pages),
         cmocka_unit_test(test_truncated_file),
         cmocka_unit_test(test_bad_magic),
         cmocka_unit_test(test_bad_version),
