@@ -370,8 +370,9 @@ class Ged(FramedPeer):
             self._save(status, chunk)
 
     def _arm_before_time(self) -> None:
-        """The TIME barrier goes to the instance that restores: armed when a new instance
-        asks for DPS or RESTORE while a blob is held (one that rolls back asks later)."""
+        """The TIME barrier goes to the instance that resumes VTL0: armed when a new
+        instance asks for DPS or RESTORE while a blob is held, or says its restore failed
+        (then the instance it rolls back to asks)."""
         with self._lock:
             if self.saved_blob is not None and self.before_time is not None:
                 self._armed_before_time, self.before_time = self.before_time, None
@@ -407,6 +408,11 @@ class Ged(FramedPeer):
             self._cond.notify_all()
         if msg.name == "START_VTL0_COMPLETED":
             self.vtl0_started.set()
+        elif msg.name == "RESTORE_GUEST_VTL2_STATE_COMPLETED" and msg.fields.get("status"):
+            # A failed restore: the instance that rolls back resumes VTL0 next.
+            with self._lock:
+                if self.before_time is not None:
+                    self._armed_before_time, self.before_time = self.before_time, None
         elif msg.name == "RESET":
             self.vtl0_resets += 1
             if self.on_reset:
