@@ -81,6 +81,22 @@ def test_restore_stuck_is_ended_by_the_watchdog(vm, testfw):
     powers_off_cleanly(machine, script)
 
 
+def test_watchdog_cuts_a_wait_for_the_host_short(vm, testfw):
+    """The host drops its RESTORE answer while the new instance's deadline (1 s, the
+    least, from a hint of 2 s) comes before the request's own timeout (2 s): the watchdog
+    cuts the restore off inside the GET client's wait, not in a test hook, and the rollback
+    instance (whose GET starts afresh) tells the host and resumes VTL0."""
+    machine, script = started(vm, testfw)
+    machine.ged.inject("RESTORE_GUEST_VTL2_STATE", "drop")
+    machine.save_paravisor(timeout_hint_secs=2)
+    with pytest.raises(ServicingError, match="rolled back to the previous image"):
+        machine.restore_paravisor()
+    rolled_back(machine, "restore-stuck", -ETIMEDOUT)
+    assert "restore still not done 1000 ms after the handoff" in machine.console
+    assert "RESTORE: no saved state from the host" not in machine.console
+    powers_off_cleanly(machine, script)
+
+
 @pytest.mark.parametrize("answer", ["VERSION", "DEVICE_PLATFORM_SETTINGS_V2"])
 def test_host_silent_to_the_new_instance_rolls_back(vm, testfw, answer):
     """The host does not answer the new instance's version negotiation or DPS (each a 2 s
