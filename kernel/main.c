@@ -82,7 +82,7 @@ static struct servicing_persisted persisted;
 /* A new instance's restore deadline (kernel/servicing/watchdog.h), checked on every NMI,
  * and the stack its rollback runs on once the NMI has ended. */
 static struct restore_watchdog restore_watchdog;
-static uint8_t rollback_stack[16384] __attribute__((aligned(16)));
+static uint8_t rollback_stack[BOOT_STACK_SIZE] __attribute__((aligned(16)));   /* as kmain's */
 static unsigned running_slot;
 
 const struct vtl2_layout *boot_vtl2_layout(void) { return &vtl2; }
@@ -299,8 +299,8 @@ static NORETURN void restore_deadline_passed(void)
  */
 void trap_nmi_hook(struct trap_frame *frame)
 {
-    if (!restore_watchdog_expired(&restore_watchdog, rdtsc()))
-        return;
+    if (!restore_watchdog.armed || !restore_watchdog_expired(&restore_watchdog, rdtsc()))
+        return;                     /* the common case: no restore under way */
     frame->rip = (uint64_t)(uintptr_t)restore_deadline_passed;
     /* As after a call: rsp + 8 is 16-byte aligned at a function's entry (SysV ABI). */
     frame->rsp = (uint64_t)(uintptr_t)(rollback_stack + sizeof(rollback_stack)) - 8;
