@@ -69,7 +69,8 @@ def test_restore_stuck_is_ended_by_the_watchdog(vm, testfw):
         with pytest.raises(ServicingError, match="rolled back to the previous image"):
             machine.restore_paravisor()
         cycle = rolled_back(machine, "restore-stuck", -ETIMEDOUT, generation)
-        assert 2.0 <= cycle["cycle_s"] < 10.0, cycle["cycle_s"]
+        # The deadline, not the host's 30 s wait, ended it (hashing 256 MiB twice included).
+        assert 2.0 <= cycle["cycle_s"] < 20.0, cycle["cycle_s"]
         nmis = machine.inspect("version/nmis")
         time.sleep(0.2)
         assert machine.inspect("version/nmis") > nmis > 0, "no NMIs after the rollback"
@@ -94,6 +95,19 @@ def test_watchdog_cuts_a_wait_for_the_host_short(vm, testfw):
     rolled_back(machine, "restore-stuck", -ETIMEDOUT)
     assert "restore still not done 1000 ms after the handoff" in machine.console
     assert "RESTORE: no saved state from the host" not in machine.console
+    powers_off_cleanly(machine, script)
+
+
+def test_restore_answer_delayed_only_lengthens_the_blackout(vm, testfw):
+    """The host answers RESTORE 1 s late (inside the request's 2 s and the 10 s budget):
+    the new image restores and runs; the blackout is that much longer."""
+    machine, script = started(vm, testfw)
+    machine.ged.inject("RESTORE_GUEST_VTL2_STATE", "delay", delay=1.0)
+    cycle = machine.restart_paravisor()
+    assert cycle["hash_stopped"] == cycle["hash_resuming"], "VTL0 memory changed"
+    servicing = machine.inspect("servicing")
+    assert servicing["restored"] and not servicing["rolled_back"], servicing
+    assert servicing["generation"] == 1 and servicing["blackout_time_us"] >= 1_000_000
     powers_off_cleanly(machine, script)
 
 
