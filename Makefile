@@ -77,6 +77,7 @@ KERNEL_SRCS := \
 	kernel/servicing/servicing.c \
 	kernel/servicing/persisted.c \
 	kernel/servicing/handoff.c \
+	kernel/servicing/watchdog.c \
 	kernel/vtl0/devices.c \
 	kernel/vtl0/device.c \
 	kernel/vtl0/emuplat/bridge.c \
@@ -219,6 +220,8 @@ unit_saved_state_SRCS     := tests/unit/state_adapters.c $(STATE_SRCS) drivers/v
 $(BUILD)/unit/test_saved_state: HOSTCFLAGS += -DMEZZ_VECTORS_DIR='"$(CURDIR)/tests/vectors"'
 # The IGVM image and its loader library (docs/image.md). test_igvm corrupts copies of the
 # real build/mezzanine.igvm, so it is built after the image.
+UNIT_TESTS += restore_watchdog
+unit_restore_watchdog_SRCS := kernel/servicing/watchdog.c
 UNIT_TESTS += sha256 igvm loader_parse
 unit_sha256_SRCS          := kernel/lib/sha256.c
 unit_igvm_SRCS            := kernel/boot/igvm.c kernel/boot/igvm_params.c kernel/boot/igvm_boot.c \

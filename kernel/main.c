@@ -10,6 +10,7 @@
 #include "arch/x86_64/cpu/cpu.h"
 #include "arch/x86_64/cpu/gdt.h"
 #include "arch/x86_64/cpu/idt.h"
+#include "arch/x86_64/cpu/trap_frame.h"
 #include "arch/x86_64/layout.h"
 #include "arch/x86_64/cpu/tsc.h"
 #include "kernel/vtl0/bench_exits.h"
@@ -78,6 +79,10 @@ static struct vtl0_extra_devices vtl0_devices;
 static struct servicing servicing;
 /* The old instance's persisted page, when the servicing handoff entered this image. */
 static struct servicing_persisted persisted;
+/* A new instance's restore deadline (kernel/servicing/watchdog.h), checked on every NMI,
+ * and the stack its rollback runs on once the NMI has ended. */
+static struct restore_watchdog restore_watchdog;
+static uint8_t rollback_stack[BOOT_STACK_SIZE] __attribute__((aligned(16)));   /* as kmain's */
 static unsigned running_slot;
 /* The host channels' rings the old instance carried across (valid ones only). */
 static struct servicing_rings carried_rings;
@@ -289,6 +294,8 @@ static void start_vtl0(void)
     }
     servicing.test_save_fail = options.servicing_save_fail;
     servicing.test_restore_fail = options.servicing_restore_fail;
+    servicing.test_restore_stuck = options.servicing_restore_stuck;
+    servicing.watchdog = &restore_watchdog;
     servicing.own_image = own_image;
     servicing.own_image_len = own_image_len;
     servicing.previous_image = previous_image;
@@ -303,6 +310,14 @@ static void start_vtl0(void)
                                vtl0_devices.display.dev.cfg.rom_size);
     diag.servicing = servicing_command;
     diag.servicing_ctx = &servicing;
+    /* The watchdog may roll back only once the way back is ready (and allocation-free). */
+    if (restoring && restore_watchdog.armed) {
+        int prep = servicing_prepare_rollback(&servicing);
+        if (prep == 0)
+            restore_watchdog_ready(&restore_watchdog);
+        else
+            log_warn("servicing", "no way back (%d): the restore watchdog cannot roll back", prep);
+    }
     /* The restore's own lines (blackout_time_us) are the console's again. */
     log_set_console_level(options.log_level);
     if (restoring && servicing_restore(&servicing, &persisted) != 0) {
@@ -354,6 +369,35 @@ static void claim_carried_rings(void)
     if (carried_rings.channels != r.channels)
         log_warn("servicing", "carried rings refused (channels 0x%x of 0x%x kept): offering new ones",
                  carried_rings.channels, r.channels);
+}
+
+/* The restore watchdog fired: entered by the NMI's IRET (below), on rollback_stack. The
+ * restore is abandoned where it was; what it held (the GET client, the allocator) is
+ * left alone. */
+static NORETURN void restore_deadline_passed(void)
+{
+    servicing_restore_deadline_passed(&servicing, &persisted);
+    log_error("vtl0", "restore stuck and no way back: VTL0 not resumed");
+    for (;;)
+        __asm__ volatile("cli\n\thlt" ::: "memory");
+}
+
+/*
+ * Every NMI Mezzanine takes (arch/x86_64/cpu/trap.c). The rollback does not run in the
+ * handler: while an NMI handler runs, further NMIs are held until the next IRET (AMD APM
+ * vol. 2, 8.2.3; QEMU's TCG keeps HF2_NMI_MASK until IRET likewise), and an image
+ * entered from here would start with its own tick's NMIs blocked. Instead the frame is
+ * pointed at restore_deadline_passed on a stack of its own, interrupts still off: the
+ * handler's IRET ends the NMI and lands there.
+ */
+void trap_nmi_hook(struct trap_frame *frame)
+{
+    if (!restore_watchdog.armed || !restore_watchdog_expired(&restore_watchdog, rdtsc()))
+        return;                     /* the common case: no restore under way */
+    frame->rip = (uint64_t)(uintptr_t)restore_deadline_passed;
+    /* As after a call: rsp + 8 is 16-byte aligned at a function's entry (SysV ABI). */
+    frame->rsp = (uint64_t)(uintptr_t)(rollback_stack + sizeof(rollback_stack)) - 8;
+    frame->rflags = RFLAGS_FIXED;
 }
 
 /* Shared-memory rings for the GET and diag (docs/get.md, "Rings"): VTL2 heap pages,
@@ -431,9 +475,18 @@ void kmain(uint32_t magic, uint32_t info_pa)
         if (!err && !servicing_persisted_ok(&persisted))
             err = -EINVAL;
         if (!err) {
+            servicing_persisted_settle(&persisted);
             boot_params.tsc_hz = persisted.tsc_hz;
             log_set_boot_tsc(persisted.boot_tsc);
             log_set_console_level(LOG_WARN);    /* until VTL0 resumes: see boot_dump_line */
+            /* A new instance's restore must end by its deadline, counted from the
+             * handoff; a rollback instance has nothing to go back to. */
+            if (!(persisted.flags & SERVICING_PERSISTED_ROLLBACK)) {
+                uint32_t ms = persisted.restore_budget_ms ? persisted.restore_budget_ms
+                                                          : SERVICING_RESTORE_BUDGET_DEFAULT_MS;
+                restore_watchdog_arm(&restore_watchdog,
+                                     persisted.handoff_tsc + persisted.tsc_hz / 1000u * ms);
+            }
         }
     }
     log_set_tsc_hz(boot_params.tsc_hz != 0 ? boot_params.tsc_hz : tsc_calibrate());

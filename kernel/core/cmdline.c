@@ -69,6 +69,7 @@ void boot_options_default(struct boot_options *opts)
     opts->force_uart = false;
     opts->servicing_save_fail = false;
     opts->servicing_restore_fail = false;
+    opts->servicing_restore_stuck = false;
 }
 
 int parse_size(const char *text, uint64_t *out)
@@ -139,8 +140,10 @@ static const char *apply_option(struct boot_options *opts, const char *key, cons
             opts->servicing_save_fail = true;
         else if (strcmp(value, "restore-fail") == 0)
             opts->servicing_restore_fail = true;
+        else if (strcmp(value, "restore-stuck") == 0)
+            opts->servicing_restore_stuck = true;
         else
-            return "expected save-fail or restore-fail";
+            return "expected save-fail, restore-fail or restore-stuck";
     } else if (strcmp(key, "mezz.bridge_id") == 0) {
         if (strcmp(value, "i440bx") == 0)
             opts->bridge_i440fx = false;

@@ -54,9 +54,11 @@ struct boot_options {
     bool bridge_i440fx;         /* mezz.bridge_id=i440fx: present 8086:1237 (SeaBIOS) */
     /* mezz.servicing_test=save-fail: OpenHCL's OPENHCL_TEST_CONFIG=SERVICING_SAVE_FAIL, the
      * save fails after VTL0 stopped; =restore-fail: a new instance's restore fails (not a
-     * rollback's) (docs/servicing.md). */
+     * rollback's); =restore-stuck: OpenHCL's SERVICING_RESTORE_STUCK, a new instance stalls
+     * in its restore for ever, and the restore watchdog rolls back (docs/servicing.md). */
     bool servicing_save_fail;
     bool servicing_restore_fail;
+    bool servicing_restore_stuck;
 };
 
 /* Called once per rejected option; `reason` is a static string. */

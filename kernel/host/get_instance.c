@@ -238,13 +238,14 @@ void get_poll(struct get_instance *g)
 
 /* ---- notifications ----------------------------------------------------------------- */
 
-static void notify_now(struct get_instance *g, const void *msg, size_t len, const char *what)
+static int notify_now(struct get_instance *g, const void *msg, size_t len, const char *what)
 {
     if (!g->up)
-        return;
+        return -ENOTCONN;
     int err = get_client_notify_now(&g->client, msg, len);
     if (err)
         log_error("get", "%s not sent (%d)", what, err);
+    return err;
 }
 
 /* Queues behind the request in flight, then waits (bounded) until it is written. */
@@ -344,10 +345,10 @@ void get_notify_vtl_crash(struct get_instance *g, uint32_t vp_index, uint8_t las
     notify_now(g, m, get_encode_vtl_crash(m, vp_index, last_vtl, control, parameters), "VTL_CRASH");
 }
 
-void get_notify_restore_completed(struct get_instance *g, bool success)
+int get_notify_restore_completed(struct get_instance *g, bool success)
 {
     uint8_t m[8];
-    notify_now(g, m, get_encode_restore_completed(m, success ? GET_SAVE_RESTORE_SUCCESS
+    return notify_now(g, m, get_encode_restore_completed(m, success ? GET_SAVE_RESTORE_SUCCESS
                                                           : GET_SAVE_RESTORE_FAILURE),
                "RESTORE_COMPLETED");
 }

@@ -70,7 +70,8 @@ void get_notify_start_vtl0_completed(struct get_instance *g);
 void get_notify_event_log(struct get_instance *g, uint32_t event_log_id);
 void get_notify_vtl_crash(struct get_instance *g, uint32_t vp_index, uint8_t last_vtl, uint64_t control,
                           const uint64_t parameters[5]);
-void get_notify_restore_completed(struct get_instance *g, bool success);
+/* 0, or the error that kept it from the host (-ENOTCONN: no GET). */
+int get_notify_restore_completed(struct get_instance *g, bool success);
 /* Servicing refused before the blob was sent: SAVE with status FAILURE, no answer. */
 void get_send_save_failure(struct get_instance *g);
 

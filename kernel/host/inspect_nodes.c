@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 
+#include "arch/x86_64/cpu/idt.h"
 #include "kernel/boot/boot_info.h"
 #include "kernel/core/inspect.h"
 #include "kernel/lib/log.h"
@@ -15,6 +16,8 @@ static void inspect_version(struct inspect_writer *w, void *ctx)
     inspect_str(w, "gitrev", MEZZ_GITREV);
     inspect_u64(w, "uptime_us", log_uptime_us());
     inspect_u64(w, "tsc_hz", log_tsc_hz());
+    /* Every NMI this instance took (its host tick's among them): the tick is alive. */
+    inspect_u64(w, "nmis", trap_nmi_count());
 }
 
 static void region(struct inspect_writer *w, const char *name, uint64_t base, uint64_t size)

@@ -107,6 +107,19 @@ static uint64_t build_tables(struct handoff *h, uint64_t base_pa)
     return base_pa;
 }
 
+int handoff_map_trampoline(struct handoff *h)
+{
+    /* The trampoline must be reachable at its identity address from the running tables;
+     * mapped already, it needs no page-table page (pt_map answers -EEXIST). */
+    uint64_t tramp_pa = h->cfg.vtl2->persisted_base + SERVICING_TRAMPOLINE_OFF;
+    int err = pt_map(&h->cfg.space->pt, tramp_pa, tramp_pa, PAGE_SIZE, 0, false);
+    if (err && err != -EEXIST) {
+        h->why = "cannot map the trampoline";
+        return -EFAULT;
+    }
+    return 0;
+}
+
 /* Copies modules into the persisted part from h->next_pa on and lists them in the boot
  * block; checks their room first, so a refusal writes nothing. */
 static int carry_modules(struct handoff *h, const struct handoff_module *modules, unsigned count)
@@ -151,13 +164,9 @@ int handoff_prepare(struct handoff *h, uint64_t tsc_hz, const struct handoff_mod
         h->why = "the modules do not fit the persisted part";
         return -EFAULT;
     }
-    /* The trampoline must be reachable at its identity address from the running tables. */
     uint64_t tramp_pa = base + SERVICING_TRAMPOLINE_OFF;
-    int err = pt_map(&h->cfg.space->pt, tramp_pa, tramp_pa, PAGE_SIZE, 0, false);
-    if (err && err != -EEXIST) {
-        h->why = "cannot map the trampoline";
+    if (handoff_map_trampoline(h) != 0)
         return -EFAULT;
-    }
     if (igvm_plan_apply_changed(plan, h->image, direct_ptr, (void *)v) != 0 ||
         igvm_boot_write_params(plan, h->encoded_map, (uint32_t)h->encoded_entries, h->cfg.cmdline,
                                direct_ptr, (void *)v) != 0) {

@@ -58,6 +58,11 @@ int handoff_check_staged(struct handoff *h);
 /* Checks image (kept in VTL2 memory) for the other slot: the rollback's way back. */
 int handoff_check_image(struct handoff *h, const uint8_t *image, size_t len);
 
+/* Maps the trampoline page into the running tables (handoff_enter does it too): done
+ * ahead, a later handoff_enter allocates nothing -- what the restore watchdog's rollback
+ * needs, which may have cut into the page allocator. 0 or -EFAULT. */
+int handoff_map_trampoline(struct handoff *h);
+
 /*
  * Before VTL0 stops (docs/servicing.md, "The flow"): loads the checked image into the
  * other slot (the plan applied, .bss zeroed, the parameters written), carries the

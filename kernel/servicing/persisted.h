@@ -50,6 +50,11 @@ struct servicing_persisted {
     char old_version[32];           /* NUL padded */
     char old_build_id[32];
     uint64_t flags;                 /* SERVICING_PERSISTED_* */
+    /* Since size 160 (a page of 144 bytes has none of these: servicing_persisted_ok) */
+    uint32_t saved_state_crc;       /* CRC-32C of the blob: the host's copy must match */
+    uint32_t restore_budget_ms;     /* the new instance's restore watchdog; 0: default */
+    uint32_t rollback_reason;       /* with ROLLBACK: SERVICING_ROLLBACK_* */
+    int32_t rollback_error;         /* with ROLLBACK: the failed restore's negative errno */
 } PACKED;
 STATIC_ASSERT_OFFSET(struct servicing_persisted, tsc_hz, 8);
 STATIC_ASSERT_OFFSET(struct servicing_persisted, stop_tsc, 16);
@@ -57,16 +62,24 @@ STATIC_ASSERT_OFFSET(struct servicing_persisted, old_slot, 40);
 STATIC_ASSERT_OFFSET(struct servicing_persisted, saved_state_len, 48);
 STATIC_ASSERT_OFFSET(struct servicing_persisted, old_version, 72);
 STATIC_ASSERT_OFFSET(struct servicing_persisted, flags, 136);
-STATIC_ASSERT_SIZE(struct servicing_persisted, 144);
+STATIC_ASSERT_OFFSET(struct servicing_persisted, saved_state_crc, 144);
+STATIC_ASSERT_OFFSET(struct servicing_persisted, rollback_error, 156);
+STATIC_ASSERT_SIZE(struct servicing_persisted, 160);
+/* The first layout (no CRC, budget or rollback reason): still read, those taken as 0. */
+#define SERVICING_PERSISTED_SIZE_V1 144u
 
 /*
- * Is this a persisted page this version reads? Magic, version and size; a TSC frequency;
+ * Is this a persisted page this version reads? Magic, version, a size of this layout or
+ * the first (SERVICING_PERSISTED_SIZE_V1); a TSC frequency;
  * slots 0 and 1, one each; the old version and build id NUL-terminated within their
  * fields (they are logged and shown in inspect as strings). The caller copied the page
  * out of VTL2 memory first (kernel/servicing/persisted.c; fuzzed by
  * tests/fuzz/fuzz_servicing.c).
  */
 bool servicing_persisted_ok(const struct servicing_persisted *pp);
+/* A checked page of the first, shorter layout (SERVICING_PERSISTED_SIZE_V1): the fields
+ * it lacks become 0 (no CRC check, the default restore budget). */
+void servicing_persisted_settle(struct servicing_persisted *pp);
 
 /* flags: a rollback -- the new image failed its restore and entered the previous image
  * again, which restores from the blob carried as module "blob" (the host gave it out
@@ -90,6 +103,22 @@ struct servicing_rings {
 STATIC_ASSERT_OFFSET(struct servicing_rings, get, 8);
 STATIC_ASSERT_OFFSET(struct servicing_rings, diag, 32);
 STATIC_ASSERT_SIZE(struct servicing_rings, 56);
+
+/* flags, with ROLLBACK: the failed instance could not tell the host (its restore was
+ * stopped by the watchdog, or its GET was down), so the rollback instance sends the
+ * RESTORE_COMPLETED(failure) on its behalf before its own. */
+#define SERVICING_PERSISTED_UNREPORTED 0x4ull
+
+/* rollback_reason */
+#define SERVICING_ROLLBACK_RESTORE_FAILED 1u   /* the restore returned an error */
+#define SERVICING_ROLLBACK_RESTORE_STUCK  2u   /* the restore passed its deadline */
+#define SERVICING_ROLLBACK_NO_HOST        3u   /* no GET, or DPS not a servicing scenario */
+
+/* The restore watchdog (docs/servicing.md): half the host's timeout hint, so the
+ * rollback is over long before the host gives up, and at most the default (also used
+ * when the hint says none); at least the minimum, so a normal restore (~0.1 s) fits. */
+#define SERVICING_RESTORE_BUDGET_DEFAULT_MS 10000u
+#define SERVICING_RESTORE_BUDGET_MIN_MS     1000u
 
 /* The staging area: the host writes this header at its start and the IGVM file at
  * SERVICING_STAGING_IMAGE_OFF (tests/harness/servicing.py). */

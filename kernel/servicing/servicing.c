@@ -11,8 +11,19 @@
 #include "kernel/core/inspect.h"
 #include "kernel/host/diag.h"
 #include "kernel/host/get_instance.h"
+#include "kernel/lib/crc32c.h"
 #include "kernel/lib/log.h"
 #include "kernel/version.h"
+
+static const char *rollback_reason_name(uint32_t reason)
+{
+    switch (reason) {
+    case SERVICING_ROLLBACK_RESTORE_FAILED: return "restore-failed";
+    case SERVICING_ROLLBACK_RESTORE_STUCK: return "restore-stuck";
+    case SERVICING_ROLLBACK_NO_HOST: return "no-host";
+    default: return "unknown";
+    }
+}
 
 static void inspect_servicing(struct inspect_writer *w, void *ctx)
 {
@@ -39,6 +50,8 @@ static void inspect_servicing(struct inspect_writer *w, void *ctx)
     inspect_str(w, "restored_from_version", s->restored ? s->restored_from.old_version : "");
     inspect_str(w, "restored_from_build_id", s->restored ? s->restored_from.old_build_id : "");
     inspect_bool(w, "rolled_back", s->rolled_back);
+    inspect_str(w, "rollback_reason", s->rolled_back ? rollback_reason_name(s->restored_from.rollback_reason) : "");
+    inspect_i64(w, "rolled_back_error", s->rolled_back ? s->restored_from.rollback_error : 0);
     inspect_bool(w, "can_roll_back", s->previous_image != NULL);
 }
 
@@ -263,6 +276,8 @@ void servicing_save_request(void *ctx, const void *note_bytes, size_t len)
         .old_slot = s->handoff.cfg.running_slot, .new_slot = s->handoff.cfg.running_slot ^ 1u,
         .saved_state_len = blob_len, .generation = s->handoff.cfg.generation + 1,
         .capabilities_flags = note.capabilities_flags,
+        .saved_state_crc = crc32c(0, s->before, blob_len),
+        .restore_budget_ms = restore_budget_ms(note.timeout_hint_secs),
     };
     copy_padded(pp.old_version, sizeof(pp.old_version), MEZZ_VERSION);
     copy_padded(pp.old_build_id, sizeof(pp.old_build_id), MEZZ_GITREV);
@@ -283,16 +298,16 @@ void servicing_save_request(void *ctx, const void *note_bytes, size_t len)
 /*
  * Beyond OpenHCL: the new image failed its restore. VTL0 has not run, its memory is as the
  * old instance left it; enter the previous image again (into the other slot, which is
- * where it ran) with the blob, and it restores from that. The host hears
- * RESTORE_COMPLETED(failure) now and the rollback instance's success next.
+ * where it ran) with the blob, and it restores from that. Touches neither the GET nor the
+ * heap (the restore watchdog calls it with the restore cut off anywhere): the host hears
+ * of the failure from the caller, or, with reported false, from the rollback instance.
+ * Returns only if the way back is shut.
  */
-static void roll_back(struct servicing *s, const struct servicing_persisted *pp, size_t blob_len)
+static void enter_previous(struct servicing *s, const struct servicing_persisted *pp,
+                           uint32_t reason, int error, bool reported)
 {
-    get_notify_restore_completed(s->p->get, false);
-    log_error("servicing", "restore failed: rolling back to the previous image");
     /* The old instance's own copy of the blob, not the host's: the host's may be what
      * failed. */
-    (void)blob_len;
     if (s->carried_blob == NULL || s->carried_blob_len == 0) {
         log_error("servicing", "no blob carried: cannot roll back");
         return;
@@ -302,18 +317,28 @@ static void roll_back(struct servicing *s, const struct servicing_persisted *pp,
     if (handoff_check_image(&s->handoff, s->previous_image, s->previous_image_len) != 0)
         return;
     struct servicing_persisted r = *pp;
-    r.flags |= SERVICING_PERSISTED_ROLLBACK;
+    r.flags |= SERVICING_PERSISTED_ROLLBACK | (reported ? 0 : SERVICING_PERSISTED_UNREPORTED);
+    r.size = sizeof(r);
     r.old_slot = s->handoff.cfg.running_slot;
     r.new_slot = r.old_slot ^ 1u;
     r.generation = pp->generation + 1;
     r.saved_state_len = s->carried_blob_len;
+    r.saved_state_crc = crc32c(0, s->carried_blob, s->carried_blob_len);
+    r.rollback_reason = reason;
+    r.rollback_error = error;
     copy_padded(r.old_version, sizeof(r.old_version), MEZZ_VERSION);
     copy_padded(r.old_build_id, sizeof(r.old_build_id), MEZZ_GITREV);
     struct handoff_module modules[HANDOFF_MAX_MODULES];
     unsigned n = carry_base_modules(s, modules);
     modules[n++] = (struct handoff_module){ "igvm", s->previous_image, s->previous_image_len };
     modules[n++] = (struct handoff_module){ "blob", s->carried_blob, s->carried_blob_len };
-    carry_rings(s, &r);
+    /* Rings are carried only from a restore that ended cleanly: one the watchdog cut off
+     * (or whose GET is down) may have stopped between copying a packet and moving its
+     * index, so the rollback instance offers new rings instead. */
+    if (reported)
+        carry_rings(s, &r);
+    else
+        r.flags &= ~SERVICING_PERSISTED_RINGS;
     (void)handoff_enter(&s->handoff, &r, modules, n);
     log_error("servicing", "rollback handoff failed: %s", s->handoff.why ? s->handoff.why : "?");
 }
@@ -326,6 +351,33 @@ void servicing_restore_ahead(struct servicing *s, struct get_instance *get,
     s->restore_ahead = get_restore_state_submit(get, &s->restore_req, s->before, sizeof(s->before), 0) == 0;
 }
 
+static void roll_back(struct servicing *s, const struct servicing_persisted *pp, uint32_t reason,
+                      int error)
+{
+    bool reported = get_notify_restore_completed(s->p->get, false) == 0;
+    log_error("servicing", "restore failed (%s, error %d): rolling back to the previous image%s",
+              rollback_reason_name(reason), error,
+              reported ? "" : " (the host not told: the rollback instance tells it)");
+    enter_previous(s, pp, reason, error, reported);
+}
+
+int servicing_prepare_rollback(struct servicing *s)
+{
+    if (s->previous_image == NULL || s->carried_blob == NULL || s->carried_blob_len == 0)
+        return -ENOENT;
+    if (handoff_check_image(&s->handoff, s->previous_image, s->previous_image_len) != 0)
+        return -EINVAL;
+    return handoff_map_trampoline(&s->handoff);
+}
+
+void servicing_restore_deadline_passed(struct servicing *s, const struct servicing_persisted *pp)
+{
+    log_error("servicing", "restore still not done %u ms after the handoff: rolling back to the "
+              "previous image (the host is told by it)",
+              pp->restore_budget_ms ? pp->restore_budget_ms : SERVICING_RESTORE_BUDGET_DEFAULT_MS);
+    enter_previous(s, pp, SERVICING_ROLLBACK_RESTORE_STUCK, -ETIMEDOUT, false);
+}
+
 int servicing_restore(struct servicing *s, const struct servicing_persisted *pp)
 {
     struct partition *p = s->p;
@@ -333,6 +385,7 @@ int servicing_restore(struct servicing *s, const struct servicing_persisted *pp)
     struct state_error error;
     size_t len = 0;
     uint64_t start = rdtsc();
+    uint32_t reason = SERVICING_ROLLBACK_RESTORE_FAILED;
     int err;
 
     s->restored_from = *pp;
@@ -340,7 +393,13 @@ int servicing_restore(struct servicing *s, const struct servicing_persisted *pp)
     if (rollback) {
         /* The image after this one failed its restore: the blob came along. */
         s->rolled_back = true;
-        s->last_service_error = "restore failed in the new image: rolled back";
+        s->last_service_error = pp->rollback_reason == SERVICING_ROLLBACK_RESTORE_STUCK
+            ? "restore stuck in the new image (watchdog): rolled back"
+            : pp->rollback_reason == SERVICING_ROLLBACK_NO_HOST
+            ? "the host did not take part in the new image's restore: rolled back"
+            : "restore failed in the new image: rolled back";
+        if (pp->flags & SERVICING_PERSISTED_UNREPORTED)
+            (void)get_notify_restore_completed(get, false);   /* the failed instance's word */
         if (s->carried_blob == NULL || s->carried_blob_len > sizeof(s->before)) {
             err = -ENODATA;
         } else {
@@ -354,14 +413,31 @@ int servicing_restore(struct servicing *s, const struct servicing_persisted *pp)
         }
     } else if (!get->dps_valid || !get->dps.is_servicing_scenario) {
         err = -EPROTO;
+        reason = SERVICING_ROLLBACK_NO_HOST;
         log_error("servicing", "entered for servicing, but the host's DPS says no servicing");
     } else if ((err = s->restore_ahead ? get_restore_state_wait(get, &s->restore_req, &len)
                                        : get_restore_state(get, s->before, sizeof(s->before), &len, 0)) != 0) {
         log_error("servicing", "RESTORE: no saved state from the host (error %d)", err);
+        reason = SERVICING_ROLLBACK_NO_HOST;
     } else {
         log_debug("servicing", "saved_state_len %zu (the old instance saved %llu)", len,
                  (unsigned long long)pp->saved_state_len);
-        if (s->test_restore_fail) {
+        if (s->test_restore_stuck) {
+            /* OpenHCL's SERVICING_RESTORE_STUCK: wait for ever (here with interrupts off,
+             * before a unit is restored); only the watchdog's NMI gets out of this. */
+            log_warn("servicing", "test hook mezz.servicing_test=restore-stuck: stuck in restore");
+            for (;;)
+                __asm__ volatile("cli\n\tpause" ::: "memory");
+        }
+        /* The envelope has no checksum of its own: the old instance's length and CRC-32C
+         * (its page is VTL2 memory, not the host's) tell a blob the host garbled. */
+        if (pp->size == sizeof(*pp) &&
+            (len != pp->saved_state_len || crc32c(0, s->before, len) != pp->saved_state_crc)) {
+            error = (struct state_error){ .err = -EBADMSG,
+                                          .what = "the host's blob is not the one saved (length or CRC)" };
+            err = -EBADMSG;
+            note_error(s, "restore", &error);
+        } else if (s->test_restore_fail) {
             /* OpenHCL's SERVICING_RESTORE_FAIL shape: the restore fails before any unit. */
             error = (struct state_error){ .err = -EIO,
                                           .what = "test hook mezz.servicing_test=restore-fail" };
@@ -373,8 +449,10 @@ int servicing_restore(struct servicing *s, const struct servicing_persisted *pp)
                 note_error(s, "restore", &error);
         }
     }
+    if (s->watchdog != NULL)
+        (void)restore_watchdog_disarm(s->watchdog);   /* from here on no rollback by NMI */
     if (err && !rollback && s->previous_image != NULL)
-        roll_back(s, pp, len);      /* returns only if the way back is shut too */
+        roll_back(s, pp, reason, err);   /* returns only if the way back is shut too */
     p->restoring = false;
     s->restore_error = err;
     s->last_saved_state_len = len;

@@ -16,6 +16,7 @@
 #include "kernel/servicing/envelope.h"
 #include "kernel/servicing/handoff.h"
 #include "kernel/servicing/persisted.h"
+#include "kernel/servicing/watchdog.h"
 #include "kernel/vtl0/partition.h"
 
 #define SERVICING_BLOB_MAX 16384u
@@ -44,6 +45,8 @@ struct servicing {
     int restore_error;
     bool test_save_fail;                        /* mezz.servicing_test=save-fail */
     bool test_restore_fail;                     /* mezz.servicing_test=restore-fail */
+    bool test_restore_stuck;                    /* mezz.servicing_test=restore-stuck */
+    struct restore_watchdog *watchdog;          /* disarmed when the restore ends */
     /* rollback: the image this instance runs and the one before it (copies in VTL2
      * memory; NULL when the loader gave none), and a blob carried by a rollback */
     const uint8_t *own_image, *previous_image, *carried_blob;
@@ -87,6 +90,17 @@ int servicing_restore(struct servicing *s, const struct servicing_persisted *per
  */
 void servicing_restore_ahead(struct servicing *s, struct get_instance *get,
                              const struct servicing_persisted *persisted);
+
+/* Checks the previous image for the other slot and maps the trampoline, so that the
+ * watchdog's rollback needs no allocation: 0, or -ENOENT/-EINVAL (no way back). */
+int servicing_prepare_rollback(struct servicing *s);
+/*
+ * The restore watchdog fired (kernel/main.c, out of NMI context already, on a stack of
+ * its own; the restore was abandoned wherever it was): enter the previous image with the
+ * carried blob, flagged so that it tells the host. Neither the GET nor the heap is
+ * touched. Returns only if the way back is shut.
+ */
+void servicing_restore_deadline_passed(struct servicing *s, const struct servicing_persisted *pp);
 
 /*
  * One pulse: stop VTL0, save every unit, reset every device, restore every unit, save

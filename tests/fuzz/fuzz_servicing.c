@@ -99,6 +99,9 @@ static void boot_path(struct fake_memory *mem)
     struct servicing_persisted pp;      /* copied, then checked, as kmain() does */
     if (read_fake(mem, params.persisted_pa, &pp, sizeof(pp)) != 0 || !servicing_persisted_ok(&pp))
         return;
+    servicing_persisted_settle(&pp);
+    require(pp.size == sizeof(pp) || (pp.saved_state_crc == 0 && pp.restore_budget_ms == 0 &&
+                                      pp.rollback_reason == 0 && pp.rollback_error == 0));
     require(pp.tsc_hz != 0 && pp.old_slot <= 1 && pp.new_slot == (pp.old_slot ^ 1u));
     require(terminated(pp.old_version, sizeof(pp.old_version)));
     require(terminated(pp.old_build_id, sizeof(pp.old_build_id)));

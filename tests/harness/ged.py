@@ -20,7 +20,13 @@ What it does (SPEC section 3; docs/get.md):
   frame flipped after the CRC), truncate (the message cut short, framed validly), refuse
   (a negative answer: VERSION not accepted, CREATE FAILED, SAVE/RESTORE FAILURE,
   framebuffer status 1, an empty DPS document; TIME and RESET, which have no status,
-  get no answer).
+  get no answer);
+- and on what it receives: the SAVE_GUEST_VTL2_STATE chunks (inject_received): drop (the
+  chunk never arrived: a last chunk dropped gets no answer), corrupt (one byte of the
+  chunk's data flipped before it is stored, as a ring with no CRC would pass it),
+  duplicate (the chunk taken twice) or delay (taken late). The host cannot check a blob
+  it does not understand: it stores what it got and answers SUCCESS when a last chunk is
+  in; telling a garbled blob is the new instance's job (docs/servicing.md).
 """
 
 import json
@@ -38,6 +44,7 @@ from .framing import encode_frame
 DEFAULT_SLOTS = 16
 PAGE = 4096
 FAULTS = ("drop", "delay", "duplicate", "corrupt", "truncate", "refuse")
+RX_FAULTS = ("drop", "delay", "duplicate", "corrupt")
 
 
 @dataclass
@@ -97,6 +104,8 @@ class Ged(FramedPeer):
         self.forget_rings_after_save = False
         self._armed_before_time: Optional[Callable[[], None]] = None
         self._rules: List[FaultRule] = []
+        self._rx_rules: List[FaultRule] = []
+        self.rx_faults: List[Dict[str, Any]] = []   # faults applied to received chunks
         self._lock = threading.RLock()
         self._cond = threading.Condition(self._lock)
         self._connect(path, deadline, alive, "ged", memory, refuse_rings)
@@ -112,6 +121,16 @@ class Ged(FramedPeer):
             name = "DEVICE_PLATFORM_SETTINGS_V2_REV1"   # the GED answers with REV1 chunks
         with self._lock:
             self._rules.append(FaultRule(name, fault, count, delay))
+
+    def inject_received(self, name: str, fault: str, count: int = 1, delay: float = 1.0) -> None:
+        """Apply `fault` to the next `count` messages named `name` the GED receives (today
+        the SAVE_GUEST_VTL2_STATE chunks): drop, delay, duplicate or corrupt."""
+        if fault not in RX_FAULTS:
+            raise ValueError(f"unknown fault {fault!r}; one of {RX_FAULTS}")
+        if name != "SAVE_GUEST_VTL2_STATE":
+            raise ValueError("faults on received messages apply to SAVE_GUEST_VTL2_STATE")
+        with self._lock:
+            self._rx_rules.append(FaultRule(name, fault, count, delay))
 
     def refuse_create(self, status: Optional[int], slot: Optional[int] = None,
                       length: Optional[int] = None, count: int = 1,
@@ -139,6 +158,7 @@ class Ged(FramedPeer):
     def clear_faults(self) -> None:
         with self._lock:
             self._rules.clear()
+            self._rx_rules.clear()
 
     def send_guest_notification(self, name: str, **fields: Any) -> None:
         self._send("guest_notification", name, **fields)
@@ -252,6 +272,7 @@ class Ged(FramedPeer):
             self._send("response", "TIME", vm_reference_time=time.monotonic_ns() // 100,
                        utc=utc, time_zone=0, daylight_savings=0)
         elif name == "DEVICE_PLATFORM_SETTINGS_V2":
+            self._arm_before_time()      # a new instance asks, whether or not it hears back
             doc = json.dumps(self._dps_document(), separators=(",", ":")).encode()
             self._send("response", "DEVICE_PLATFORM_SETTINGS_V2_REV1", tail=doc,
                        size=len(doc), payload_state=gp.DPS_PAYLOAD_END)
@@ -270,7 +291,7 @@ class Ged(FramedPeer):
                 self.slots.pop(f["slot"], None)
             self._send("response", "RESET_RAM_GPA_RANGE")
         elif name == "SAVE_GUEST_VTL2_STATE":
-            self._save(f["save_status"], msg.tail)
+            self._save_received(f["save_status"], msg.tail)
         elif name == "RESTORE_GUEST_VTL2_STATE":
             self._restore()
         elif name in ("MAP_FRAMEBUFFER", "UNMAP_FRAMEBUFFER"):
@@ -333,12 +354,47 @@ class Ged(FramedPeer):
             self.rings = None
             self._ring_event(event="ring-forgotten")
 
+    def _save_received(self, status: int, chunk: bytes) -> None:
+        with self._lock:
+            rule = None
+            for r in self._rx_rules:
+                if r.count > 0 and status != gp.SAVE_RESTORE_FAILURE:
+                    r.count -= 1
+                    if r.count == 0:
+                        self._rx_rules.remove(r)
+                    rule = r
+                    break
+        if rule is None:
+            self._save(status, chunk)
+            return
+        fault = {"name": "SAVE_GUEST_VTL2_STATE", "fault": rule.fault, "len": len(chunk),
+                 "last": status == gp.SAVE_RESTORE_SUCCESS}
+        if rule.fault == "corrupt" and chunk:
+            at = len(chunk) // 2
+            chunk = chunk[:at] + bytes([chunk[at] ^ 0x40]) + chunk[at + 1:]
+            fault["offset"] = at
+        with self._lock:
+            self.rx_faults.append(fault)
+        self._record("fault", dir="rx", **fault)
+        if rule.fault == "drop":
+            return
+        if rule.fault == "delay":
+            time.sleep(rule.delay)
+        for _ in range(2 if rule.fault == "duplicate" else 1):
+            self._save(status, chunk)
+
+    def _arm_before_time(self) -> None:
+        """The TIME barrier goes to the instance that resumes VTL0: armed when a new
+        instance asks for DPS or RESTORE while a blob is held, or says its restore failed
+        (then the instance it rolls back to asks)."""
+        with self._lock:
+            if self.saved_blob is not None and self.before_time is not None:
+                self._armed_before_time, self.before_time = self.before_time, None
+
     def _restore(self) -> None:
+        self._arm_before_time()
         with self._lock:
             blob, self.saved_blob = self.saved_blob, None
-            # Only the instance that pulls the blob back gets the TIME barrier.
-            if blob is not None:
-                self._armed_before_time, self.before_time = self.before_time, None
         if blob is None:
             self._send("response", "RESTORE_GUEST_VTL2_STATE", data_length=0,
                        restore_status=gp.SAVE_RESTORE_FAILURE)
@@ -368,6 +424,11 @@ class Ged(FramedPeer):
             self._cond.notify_all()
         if msg.name == "START_VTL0_COMPLETED":
             self.vtl0_started.set()
+        elif msg.name == "RESTORE_GUEST_VTL2_STATE_COMPLETED" and msg.fields.get("status"):
+            # A failed restore: the instance that rolls back resumes VTL0 next.
+            with self._lock:
+                if self.before_time is not None:
+                    self._armed_before_time, self.before_time = self.before_time, None
         elif msg.name == "RESET":
             self.vtl0_resets += 1
             if self.on_reset:

@@ -112,13 +112,16 @@ class Servicing:
              timeout: float = 30.0, host_check: bool = True,
              verify: bool = True, timeout_hint_secs: int = TIMEOUT_HINT_S,
              answer_fault: Optional[tuple] = None,
-             garble_blob: bool = False,
-             hand_back: Optional[bytes] = None) -> Dict[str, Any]:
+             garble_blob: Union[bool, str] = False,
+             hand_back: Optional[bytes] = None,
+             chunk_fault: Optional[tuple] = None) -> Dict[str, Any]:
         """host_check=False stages the image without our reader's verdict, so tests can
         show Mezzanine's own refusal (the rollback before any blackout). verify=False
         skips both hashes and the barrier (they dominate the blackout; benchmarks).
         hand_back: the host gives the new instance these bytes instead of the blob it
-        received (a golden blob, tests/vectors/servicing)."""
+        received (a golden blob, tests/vectors/servicing). garble_blob: the host hands back
+        half the blob (True or "half") or the blob with bytes flipped ("flip").
+        chunk_fault: (fault, delay) on the next SAVE chunk the host receives (ged.RX_FAULTS)."""
         if self.pending is not None:
             raise ServicingError("save_paravisor called twice without restore_paravisor")
         path = Path(new_image) if new_image else Path(self.vm.config.kernel)
@@ -144,9 +147,16 @@ class Servicing:
                 with ged._lock:
                     ged.saved_blob = bytes(hand_back)
             if garble_blob:
-                # A host that hands the new instance back a garbled blob (half of it).
+                # A host that hands the new instance back a garbled blob: half of it, or
+                # three bytes flipped (in the middle, where the units' values are).
                 with ged._lock:
-                    ged.saved_blob = blob[:len(blob) // 2]
+                    if garble_blob == "flip":
+                        garbled = bytearray(blob)
+                        for at in (len(blob) // 3, len(blob) // 2, 2 * len(blob) // 3):
+                            garbled[at] ^= 0x01
+                        ged.saved_blob = bytes(garbled)
+                    else:
+                        ged.saved_blob = blob[:len(blob) // 2]
             if answer_fault is not None:
                 # (fault, delay) on the GED's answer to the chunks (ged.FAULTS), armed now
                 # so it does not hit the SAVE notification of the same name.
@@ -166,6 +176,9 @@ class Servicing:
 
         ged.on_saved = on_saved
         ged.on_save_failed = on_save_failed
+        cycle["rx_faults_before"] = len(ged.rx_faults)
+        if chunk_fault is not None:
+            ged.inject_received("SAVE_GUEST_VTL2_STATE", chunk_fault[0], delay=chunk_fault[1])
         ged.before_time = before_time if verify else None
         cycle["sent_at"] = time.monotonic()
         ged.send_guest_notification("SAVE_GUEST_VTL2_STATE", correlation_id=bytes(16),
@@ -176,8 +189,11 @@ class Servicing:
             ged.before_time = None
             raise ServicingError(f"no saved state within {timeout} s")
         ged.on_save_failed = None
+        cycle["rx_faults"] = ged.rx_faults[cycle["rx_faults_before"]:]
         if cycle.get("refused"):
             ged.before_time = None
+            self.last_failed = cycle
+            cycle["reason"] = self._why()
             raise ServicingError(f"the paravisor refused servicing: {self._why()}")
         self.pending = cycle
         return cycle
@@ -194,6 +210,8 @@ class Servicing:
             done = ged.wait_for_event("RESTORE_GUEST_VTL2_STATE_COMPLETED", 0.05, after)
             if done is None and ged.save_failures > cycle["save_failures_before"]:
                 ged.before_time = None
+                cycle["reason"] = self._why()
+                self.last_failed = cycle
                 raise ServicingError("the old instance gave servicing up (SAVE FAILURE) and runs "
                                      "VTL0: " + self._why())
         if done is None:
@@ -212,6 +230,13 @@ class Servicing:
             if vtl0 is None:
                 raise ServicingError("restore failed and VTL0 did not come back")
             cycle["cycle_s"] = time.monotonic() - cycle["sent_at"]
+            # The host's record of why: the instance that runs VTL0 now says.
+            cycle["reason"] = self._why()
+            if cycle["rolled_back"]:
+                try:
+                    cycle["rollback_reason"] = self.vm.inspect("servicing/rollback_reason")
+                except HarnessError:
+                    cycle["rollback_reason"] = None
             self.cycles.append(cycle)
             self.last_failed = cycle
             raise ServicingError("restore failed in the new image; "

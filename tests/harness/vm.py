@@ -207,12 +207,14 @@ class Vm:
     def save_paravisor(self, new_image: Optional[Union[str, Path]] = None, flags: int = 0,
                        timeout: float = 30.0, host_check: bool = True, verify: bool = True,
                        timeout_hint_secs: int = 60, answer_fault: Optional[tuple] = None,
-                       garble_blob: bool = False, hand_back: Optional[bytes] = None) -> dict:
+                       garble_blob: Union[bool, str] = False, hand_back: Optional[bytes] = None,
+                       chunk_fault: Optional[tuple] = None) -> dict:
         """petri's save_openhcl: validate and stage new_image (default: the image this VM
         booted), send SAVE_GUEST_VTL2_STATE and wait for the saved state; VTL0 is hashed
         when it stops (tests/harness/servicing.py). Fails if called twice."""
         return self._servicing().save(new_image, flags, timeout, host_check, verify,
-                                      timeout_hint_secs, answer_fault, garble_blob, hand_back)
+                                      timeout_hint_secs, answer_fault, garble_blob, hand_back,
+                                      chunk_fault)
 
     def restore_paravisor(self, timeout: float = 30.0) -> dict:
         """petri's restore_openhcl: wait for the new instance's RESTORE_COMPLETED and

@@ -385,6 +385,21 @@ static void test_too_long_word(void **state)
     assert_int_equal(o.halt, TEST_HALT_RESET);
 }
 
+static void test_servicing_test_hooks(void **state)
+{
+    (void)state;
+    struct boot_options o;
+    struct warnings w;
+    assert_int_equal(parse("mezz.servicing_test=restore-stuck", &o, &w), 0);
+    assert_true(o.servicing_restore_stuck);
+    assert_false(o.servicing_restore_fail || o.servicing_save_fail);
+    assert_int_equal(parse("mezz.servicing_test=restore-fail", &o, &w), 0);
+    assert_true(o.servicing_restore_fail);
+    assert_false(o.servicing_restore_stuck);
+    expect_rejected("mezz.servicing_test=stuck", "mezz.servicing_test=stuck",
+                    "expected save-fail, restore-fail or restore-stuck");
+}
+
 static void test_parse_size(void **state)
 {
     (void)state;
@@ -443,6 +458,7 @@ int main(void)
         cmocka_unit_test(test_several_options),
         cmocka_unit_test(test_null_warn),
         cmocka_unit_test(test_too_long_word),
+        cmocka_unit_test(test_servicing_test_hooks),
         cmocka_unit_test(test_parse_size),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -48,6 +48,7 @@ static void test_each_check_refuses(void **state)
     pp = good_page(); pp.magic ^= 1;            assert_false(servicing_persisted_ok(&pp));
     pp = good_page(); pp.version = 2;           assert_false(servicing_persisted_ok(&pp));
     pp = good_page(); pp.size = 136;            assert_false(servicing_persisted_ok(&pp));
+    pp = good_page(); pp.size = SERVICING_PERSISTED_SIZE_V1 + 8; assert_false(servicing_persisted_ok(&pp));
     pp = good_page(); pp.tsc_hz = 0;            assert_false(servicing_persisted_ok(&pp));
     pp = good_page(); pp.old_slot = 2; pp.new_slot = 3; assert_false(servicing_persisted_ok(&pp));
     pp = good_page(); pp.new_slot = pp.old_slot; assert_false(servicing_persisted_ok(&pp));
@@ -60,11 +61,38 @@ static void test_each_check_refuses(void **state)
     assert_false(servicing_persisted_ok(&pp));
 }
 
+/* A page of the first layout (144 bytes, before the CRC, budget and rollback reason) is
+ * read; the fields it lacks become 0 whatever the bytes after it hold. */
+static void test_a_first_layout_page_is_read_with_its_new_fields_zero(void **state)
+{
+    (void)state;
+    struct servicing_persisted pp = good_page();
+    pp.size = SERVICING_PERSISTED_SIZE_V1;
+    pp.saved_state_crc = 0xDEADBEEFu;
+    pp.restore_budget_ms = 7;
+    pp.rollback_reason = 3;
+    pp.rollback_error = -5;
+    assert_true(servicing_persisted_ok(&pp));
+    servicing_persisted_settle(&pp);
+    assert_int_equal(pp.saved_state_crc, 0);
+    assert_int_equal(pp.restore_budget_ms, 0);
+    assert_int_equal(pp.rollback_reason, 0);
+    assert_int_equal(pp.rollback_error, 0);
+    assert_int_equal(pp.tsc_hz, good_page().tsc_hz);
+
+    /* a page of this layout keeps them */
+    pp = good_page();
+    pp.restore_budget_ms = 7;
+    servicing_persisted_settle(&pp);
+    assert_int_equal(pp.restore_budget_ms, 7);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_the_old_instances_page_is_accepted),
         cmocka_unit_test(test_each_check_refuses),
+        cmocka_unit_test(test_a_first_layout_page_is_read_with_its_new_fields_zero),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -30,6 +30,7 @@
 #define EFER_SVME  (1ull << 12)
 
 #define RFLAGS_CF  (1ull << 0)
+#define RFLAGS_FIXED (1ull << 1)   /* reserved, always 1 */
 #define RFLAGS_PF  (1ull << 2)
 #define RFLAGS_AF  (1ull << 4)
 #define RFLAGS_ZF  (1ull << 6)

@@ -49,6 +49,10 @@ void idt_interrupt_window(const struct idt_tables *t, struct irq_window_result *
 /* NMIs Mezzanine's own IDT has taken so far (arch/x86_64/cpu/trap.c): every NMI that
  * arrives outside an interrupt window, NMI exits included (svm_enter sets GIF again). */
 uint64_t trap_nmi_count(void);
+/* Defined by the composition root (kernel/main.c): called for every NMI taken through
+ * the IDT, after it is counted. It may rewrite the frame, whose IRET then ends the NMI. */
+struct trap_frame;
+void trap_nmi_hook(struct trap_frame *frame);
 void idt_interrupt_window_halt(const struct idt_tables *t, struct irq_window_result *out);
 
 /* Loads an IDT with limit 0: the next exception cannot be delivered (triple fault). */

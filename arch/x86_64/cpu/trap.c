@@ -31,6 +31,7 @@ void trap_handle(struct trap_frame *frame)
          * count them, log only the first. */
         if (nmi_count++ == 0)
             log_info("trap", "first NMI at RIP=0x%016llx", (unsigned long long)frame->rip);
+        trap_nmi_hook(frame);
         return;
     }
     if (in_trap++) {
