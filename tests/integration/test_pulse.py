@@ -78,7 +78,10 @@ def test_pulse_save_restore_twice_while_the_workload_runs(vm, testfw):
         assert pulse["units"] >= 10, pulses      # 9 devices and the partition
         assert pulse["saved_state_len"] > 0
     assert "PANIC:" not in machine.console
-    assert "VTL0 stopped" not in machine.console, machine.console_tail()
+    # No error stop or triple fault ("VTL0 stopped; ..."). The firmware's own end after
+    # DONE, HLT with interrupts off ("VTL0 stopped itself; ..."), may or may not have come
+    # by now: that one is its normal ending, not a failure.
+    assert "VTL0 stopped;" not in machine.console, machine.console_tail()
 
     # The host's slots and VTL0's view are the workload's, not the reset's.
     slot_tables_agree(machine, WRITE_PROTECTED)
