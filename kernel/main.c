@@ -478,7 +478,7 @@ void kmain(uint32_t magic, uint32_t info_pa)
             servicing_persisted_settle(&persisted);
             boot_params.tsc_hz = persisted.tsc_hz;
             log_set_boot_tsc(persisted.boot_tsc);
-            log_set_console_level(LOG_WARN);    /* until VTL0 resumes: see boot_dump_line */
+            log_set_console_level(LOG_WARN);    /* until the restore: see boot_dump_line */
             /* A new instance's restore must end by its deadline, counted from the
              * handoff; a rollback instance has nothing to go back to. */
             if (!(persisted.flags & SERVICING_PERSISTED_ROLLBACK)) {

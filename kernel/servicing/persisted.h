@@ -10,7 +10,8 @@
  *   +0x01000  the boot block the new image is entered with (kernel/boot/boot_block.h)
  *   +0x02000  the handoff's page tables: identity map of 0-4 GiB and the kernel window
  *   +0x0A000  the trampoline page (code and its GDT), identity mapped
- *   +0x10000  the modules carried across (VTL0 firmware, test script, VGA BIOS)
+ *   +0x10000  the modules carried across (VTL0 firmware, test script, VGA BIOS; the
+ *             images "igvm" and "igvm-previous"; the "blob" on a rollback)
  *
  * The staging area (mm/memmap.h) holds the new image the host wrote, behind a header.
  */
