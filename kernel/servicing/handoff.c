@@ -52,7 +52,7 @@ int handoff_check_staged(struct handoff *h)
                                (size_t)hdr.image_len);
 }
 
-int handoff_check_image(struct handoff *h, const uint8_t *image, size_t len)
+static int check_image(struct handoff *h, const uint8_t *image, size_t len, bool measure)
 {
     const struct vtl2_layout *v = h->cfg.vtl2;
     struct igvm_error error;
@@ -60,7 +60,9 @@ int handoff_check_image(struct handoff *h, const uint8_t *image, size_t len)
     h->prepared = false;       /* a new plan: nothing of it is loaded yet */
     h->image = image;
     h->image_len = len;
-    if (igvm_plan_load(image, len, v->slot_base[other_slot(h)], &h->plan, &error) != 0) {
+    uint64_t base = v->slot_base[other_slot(h)];
+    if ((measure ? igvm_plan_load(image, len, base, &h->plan, &error)
+                 : igvm_plan_load_unmeasured(image, len, base, &h->plan, &error)) != 0) {
         igvm_error_format(&error, h->detail, sizeof(h->detail));
         return refuse(h, "igvm");
     }
@@ -72,6 +74,16 @@ int handoff_check_image(struct handoff *h, const uint8_t *image, size_t len)
     if (why != NULL)
         return refuse(h, why);
     return 0;
+}
+
+int handoff_check_image(struct handoff *h, const uint8_t *image, size_t len)
+{
+    return check_image(h, image, len, true);
+}
+
+int handoff_probe_image(struct handoff *h, const uint8_t *image, size_t len)
+{
+    return check_image(h, image, len, false);
 }
 
 static void *direct_ptr(void *ctx, uint64_t gpa, uint64_t len)

@@ -245,6 +245,7 @@ void servicing_save_request(void *ctx, const void *note_bytes, size_t len)
         return;
     }
     uint64_t stop_tsc = rdtsc();
+    log_debug("T", "stop");
     int err = partition_pause(p);
     if (err) {
         service_failed(s, "VTL0 did not stop", false);
@@ -263,6 +264,7 @@ void servicing_save_request(void *ctx, const void *note_bytes, size_t len)
         return;
     }
     uint64_t saved_tsc = rdtsc();
+    log_debug("T", "saved");
     err = get_save_state(p->get, s->before, blob_len, timeout_us);
     if (err) {
         (void)partition_resume(p);
@@ -365,7 +367,9 @@ int servicing_prepare_rollback(struct servicing *s)
 {
     if (s->previous_image == NULL || s->carried_blob == NULL || s->carried_blob_len == 0)
         return -ENOENT;
-    if (handoff_check_image(&s->handoff, s->previous_image, s->previous_image_len) != 0)
+    /* Every check but the SHA-256 of its page data (~3 ms under TCG, with VTL0 stopped):
+     * enter_previous checks the whole image, digest included, before it loads a byte. */
+    if (handoff_probe_image(&s->handoff, s->previous_image, s->previous_image_len) != 0)
         return -EINVAL;
     return handoff_map_trampoline(&s->handoff);
 }
@@ -415,7 +419,7 @@ int servicing_restore(struct servicing *s, const struct servicing_persisted *pp)
         err = -EPROTO;
         reason = SERVICING_ROLLBACK_NO_HOST;
         log_error("servicing", "entered for servicing, but the host's DPS says no servicing");
-    } else if ((err = s->restore_ahead ? get_restore_state_wait(get, &s->restore_req, &len)
+    } else if ((log_debug("T", "restore wait"), err = s->restore_ahead ? get_restore_state_wait(get, &s->restore_req, &len)
                                        : get_restore_state(get, s->before, sizeof(s->before), &len, 0)) != 0) {
         log_error("servicing", "RESTORE: no saved state from the host (error %d)", err);
         reason = SERVICING_ROLLBACK_NO_HOST;
