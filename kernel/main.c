@@ -263,9 +263,6 @@ static void start_vtl0(void)
         .tick = &host_timer,
     };
     servicing_init(&servicing, &partition, &handoff_cfg);
-    /* The host answers RESTORE while the partition is built. */
-    if (restoring)
-        servicing_restore_ahead(&servicing, &get, &persisted);
     struct partition_config cfg = {
         .restoring = restoring,
         .host = &host,
@@ -282,6 +279,12 @@ static void start_vtl0(void)
     if (partition_init(&partition, &cfg, &pmm) != 0) {
         log_error("vtl0", "VTL0 not started");
         return;
+    }
+    /* A servicing boot's DPS was answered while the partition was built (kmain); the
+     * host answers RESTORE while the devices are built and the way back prepared. */
+    if (restoring) {
+        (void)get_start_finish(&get);
+        servicing_restore_ahead(&servicing, &get, &persisted);
     }
     const struct vtl0_devices_config devices_cfg = {
         .pam_backend = options.pam == PAM_CHOICE_OPENHCL ? PAM_BACKEND_OPENHCL
@@ -549,7 +552,11 @@ void kmain(uint32_t magic, uint32_t info_pa)
     start_host_timer();
     diag.get = &get;
     diag_init(&diag);
-    get_start(&get);
+    /* A servicing boot collects the DPS answer in start_vtl0, after building the partition. */
+    if (boot_params.servicing)
+        (void)get_start_begin(&get);
+    else
+        (void)get_start(&get);
     if (options.bench == BENCH_EXITS) {
         bench_exits_run(&partition, &vtl0_devices.bridge, &host, &idt_tables, &vtl2_space, &pmm,
                         vtl2.base);
@@ -558,6 +565,7 @@ void kmain(uint32_t magic, uint32_t info_pa)
         /* START_VTL0_COMPLETED goes out from start_vtl0(), when VTL0 really starts. */
         start_vtl0();
     }
+    (void)get_start_finish(&get);     /* if start_vtl0 returned before it collected the DPS */
     log_set_console_level(options.log_level);
     log_info("boot", "waiting");
     kernel_idle(&host);

@@ -22,6 +22,7 @@ struct walk {
     struct igvm_plan *plan;
     struct igvm_error *error;
     bool have_platform, have_required, have_vp_context, have_info;
+    uint64_t highest_page_gpa;    /* of the pages so far */
     bool measure;                 /* hash the page data (igvm_plan_load_unmeasured: no) */
     struct sha256_ctx digest;
 };
@@ -231,10 +232,16 @@ static int on_page_data(struct walk *w, const void *body, uint64_t at)
         return refuse_at(w->error, "page data out of range", "address misaligned", at);
     if (pd.file_offset != 0 && !file_range_ok(w, pd.file_offset, IGVM_PAGE_SIZE))
         return refuse_at(w->error, "page data out of range", "data lies outside the file", at);
-    for (uint32_t i = 0; i < plan->page_count; i++) {
-        if (plan->pages[i].gpa == pd.gpa)
-            return refuse_at(w->error, "overlapping page data", "two pages at one address", pd.gpa);
+    /* Above every page so far (images list their pages in ascending order) it cannot
+     * repeat one; otherwise every earlier page is compared. */
+    if (plan->page_count != 0 && pd.gpa <= w->highest_page_gpa) {
+        for (uint32_t i = 0; i < plan->page_count; i++) {
+            if (plan->pages[i].gpa == pd.gpa)
+                return refuse_at(w->error, "overlapping page data", "two pages at one address", pd.gpa);
+        }
     }
+    if (plan->page_count == 0 || pd.gpa > w->highest_page_gpa)
+        w->highest_page_gpa = pd.gpa;
     if (plan->page_count == IGVM_MAX_PAGES) {
         refuse_at(w->error, "page data out of range", "more pages than a kernel slot holds", at);
         return -E2BIG;

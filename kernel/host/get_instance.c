@@ -158,6 +158,12 @@ int get_read_dps(struct get_instance *g, struct dps *out)
 
 int get_start(struct get_instance *g)
 {
+    int err = get_start_begin(g);
+    return err ? err : get_start_finish(g);
+}
+
+int get_start_begin(struct get_instance *g)
+{
     static const uint8_t offer_hdr[4] = { GET_HEADER_VERSION_1, GET_TYPE_HOST_REQUEST,
                                           GET_REQ_EXT_RING & 0xFF, GET_REQ_EXT_RING >> 8 };
     static const uint8_t answer_hdr[4] = { GET_HEADER_VERSION_1, GET_TYPE_HOST_RESPONSE,
@@ -218,8 +224,33 @@ int get_start(struct get_instance *g)
         return err;
     }
     log_info("get", "version 0x%08x negotiated", g->client.version);
-    err = get_read_dps(g, &g->dps);
+    if (g->dps_pending)
+        return 0;           /* an earlier begin's request is still the one in flight */
+    get_req_dps(&g->dps_req, (uint8_t *)g->dps_buf, sizeof(g->dps_buf));
+    g->dps_reads++;
+    err = get_client_submit(&g->client, &g->dps_req);
     if (err) {
+        g->dps_errors++;
+        count_start_error(g, err);
+        log_error("get", "device platform settings: error %d", err);
+        return err;
+    }
+    get_client_poll(&g->client);   /* sends it */
+    g->dps_pending = true;
+    return 0;
+}
+
+int get_start_finish(struct get_instance *g)
+{
+    if (!g->dps_pending)
+        return 0;
+    g->dps_pending = false;
+    int err = get_client_wait(&g->client, &g->dps_req);
+    if (!err)
+        err = dps_parse(g->dps_buf, g->dps_req.data_len, &g->dps);
+    if (err) {
+        g->dps_errors++;
+        log_error("get", "device platform settings: error %d", err);
         count_start_error(g, err);
         return err;
     }

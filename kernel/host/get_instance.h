@@ -43,6 +43,8 @@ struct get_instance {
     uint64_t dps_errors, dps_reads, start_errors;
     int last_start_error;
     char dps_buf[GET_DPS_BUF_SIZE];
+    struct get_req dps_req;          /* get_start_begin's, answered by get_start_finish */
+    bool dps_pending;
     /* benchmark scratch (diag "get bench") */
     uint64_t samples[GET_BENCH_MAX_N];
     /* 2 * GET_BENCH_BLOB_MAX bytes from kernel/main.c (NULL: no blob benchmark): the
@@ -53,6 +55,12 @@ struct get_instance {
 /* After boot: transport up, version negotiated, DPS read. Returns 0 or the first error
  * (already logged and counted); the GET stays usable and retries on the next call. */
 int get_start(struct get_instance *g);
+/* get_start in two halves, for a servicing boot (docs/servicing.md): the transport and
+ * the version, then the DPS request sent but not waited for; get_start_finish waits for
+ * the answer and parses it (0 at once if no DPS is pending). The host answers while
+ * Mezzanine builds the partition. */
+int get_start_begin(struct get_instance *g);
+int get_start_finish(struct get_instance *g);
 /* Services the channel; kernel_poll() calls it. */
 void get_poll(struct get_instance *g);
 /* True once the version is negotiated and the channel is up: a host is there. */

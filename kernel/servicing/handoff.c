@@ -66,10 +66,12 @@ static int check_image(struct handoff *h, const uint8_t *image, size_t len, bool
         igvm_error_format(&error, h->detail, sizeof(h->detail));
         return refuse(h, "igvm");
     }
+    log_debug("T", "plan loaded");
     h->encoded_entries = igvm_memmap_encode(h->cfg.mem, h->cfg.mem_count, h->encoded_map,
                                             sizeof(h->encoded_map));
     if (h->encoded_entries < 0)
         return refuse(h, "memory map does not fit the parameter");
+    log_debug("T", "map encoded");
     const char *why = igvm_boot_check_slot(&h->plan, v, other_slot(h), (uint32_t)h->encoded_entries);
     if (why != NULL)
         return refuse(h, why);
