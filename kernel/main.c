@@ -38,6 +38,8 @@
 
 void kmain(uint32_t magic, uint32_t info_pa);
 
+#define MEZZ_BANNER "Mezzanine " MEZZ_VERSION " (" MEZZ_GITREV ") x86_64 paravisor"
+
 /* Loader data is read before VTL2's tables exist, through the boot identity map of
  * the first 4 GiB. */
 static int read_boot_phys(void *ctx, uint64_t pa, void *dst, size_t n)
@@ -468,7 +470,6 @@ void kmain(uint32_t magic, uint32_t info_pa)
 {
     log_set_boot_tsc(rdtsc());
     console_init();
-    log_raw_line("Mezzanine " MEZZ_VERSION " (" MEZZ_GITREV ") x86_64 paravisor");
     gdt_init(&gdt_tables);
     idt_init(&idt_tables);
     /* Multiboot information or an IGVM loader's boot block (kernel/boot/loader_parse.c);
@@ -495,6 +496,13 @@ void kmain(uint32_t magic, uint32_t info_pa)
             }
         }
     }
+    /* The banner leads the console of a cold boot (nothing prints before it); a
+     * servicing boot, VTL0 stopped, keeps it in the ring: every console byte is two
+     * port exits to QEMU and a host write (docs/servicing.md, "Timings"). */
+    if (!err && boot_params.servicing)
+        log_raw_line_level(LOG_INFO, MEZZ_BANNER);
+    else
+        log_raw_line(MEZZ_BANNER);
     log_set_tsc_hz(boot_params.tsc_hz != 0 ? boot_params.tsc_hz : tsc_calibrate());
     log_info("boot", "TSC %llu kHz%s", (unsigned long long)(log_tsc_hz() / 1000),
              boot_params.tsc_hz != 0 ? " (from the loader)" : "");

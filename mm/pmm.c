@@ -67,11 +67,21 @@ void pmm_release_range(struct pmm *pmm, uint64_t base, uint64_t size)
     uint64_t first, end;
     if (!clip_to_pages(pmm, base, size, true, &first, &end))
         return;
-    for (uint64_t p = first; p < end; p++) {
+    for (uint64_t p = first; p < end;) {
+        /* A whole bitmap word at a time where the range covers it: a heap of ~10,000
+         * pages is released at every boot, a servicing boot's with VTL0 stopped. */
+        if (p % 64 == 0 && end - p >= 64) {
+            uint64_t *word = &pmm->bitmap[p / 64];
+            pmm->stats.free_pages += (uint64_t)__builtin_popcountll(*word);
+            *word = 0;
+            p += 64;
+            continue;
+        }
         if (bit_get(pmm, p)) {
             bit_set(pmm, p, false);
             pmm->stats.free_pages++;
         }
+        p++;
     }
     if (first < pmm->search_hint)
         pmm->search_hint = first;

@@ -240,6 +240,7 @@ int handoff_enter_prepared(struct handoff *h, const struct servicing_persisted *
      * own (an NMI with no IDT is a triple fault). */
     if (h->cfg.tick != NULL)
         hpet_nmi_timer_stop(h->cfg.tick);
+    log_warn("T", "jump");
     ((trampoline_fn)(uintptr_t)tramp_pa)(h->cr3, plan->entry.rip, base + SERVICING_BOOT_BLOCK_OFF,
                                          tramp_pa + 0x7F0);
     __builtin_unreachable();

@@ -245,7 +245,7 @@ void servicing_save_request(void *ctx, const void *note_bytes, size_t len)
         return;
     }
     uint64_t stop_tsc = rdtsc();
-    log_debug("T", "stop");
+    log_warn("T", "stop");
     int err = partition_pause(p);
     if (err) {
         service_failed(s, "VTL0 did not stop", false);
@@ -264,7 +264,7 @@ void servicing_save_request(void *ctx, const void *note_bytes, size_t len)
         return;
     }
     uint64_t saved_tsc = rdtsc();
-    log_debug("T", "saved");
+    log_warn("T", "saved");
     err = get_save_state(p->get, s->before, blob_len, timeout_us);
     if (err) {
         (void)partition_resume(p);
@@ -283,9 +283,11 @@ void servicing_save_request(void *ctx, const void *note_bytes, size_t len)
     };
     copy_padded(pp.old_version, sizeof(pp.old_version), MEZZ_VERSION);
     copy_padded(pp.old_build_id, sizeof(pp.old_build_id), MEZZ_GITREV);
-    log_info("servicing", "saved %zu bytes in %llu us, sent in %llu us; handing off",
+    /* Debug: VTL0 is stopped and a console line costs two port exits a byte. */
+    log_debug("servicing", "saved %zu bytes in %llu us, sent in %llu us; handing off",
              blob_len, (unsigned long long)tsc_delta_to_us(saved_tsc - stop_tsc, log_tsc_hz()),
              (unsigned long long)tsc_delta_to_us(rdtsc() - saved_tsc, log_tsc_hz()));
+    log_warn("T", "sent+crc");
     carry_rings(s, &pp);
     pp.handoff_tsc = rdtsc();
     /* The blob too: a rollback restores from it (the host gives it out once). */
