@@ -277,7 +277,6 @@ static void start_vtl0(void)
         .test_script = script ? phys_to_virt(script->phys_base) : NULL,
         .test_script_len = script ? script->size : 0,
     };
-    log_debug("T", "before partition_init");
     if (partition_init(&partition, &cfg, &pmm) != 0) {
         log_error("vtl0", "VTL0 not started");
         return;
@@ -317,7 +316,6 @@ static void start_vtl0(void)
     diag.servicing = servicing_command;
     diag.servicing_ctx = &servicing;
     /* The watchdog may roll back only once the way back is ready (and allocation-free). */
-    log_debug("T", "before prepare_rollback");
     if (restoring && restore_watchdog.armed) {
         int prep = servicing_prepare_rollback(&servicing);
         if (prep == 0)
@@ -325,7 +323,6 @@ static void start_vtl0(void)
         else
             log_warn("servicing", "no way back (%d): the restore watchdog cannot roll back", prep);
     }
-    log_debug("T", "after prepare_rollback");
     /* The restore's own lines (blackout_time_us) are the console's again. */
     log_set_console_level(options.log_level);
     if (restoring && servicing_restore(&servicing, &persisted) != 0) {

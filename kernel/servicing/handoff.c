@@ -66,12 +66,10 @@ static int check_image(struct handoff *h, const uint8_t *image, size_t len, bool
         igvm_error_format(&error, h->detail, sizeof(h->detail));
         return refuse(h, "igvm");
     }
-    log_debug("T", "plan loaded");
     h->encoded_entries = igvm_memmap_encode(h->cfg.mem, h->cfg.mem_count, h->encoded_map,
                                             sizeof(h->encoded_map));
     if (h->encoded_entries < 0)
         return refuse(h, "memory map does not fit the parameter");
-    log_debug("T", "map encoded");
     const char *why = igvm_boot_check_slot(&h->plan, v, other_slot(h), (uint32_t)h->encoded_entries);
     if (why != NULL)
         return refuse(h, why);
@@ -240,7 +238,6 @@ int handoff_enter_prepared(struct handoff *h, const struct servicing_persisted *
      * own (an NMI with no IDT is a triple fault). */
     if (h->cfg.tick != NULL)
         hpet_nmi_timer_stop(h->cfg.tick);
-    log_warn("T", "jump");
     ((trampoline_fn)(uintptr_t)tramp_pa)(h->cr3, plan->entry.rip, base + SERVICING_BOOT_BLOCK_OFF,
                                          tramp_pa + 0x7F0);
     __builtin_unreachable();

@@ -245,7 +245,6 @@ void servicing_save_request(void *ctx, const void *note_bytes, size_t len)
         return;
     }
     uint64_t stop_tsc = rdtsc();
-    log_warn("T", "stop");
     int err = partition_pause(p);
     if (err) {
         service_failed(s, "VTL0 did not stop", false);
@@ -264,7 +263,6 @@ void servicing_save_request(void *ctx, const void *note_bytes, size_t len)
         return;
     }
     uint64_t saved_tsc = rdtsc();
-    log_warn("T", "saved");
     err = get_save_state(p->get, s->before, blob_len, timeout_us);
     if (err) {
         (void)partition_resume(p);
@@ -287,7 +285,6 @@ void servicing_save_request(void *ctx, const void *note_bytes, size_t len)
     log_debug("servicing", "saved %zu bytes in %llu us, sent in %llu us; handing off",
              blob_len, (unsigned long long)tsc_delta_to_us(saved_tsc - stop_tsc, log_tsc_hz()),
              (unsigned long long)tsc_delta_to_us(rdtsc() - saved_tsc, log_tsc_hz()));
-    log_warn("T", "sent+crc");
     carry_rings(s, &pp);
     pp.handoff_tsc = rdtsc();
     /* The blob too: a rollback restores from it (the host gives it out once). */
@@ -421,7 +418,7 @@ int servicing_restore(struct servicing *s, const struct servicing_persisted *pp)
         err = -EPROTO;
         reason = SERVICING_ROLLBACK_NO_HOST;
         log_error("servicing", "entered for servicing, but the host's DPS says no servicing");
-    } else if ((log_debug("T", "restore wait"), err = s->restore_ahead ? get_restore_state_wait(get, &s->restore_req, &len)
+    } else if ((err = s->restore_ahead ? get_restore_state_wait(get, &s->restore_req, &len)
                                        : get_restore_state(get, s->before, sizeof(s->before), &len, 0)) != 0) {
         log_error("servicing", "RESTORE: no saved state from the host (error %d)", err);
         reason = SERVICING_ROLLBACK_NO_HOST;
