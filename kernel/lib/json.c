@@ -307,13 +307,9 @@ int json_validate(const char *doc, size_t len)
     return parse(doc, len, tok, JSON_MAX_TOKENS, &d);
 }
 
-int json_find(const char *doc, size_t len, const char *path, struct json_value *out)
+static int find_path(const struct doc *dp, const char *path, struct json_value *out)
 {
-    jsmntok_t tok[JSON_MAX_TOKENS];
-    struct doc d;
-    int err = parse(doc, len, tok, JSON_MAX_TOKENS, &d);
-    if (err)
-        return err;
+    const struct doc d = *dp;
     int i = 0;   /* the root value */
     const char *seg = path;
     while (*seg != '\0') {
@@ -327,6 +323,27 @@ int json_find(const char *doc, size_t len, const char *path, struct json_value *
         seg = dot ? dot + 1 : seg + seg_len;
     }
     *out = value_of(&d, i);
+    return 0;
+}
+
+int json_find(const char *doc, size_t len, const char *path, struct json_value *out)
+{
+    jsmntok_t tok[JSON_MAX_TOKENS];
+    struct doc d;
+    int err = parse(doc, len, tok, JSON_MAX_TOKENS, &d);
+    return err ? err : find_path(&d, path, out);
+}
+
+int json_find_each(const char *doc, size_t len, const char *const paths[], size_t n,
+                   struct json_value out[], int results[])
+{
+    jsmntok_t tok[JSON_MAX_TOKENS];
+    struct doc d;
+    int err = parse(doc, len, tok, JSON_MAX_TOKENS, &d);
+    if (err)
+        return err;
+    for (size_t k = 0; k < n; k++)
+        results[k] = find_path(&d, paths[k], &out[k]);
     return 0;
 }
 

@@ -36,6 +36,12 @@ int json_validate(const char *doc, size_t len);
  * compared after unescaping; duplicate keys: the first one wins. "" is the whole value. */
 int json_find(const char *doc, size_t len, const char *path, struct json_value *out);
 
+/* json_find for n paths with one parse: returns json_validate's error, or 0 with
+ * results[i] json_find's answer for paths[i] (0, -ENOENT or -ENOTDIR) and out[i] its
+ * value when 0. A document of many fields (the DPS) is tokenized once, not per field. */
+int json_find_each(const char *doc, size_t len, const char *const paths[], size_t n,
+                   struct json_value out[], int results[]);
+
 int json_get_bool(const struct json_value *v, bool *out);        /* -EINVAL if not a bool */
 /* Non-negative integer without fraction or exponent; -EINVAL otherwise, -ERANGE > 2^64-1. */
 int json_get_u64(const struct json_value *v, uint64_t *out);

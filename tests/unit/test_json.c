@@ -122,6 +122,32 @@ static void test_lookup_picks_the_right_key(void **state)
     assert_int_equal(json_find("{\"a\":1,}", 8, "a", &v), -EINVAL);
 }
 
+/* json_find_each answers every path as json_find does, from one parse. */
+static void test_find_each_matches_find(void **state)
+{
+    (void)state;
+    const char *doc = " {\"x\":{\"a\":1,\"l\":[{\"a\":3}]},\"a\":2,\"a\":4,\"s\":[1,{\"b\":2}]} ";
+    size_t len = strlen(doc);
+    const char *const paths[] = { "a", "x.a", "s", "", "x.l.a", "x.b", "A" };
+    enum { N = sizeof(paths) / sizeof(paths[0]) };
+    struct json_value each[N], one;
+    int results[N];
+    assert_int_equal(json_find_each(doc, len, paths, N, each, results), 0);
+    for (size_t i = 0; i < N; i++) {
+        int expect = json_find(doc, len, paths[i], &one);
+        assert_int_equal(results[i], expect);
+        if (expect == 0) {
+            assert_int_equal(each[i].type, one.type);
+            assert_ptr_equal(each[i].start, one.start);
+            assert_int_equal(each[i].len, one.len);
+        }
+    }
+    assert_int_equal(results[4], -ENOTDIR);
+    assert_int_equal(results[5], -ENOENT);
+    /* A broken document: the parse's error, no per-path answers. */
+    assert_int_equal(json_find_each("{\"a\":1,}", 8, paths, N, each, results), -EINVAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -131,6 +157,7 @@ int main(void)
         cmocka_unit_test(test_token_budget),
         cmocka_unit_test(test_depth_limit_is_exact),
         cmocka_unit_test(test_lookup_picks_the_right_key),
+        cmocka_unit_test(test_find_each_matches_find),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
