@@ -854,6 +854,63 @@ static void test_save_matches_mesh_encoding(void **state)
     assert_memory_equal(got.b, want, sizeof(want));
 }
 
+/* The saved state as nanopb encodes the message the slots make (what the written-out
+ * encoder in pam_get_state.c replaced). */
+static struct state_bytes nanopb_save(const struct pam_get *pg)
+{
+    pg_msg m = underhill_emuplat_i440bx_host_pci_bridge_SavedState_init_zero;
+    m.base_slot = pg->base_slot;
+    m.rules = pg->rules;
+    m.has_handles = true;
+    m.handles.element_count = PAM_RANGE_COUNT;
+    for (unsigned i = 0; i < PAM_RANGE_COUNT; i++) {
+        const struct pam_handle *h = &pg->slots[i];
+        if (!h->valid)
+            continue;
+        HANDLE_VALID(m, i) = true;
+        HANDLE(m, i) = (pg_handle_msg){
+            .remote_handle = pg->base_slot + i, .has_range = true,
+            .range = { .start = h->gpa, .end = h->gpa + h->len },
+            .gpa_offset = h->gpa_offset, .is_rom = h->rom,
+        };
+    }
+    return encode_msg(&m);
+}
+
+/* Byte for byte nanopb's encoding, for slot tables of every shape: empty, full, zero and
+ * large values (one- to ten-byte varints), base slot 0 (remote handle 0 left out), both
+ * rules; and -ENOSPC one byte short. */
+static void test_save_matches_nanopb(void **state)
+{
+    (void)state;
+    uint64_t seed = 0x9E3779B97F4A7C15ull;
+    for (unsigned round = 0; round < 2000; round++) {
+        struct pam_get pg;
+        fresh(&pg, round % 3 == 0 ? 0 : (uint32_t)(round * 7919u));
+        pg.rules = (uint8_t)(round % PAM_RULES_COUNT);
+        for (unsigned i = 0; i < PAM_RANGE_COUNT; i++) {
+            seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+            uint64_t r = seed >> 11;
+            pg.slots[i] = (struct pam_handle){ .valid = false };
+            if (round % 5 == 0 || (r & 3) == 0)
+                continue;
+            unsigned shift = (unsigned)(r >> 2) % 64;
+            pg.slots[i] = (struct pam_handle){
+                .valid = true,
+                .gpa = (r & 8) ? 0 : pam_bios_bounds[i].start,
+                .len = (r & 16) ? 0 : (r >> 7) % (pam_bios_bounds[i].size + 1),
+                .gpa_offset = (r & 32) ? 0 : (seed >> shift),
+                .rom = (r & 64) != 0,
+            };
+        }
+        struct state_bytes want = nanopb_save(&pg), got;
+        assert_int_equal(pam_get_save_state(&pg, got.b, sizeof(got.b), &got.len), 0);
+        assert_int_equal(got.len, want.len);
+        assert_memory_equal(got.b, want.b, want.len);
+        assert_int_equal(pam_get_save_state(&pg, got.b, want.len - 1, &got.len), -ENOSPC);
+    }
+}
+
 /* A fresh object saves 13 empty handles, and restoring that empties a busy one. */
 static void test_save_restore_empty(void **state)
 {
@@ -993,6 +1050,7 @@ int main(void)
         cmocka_unit_test(test_failed_create_empty_slot),
         cmocka_unit_test(test_save_restore_round_trip),
         cmocka_unit_test(test_save_matches_mesh_encoding),
+        cmocka_unit_test(test_save_matches_nanopb),
         cmocka_unit_test(test_save_restore_empty),
         cmocka_unit_test(test_restore_rejects_malformed),
         cmocka_unit_test(test_restore_accepts_edges),
