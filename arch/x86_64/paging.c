@@ -56,17 +56,23 @@ static uint64_t *next_table(struct page_table *pt, uint64_t *e, int *err)
     return pt->ops.table_ptr(pt->ops.ctx, phys);
 }
 
-static int map_one(struct page_table *pt, uint64_t va, uint64_t pa, uint64_t leaf_bits, bool large)
+/* The table at level `stop` (2: the page directory, 1: a page table) that maps va,
+ * creating the ones above it; NULL with *err on error. */
+static uint64_t *table_for(struct page_table *pt, uint64_t va, int stop, int *err)
 {
     uint64_t *table = pt->ops.table_ptr(pt->ops.ctx, pt->root);
+    for (int level = 4; level > stop && table != NULL; level--)
+        table = next_table(pt, &table[index_at(va, level)], err);
+    return table;
+}
+
+static int map_one(struct page_table *pt, uint64_t va, uint64_t pa, uint64_t leaf_bits, bool large)
+{
     int stop = large ? 2 : 1;
     int err = 0;
-
-    for (int level = 4; level > stop; level--) {
-        table = next_table(pt, &table[index_at(va, level)], &err);
-        if (table == NULL)
-            return err;
-    }
+    uint64_t *table = table_for(pt, va, stop, &err);
+    if (table == NULL)
+        return err;
     uint64_t *e = &table[index_at(va, stop)];
     if (*e & PTE_P)
         return -EEXIST;
@@ -95,10 +101,27 @@ int pt_map(struct page_table *pt, uint64_t va, uint64_t pa, uint64_t len, uint64
         uint64_t v = va + done, p = pa + done;
         bool large = allow_large && IS_ALIGNED(v, PAGE_2M) && IS_ALIGNED(p, PAGE_2M) &&
                      len - done >= PAGE_2M;
-        int err = map_one(pt, v, p, leaf_bits, large);
-        if (err)
+        if (large) {
+            int err = map_one(pt, v, p, leaf_bits, true);
+            if (err)
+                return err;
+            done += PAGE_2M;
+            continue;
+        }
+        /* 4 KiB pages: one walk to their page table, then its entries up to the next
+         * 2 MiB boundary (where a large page may start) -- an NPT of the low megabyte's
+         * 4 KiB windows is hundreds of them, built with VTL0 stopped. */
+        int err = 0;
+        uint64_t *table = table_for(pt, v, 1, &err);
+        if (table == NULL)
             return err;
-        done += large ? PAGE_2M : PAGE_4K;
+        do {
+            uint64_t *e = &table[index_at(va + done, 1)];
+            if (*e & PTE_P)
+                return -EEXIST;
+            *e = (pa + done) | leaf_bits;
+            done += PAGE_4K;
+        } while (done < len && !IS_ALIGNED(va + done, PAGE_2M));
     }
     return 0;
 }

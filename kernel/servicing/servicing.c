@@ -465,6 +465,10 @@ int servicing_restore(struct servicing *s, const struct servicing_persisted *pp)
         (void)get_read_time(get, &utc);
     }
     s->restored = err == 0;
+    /* The NPT from the restored map (partition_init left it out): VTL0's first VMRUN
+     * needs it, so it is built inside the blackout, not after it is measured. */
+    if (err == 0)
+        partition_sync_npt(p);
     uint64_t now = rdtsc();
     s->restore_us = tsc_delta_to_us(now - start, log_tsc_hz());
     s->blackout_time_us = tsc_delta_to_us(now - pp->stop_tsc, log_tsc_hz());

@@ -362,9 +362,10 @@ int partition_init(struct partition *p, const struct partition_config *cfg, stru
     vtl0_pci_init(p);
     if (p->restoring) {
         /* The models only (no power cycle: VTL0's firmware and interrupt controllers are
-         * as VTL0 left them); the restore overwrites them. */
+         * as VTL0 left them); the restore overwrites them. No NPT yet: the devices and
+         * the restore change the GPA map, so it is built once, from the restored map,
+         * before the restore ends (partition_sync_npt, docs/servicing.md). */
         vtl0_devices_reset(&p->devices);
-        vtl0_sync_npt(p);
     } else {
         partition_reset(p);
     }
@@ -634,6 +635,11 @@ static void finish_halt(struct partition *p)
 int partition_pause(struct partition *p)
 {
     return vtl0_devices_stop(&p->devices);
+}
+
+void partition_sync_npt(struct partition *p)
+{
+    vtl0_sync_npt(p);
 }
 
 int partition_resume(struct partition *p)

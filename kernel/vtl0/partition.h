@@ -219,6 +219,10 @@ int partition_pause(struct partition *p);
 /* Lets VTL0 run again (the NPT follows any GPA map change first). -EALREADY if not paused. */
 int partition_resume(struct partition *p);
 
+/* Builds VTL0's NPT from the GPA map as it stands, unless it is built and current (the
+ * run loop would otherwise do it before the next VMRUN). */
+void partition_sync_npt(struct partition *p);
+
 /* Reads / writes VTL0 guest-physical memory the way VTL0 would see it (through the GPA
  * map). Writes honour read-only mappings. Return 0, -EFAULT (unmapped) or -EPERM. */
 int vtl0_read_gpa(struct partition *p, uint64_t gpa, void *buf, size_t n);

@@ -267,6 +267,29 @@ static void test_eexist_2m_over_4k(void **state)
     expect_translation(&pt, 0x60100000, 0x7000, 0x7003);
 }
 
+/* A run of 4 KiB pages across 2 MiB boundaries (va and pa not congruent): each page
+ * table is filled in one go up to its end, then the next one is walked to. */
+static void test_map_4k_run_across_tables(void **state)
+{
+    (void)state;
+    struct page_table pt;
+    fresh_pt(&pt, PTE_W, POOL_PAGES);
+
+    assert_int_equal(pt_map(&pt, 0x1fd000, 0x5003000, 0x405000, PTE_W, true), 0);
+    assert_int_equal(pt.tables_allocated, 7);    /* PML4, PDPT, PD, PT(0) to PT(3) */
+    for (uint64_t off = 0; off < 0x405000; off += 0x1000)
+        expect_translation(&pt, 0x1fd000 + off, 0x5003000 + off, (0x5003000 + off) | 0x3);
+    expect_unmapped(&pt, 0x1fc000);
+    expect_unmapped(&pt, 0x602000);
+    /* A clash in the second table stops there, the pages before it kept. */
+    assert_int_equal(pt_map(&pt, 0x800000, 0x9000000, 0x1000, 0, true), 0);
+    assert_int_equal(pt_map(&pt, 0x7fe000, 0xa000000, 0x4000, 0, true), -EEXIST);
+    expect_translation(&pt, 0x7fe000, 0xa000000, 0xa000001);
+    expect_translation(&pt, 0x7ff000, 0xa001000, 0xa001001);
+    expect_translation(&pt, 0x800000, 0x9000000, 0x9000001);
+    expect_unmapped(&pt, 0x801000);
+}
+
 static void test_eexist_keeps_part_before_clash(void **state)
 {
     (void)state;
@@ -397,6 +420,7 @@ int main(void)
         cmocka_unit_test(test_map_2m),
         cmocka_unit_test(test_map_2m_aligned_without_large),
         cmocka_unit_test(test_map_mixed_sizes),
+        cmocka_unit_test(test_map_4k_run_across_tables),
         cmocka_unit_test(test_table_flags_user_at_every_level),
         cmocka_unit_test(test_prot_bits),
         cmocka_unit_test(test_eexist_4k_under_2m),
