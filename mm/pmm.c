@@ -110,6 +110,13 @@ int pmm_alloc(struct pmm *pmm, uint64_t npages, uint64_t align, uint64_t *out)
 
     uint64_t p = pmm->search_hint;
     while (p + npages <= pmm->npages) {
+        /* A word of used pages at a time: the hint stays behind a hole, and a big
+         * allocation after it (the GET bench's 8 MiB) left every later search walking
+         * two thousand used pages one by one. */
+        if (p % 64 == 0 && pmm->bitmap[p / 64] == ~(uint64_t)0) {
+            p += 64;
+            continue;
+        }
         uint64_t addr = pmm->base + p * PAGE_SIZE;
         if (!IS_ALIGNED(addr, align)) {
             p = (ALIGN_UP(addr, align) - pmm->base) / PAGE_SIZE;
