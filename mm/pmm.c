@@ -123,8 +123,16 @@ int pmm_alloc(struct pmm *pmm, uint64_t npages, uint64_t align, uint64_t *out)
             continue;
         }
         uint64_t run = 0;
-        while (run < npages && !bit_get(pmm, p + run))
+        while (run < npages) {
+            uint64_t q = p + run;
+            if (q % 64 == 0 && npages - run >= 64 && pmm->bitmap[q / 64] == 0) {
+                run += 64;      /* a word of free pages */
+                continue;
+            }
+            if (bit_get(pmm, q))
+                break;
             run++;
+        }
         if (run == npages) {
             for (uint64_t i = 0; i < npages; i++)
                 bit_set(pmm, p + i, true);

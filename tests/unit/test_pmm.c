@@ -408,6 +408,63 @@ static uint64_t random_addr(void)
     return a;
 }
 
+/* The allocator's search as it was, a bit at a time: where pmm_alloc must land. */
+static bool reference_fit(const struct pmm *pmm, uint64_t npages, uint64_t align, uint64_t *out)
+{
+    uint64_t p = pmm->search_hint;
+    while (p + npages <= pmm->npages) {
+        uint64_t addr = pmm->base + p * PAGE_SIZE;
+        if (addr % align != 0) {
+            p = (ALIGN_UP(addr, align) - pmm->base) / PAGE_SIZE;
+            continue;
+        }
+        uint64_t run = 0;
+        while (run < npages && !((pmm->bitmap[(p + run) / 64] >> ((p + run) % 64)) & 1u))
+            run++;
+        if (run == npages) {
+            *out = addr;
+            return true;
+        }
+        p += run + 1;
+    }
+    return false;
+}
+
+/* Large allocations over a fragmented heap land where the bit-by-bit search would
+ * (the search skips words of used pages and counts words of free ones). */
+static void test_large_allocations_first_fit(void **state)
+{
+    (void)state;
+    static uint64_t bm[PMM_BITMAP_WORDS(4096)];
+    struct pmm pmm;
+    uint64_t seed = 12345;
+    for (int round = 0; round < 200; round++) {
+        assert_int_equal(pmm_init(&pmm, bm, ARRAY_SIZE(bm), 0x10000000ull, 4096), 0);
+        pmm_release_range(&pmm, 0x10000000ull, 4096ull * PAGE_SIZE);
+        for (int k = 0; k < 40; k++) {
+            seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+            uint64_t first = (seed >> 20) % 4096, n = 1 + (seed >> 40) % 300;
+            if ((seed >> 8) & 1)
+                pmm_reserve_range(&pmm, 0x10000000ull + first * PAGE_SIZE, n * PAGE_SIZE);
+            else
+                pmm_release_range(&pmm, 0x10000000ull + first * PAGE_SIZE, n * PAGE_SIZE);
+        }
+        for (int k = 0; k < 20; k++) {
+            seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+            uint64_t n = 1 + (seed >> 33) % 400, align = (uint64_t)PAGE_SIZE << ((seed >> 50) % 8);
+            uint64_t want = 0, got = 0;
+            bool fits = reference_fit(&pmm, n, align, &want) && n <= pmm.stats.free_pages;
+            int err = pmm_alloc(&pmm, n, align, &got);
+            if (!fits) {
+                assert_int_equal(err, -ENOMEM);
+                continue;
+            }
+            assert_int_equal(err, 0);
+            assert_int_equal(got, want);
+        }
+    }
+}
+
 static void test_random_against_model(void **state)
 {
     (void)state;
@@ -513,6 +570,7 @@ int main(void)
         cmocka_unit_test(test_free_validation),
         cmocka_unit_test(test_free_then_realloc_reuses),
         cmocka_unit_test(test_random_against_model),
+        cmocka_unit_test(test_large_allocations_first_fit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
