@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -248,6 +249,50 @@ static void test_log_level_letter(void **state)
     assert_int_equal(log_level_letter((enum log_level)4), '?');
 }
 
+/* The line as snprintf made it before log_format_line formatted it by hand. */
+static size_t reference_line(char *buf, size_t cap, uint64_t us, enum log_level level,
+                             const char *subsystem, const char *message)
+{
+    if (cap == 0)
+        return 0;
+    int n = snprintf(buf, cap, "[%6llu.%06llu] %c %s: %s\n", (unsigned long long)(us / 1000000u),
+                     (unsigned long long)(us % 1000000u), log_level_letter(level), subsystem,
+                     message);
+    if ((size_t)n < cap)
+        return (size_t)n;
+    size_t len = cap - 1;
+    if (len >= 4)
+        memcpy(buf + len - 4, "...\n", 4);
+    buf[len] = '\0';
+    return len;
+}
+
+/* Byte for byte snprintf's line, for every cap from 0 up, timestamps from 0 to 2^64 - 1,
+ * empty and long texts; nothing written past the NUL. */
+static void test_line_matches_snprintf(void **state)
+{
+    (void)state;
+    static const uint64_t stamps[] = { 0, 1, 999999, 1000000, 1000002, 123456789012ull,
+                                       999999999999ull, 1000000000000ull, UINT64_MAX };
+    static const char *const texts[] = { "", "x", "boot", "a rather longer message, 50 chars or so......" };
+    char want[160], got[160];
+    for (size_t t = 0; t < sizeof(stamps) / sizeof(stamps[0]); t++) {
+        for (size_t a = 0; a < 4; a++) {
+            for (size_t b = 0; b < 4; b++) {
+                for (size_t cap = 0; cap < 120; cap++) {
+                    memset(want, '#', sizeof(want));
+                    memset(got, '#', sizeof(got));
+                    enum log_level level = (enum log_level)((t + a + b) % 5);
+                    size_t wn = reference_line(want, cap, stamps[t], level, texts[a], texts[b]);
+                    size_t gn = log_format_line(got, cap, stamps[t], level, texts[a], texts[b]);
+                    assert_int_equal(gn, wn);
+                    assert_memory_equal(got, want, sizeof(got));
+                }
+            }
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -255,6 +300,7 @@ int main(void)
         cmocka_unit_test(test_line_format_timestamps),
         cmocka_unit_test(test_line_truncation),
         cmocka_unit_test(test_line_tiny_caps),
+        cmocka_unit_test(test_line_matches_snprintf),
         cmocka_unit_test(test_tsc_delta_to_us_exact),
         cmocka_unit_test(test_tsc_delta_to_us_uncalibrated),
         cmocka_unit_test(test_tsc_delta_to_us_large),
