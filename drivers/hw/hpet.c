@@ -14,6 +14,7 @@ int hpet_nmi_timer_start(struct hpet_nmi_timer *t, const struct hpet_ops *ops, u
     t->ticks_claimed = t->nmis_forwarded = 0;
     t->nmis_seen = 0;
     t->ticks_owed = 0;
+    t->count_ticks_at = 0;
     if (period_us == 0)
         return -EINVAL;
     uint32_t cap_low = rd(t, HPET_GCAP_ID);
@@ -64,11 +65,13 @@ int hpet_nmi_timer_start(struct hpet_nmi_timer *t, const struct hpet_ops *ops, u
 /* Ticks since the last count: the comparator moves by exactly one period per tick. */
 static void count_ticks(struct hpet_nmi_timer *t)
 {
+    uint64_t period = t->count_ticks_at ? t->count_ticks_at : t->period_ticks;
     uint32_t cmp = rd(t, HPET_TN_CMP(t->timer));
     uint32_t moved = cmp - t->last_cmp;
-    uint32_t ticks = (uint32_t)((moved + t->period_ticks / 2) / t->period_ticks);
+    uint32_t ticks = (uint32_t)((moved + period / 2) / period);
     t->last_cmp = cmp;
     t->ticks_owed += ticks;
+    t->count_ticks_at = 0;
 }
 
 void hpet_nmi_timer_stop(struct hpet_nmi_timer *t)
@@ -90,6 +93,12 @@ void hpet_nmi_timer_set_period(struct hpet_nmi_timer *t, uint32_t us)
     count_ticks(t);                 /* ticks so far were at the old period */
     /* Periodic mode without SETVAL: a comparator write sets the period only. */
     wr(t, HPET_TN_CMP(t->timer), (uint32_t)ticks);
+    /* A tick between the count above and that write moved the comparator by the old
+     * period, later ones move it by the new: the next count cannot tell which. Counted at
+     * the shorter period it may find too many ticks (harmless: at most
+     * HPET_TICKS_OWED_MAX are carried), never too few, which would pass a tick's NMI off
+     * as VTL0's and inject it (VTL0 switches the period on every HLT). */
+    t->count_ticks_at = ticks < t->period_ticks ? ticks : t->period_ticks;
     t->period_ticks = ticks;
     t->period_us = us;
 }

@@ -44,6 +44,7 @@ struct hpet_nmi_timer {
     bool running;
     unsigned timer;          /* the comparator in use */
     uint64_t period_ticks;
+    uint64_t count_ticks_at; /* after a period change: the shorter period, for one count */
     uint32_t period_fs;      /* the counter's tick */
     uint32_t period_us;      /* the period in use */
     uint32_t last_cmp;       /* comparator value when ticks were last counted */

@@ -16,6 +16,7 @@ struct fake_hpet {
     uint64_t cap, gen, counter;
     uint64_t conf[3], cmp[3], period[3], fsb[3];
     bool fsb_capable;
+    bool tick_before_next_write;    /* the race: QEMU's timer fires between two accesses */
 };
 
 static uint32_t half(uint64_t v, unsigned reg) { return (reg & 4) ? (uint32_t)(v >> 32) : (uint32_t)v; }
@@ -45,6 +46,10 @@ static uint32_t fake_read(void *ctx, unsigned reg)
 static void fake_write(void *ctx, unsigned reg, uint32_t v)
 {
     struct fake_hpet *h = ctx;
+    if (h->tick_before_next_write) {
+        h->tick_before_next_write = false;
+        h->cmp[2] += h->period[2];
+    }
     if (reg == HPET_GEN_CONF) {
         h->gen = v;
     } else if (reg == HPET_MAIN_COUNTER || reg == HPET_MAIN_COUNTER + 4) {
@@ -136,6 +141,38 @@ static void test_programs_periodic_fsb_nmi(void **state)
     assert_int_equal(cmp_now + 20000, h.cmp[2]);
 }
 
+/* A tick that fires between the period change's count and its write moved the comparator
+ * by the old period, the next by the new. Counted at the new period alone, 500 us then
+ * 2 ms is 1.25 periods: one tick, and the second NMI would go to VTL0 (seen: a test
+ * firmware waiting in HLT for its timer took an NMI it never asked for). */
+static void test_a_tick_during_a_period_change_is_not_vtl0s(void **state)
+{
+    (void)state;
+    for (int to_idle = 0; to_idle < 2; to_idle++) {
+        struct fake_hpet h = fresh(true);
+        struct hpet_nmi_timer t;
+        const struct hpet_ops ops = { .read = fake_read, .write = fake_write, .ctx = &h };
+        assert_int_equal(hpet_nmi_timer_start(&t, &ops, to_idle ? 500 : 2000, 0), 0);
+        h.cmp[2] += h.period[2];
+        assert_int_equal(hpet_nmi_timer_account(&t, 1), 0);
+        h.tick_before_next_write = true;
+        hpet_nmi_timer_set_period(&t, to_idle ? 2000 : 500);
+        assert_false(h.tick_before_next_write);
+        h.cmp[2] += h.period[2];                /* a tick at the new period */
+        /* Two NMIs, two ticks: none is VTL0's. */
+        assert_int_equal(hpet_nmi_timer_account(&t, 3), 0);
+        /* Later counts are at the new period again. The count at the shorter period
+         * found ticks too many: one is carried and takes the next NMI (as after a late
+         * tick); the one after that is VTL0's. */
+        h.cmp[2] += h.period[2];
+        assert_int_equal(hpet_nmi_timer_account(&t, 4), 0);
+        assert_int_equal(t.ticks_owed, HPET_TICKS_OWED_MAX);
+        assert_int_equal(hpet_nmi_timer_account(&t, 5), 0);
+        assert_int_equal(hpet_nmi_timer_account(&t, 6), 1);
+        assert_int_equal(t.ticks_claimed, 5);
+    }
+}
+
 static void test_no_fsb_means_no_timer(void **state)
 {
     (void)state;
@@ -156,6 +193,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_programs_periodic_fsb_nmi),
+        cmocka_unit_test(test_a_tick_during_a_period_change_is_not_vtl0s),
         cmocka_unit_test(test_no_fsb_means_no_timer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
