@@ -61,8 +61,10 @@ static void view_init(struct ring_view *r, void *mem, uint32_t size)
     r->ctl->read_index = 0;
 }
 
-int ring_transport_init(struct ring_transport *rt, void *to_host, uint32_t to_host_size, void *to_guest,
-                        uint32_t to_guest_size, size_t max_payload, const struct ring_transport_ops *ops)
+/* What init and resume share: the sizes checked, the state of a fresh transport. */
+static int setup(struct ring_transport *rt, const void *to_host, uint32_t to_host_size,
+                 const void *to_guest, uint32_t to_guest_size, size_t max_payload,
+                 const struct ring_transport_ops *ops)
 {
     if (!to_host || !to_guest || max_payload == 0 || max_payload > FRAME_MAX_PAYLOAD ||
         !is_pow2(to_host_size) || !is_pow2(to_guest_size) ||
@@ -74,6 +76,15 @@ int ring_transport_init(struct ring_transport *rt, void *to_host, uint32_t to_ho
     rt->tx_broken = false;
     rt->waiting = false;
     rt->waiting_since_us = 0;
+    return 0;
+}
+
+int ring_transport_init(struct ring_transport *rt, void *to_host, uint32_t to_host_size, void *to_guest,
+                        uint32_t to_guest_size, size_t max_payload, const struct ring_transport_ops *ops)
+{
+    int err = setup(rt, to_host, to_host_size, to_guest, to_guest_size, max_payload, ops);
+    if (err)
+        return err;
     view_init(&rt->tx, to_host, to_host_size);
     view_init(&rt->rx, to_guest, to_guest_size);
     return 0;
@@ -95,16 +106,9 @@ int ring_transport_resume(struct ring_transport *rt, void *to_host, uint32_t to_
                           uint32_t to_guest_size, size_t max_payload, const struct ring_transport_ops *ops,
                           uint32_t to_host_write, uint32_t to_guest_read)
 {
-    if (!to_host || !to_guest || max_payload == 0 || max_payload > FRAME_MAX_PAYLOAD ||
-        !is_pow2(to_host_size) || !is_pow2(to_guest_size) ||
-        to_host_size < RING_PACKET_BYTES(max_payload) || to_guest_size < RING_PACKET_BYTES(max_payload))
-        return -EINVAL;
-    memset(&rt->stats, 0, sizeof(rt->stats));
-    rt->ops = *ops;
-    rt->max_payload = max_payload;
-    rt->tx_broken = false;
-    rt->waiting = false;
-    rt->waiting_since_us = 0;
+    int err = setup(rt, to_host, to_host_size, to_guest, to_guest_size, max_payload, ops);
+    if (err)
+        return err;
     if (!view_resume(&rt->tx, to_host, to_host_size, true, to_host_write) ||
         !view_resume(&rt->rx, to_guest, to_guest_size, false, to_guest_read))
         return -ESTALE;

@@ -141,19 +141,39 @@ static void count_start_error(struct get_instance *g, int err)
     g->last_start_error = err;
 }
 
-int get_read_dps(struct get_instance *g, struct dps *out)
+/* The DPS request in two halves, so a servicing boot can build the partition while the
+ * host answers (get_start_begin/finish); get_read_dps is both at once. */
+static int dps_submit(struct get_instance *g, struct get_req *r)
 {
-    struct get_req r;
-    get_req_dps(&r, (uint8_t *)g->dps_buf, sizeof(g->dps_buf));
+    get_req_dps(r, (uint8_t *)g->dps_buf, sizeof(g->dps_buf));
     g->dps_reads++;
-    int err = get_client_call(&g->client, &r);
+    int err = get_client_submit(&g->client, r);
+    if (err) {
+        g->dps_errors++;
+        log_error("get", "device platform settings: error %d", err);
+        return err;
+    }
+    get_client_poll(&g->client);   /* sends it */
+    return 0;
+}
+
+static int dps_collect(struct get_instance *g, struct get_req *r, struct dps *out)
+{
+    int err = get_client_wait(&g->client, r);
     if (!err)
-        err = dps_parse(g->dps_buf, r.data_len, out);
+        err = dps_parse(g->dps_buf, r->data_len, out);
     if (err) {
         g->dps_errors++;
         log_error("get", "device platform settings: error %d", err);
     }
     return err;
+}
+
+int get_read_dps(struct get_instance *g, struct dps *out)
+{
+    struct get_req r;
+    int err = dps_submit(g, &r);
+    return err ? err : dps_collect(g, &r, out);
 }
 
 int get_start(struct get_instance *g)
@@ -162,7 +182,10 @@ int get_start(struct get_instance *g)
     return err ? err : get_start_finish(g);
 }
 
-int get_start_begin(struct get_instance *g)
+/* Rings first (docs/get.md, "Rings"): offered over COM2, the UART stays if the host
+ * refuses, does not answer, or mezz.transport=uart; a servicing boot takes the old
+ * instance's over (docs/servicing.md). Then a fresh client on whichever won. */
+static void start_transport(struct get_instance *g)
 {
     static const uint8_t offer_hdr[4] = { GET_HEADER_VERSION_1, GET_TYPE_HOST_REQUEST,
                                           GET_REQ_EXT_RING & 0xFF, GET_REQ_EXT_RING >> 8 };
@@ -170,6 +193,22 @@ int get_start_begin(struct get_instance *g)
                                            GET_REQ_EXT_RING & 0xFF, GET_REQ_EXT_RING >> 8 };
     static const struct get_client_ops cops = { .now_us = now_us, .idle = idle,
                                                 .log = client_log, .ctx = NULL };
+    struct get_transport t = uart_transport_iface(&g->transport);
+    int ring_err = host_ring_start(&g->ring, &g->ring_cfg, &g->com2, t, offer_hdr, answer_hdr,
+                                   GET_MAX_MESSAGE_SIZE, &t);
+    if (ring_err == 0 && g->ring.carried)
+        log_info("get", "shared-memory rings at 0x%llx carried across the handoff",
+                 (unsigned long long)g->ring_cfg.gpa);
+    else if (ring_err == 0)
+        log_info("get", "shared-memory rings at 0x%llx accepted by the host",
+                 (unsigned long long)g->ring_cfg.gpa);
+    else if (ring_err < 0)
+        log_warn("get", "rings not in use (%d): the GET stays on COM2", ring_err);
+    get_client_init(&g->client, t, &cops);
+}
+
+int get_start_begin(struct get_instance *g)
+{
     if (!g->inspect_registered) {
         g->inspect_registered = true;
         int err = inspect_register("get", inspect_get, g);
@@ -185,21 +224,7 @@ int get_start_begin(struct get_instance *g)
             return err;
         }
         uart_transport_init(&g->transport, &g->com2, GET_MAX_MESSAGE_SIZE);
-        /* Rings first (docs/get.md, "Rings"): offered over COM2, the UART stays if the
-         * host refuses, does not answer, or mezz.transport=uart; a servicing boot takes
-         * the old instance's over (docs/servicing.md). */
-        struct get_transport t = uart_transport_iface(&g->transport);
-        int ring_err = host_ring_start(&g->ring, &g->ring_cfg, &g->com2, t, offer_hdr, answer_hdr,
-                                       GET_MAX_MESSAGE_SIZE, &t);
-        if (ring_err == 0 && g->ring.carried)
-            log_info("get", "shared-memory rings at 0x%llx carried across the handoff",
-                     (unsigned long long)g->ring_cfg.gpa);
-        else if (ring_err == 0)
-            log_info("get", "shared-memory rings at 0x%llx accepted by the host",
-                     (unsigned long long)g->ring_cfg.gpa);
-        else if (ring_err < 0)
-            log_warn("get", "rings not in use (%d): the GET stays on COM2", ring_err);
-        get_client_init(&g->client, t, &cops);
+        start_transport(g);
         if (g->ring.carried)
             g->client.negotiate_timeout_us = HOST_RING_CARRIED_TIMEOUT_US;
         g->up = true;
@@ -210,12 +235,7 @@ int get_start_begin(struct get_instance *g)
          * over COM2, as a cold boot does. */
         log_warn("get", "no answer over the carried rings (%d): offering them again", err);
         g->ring_cfg.carried = NULL;
-        struct get_transport t = uart_transport_iface(&g->transport);
-        int ring_err = host_ring_start(&g->ring, &g->ring_cfg, &g->com2, t, offer_hdr, answer_hdr,
-                                       GET_MAX_MESSAGE_SIZE, &t);
-        if (ring_err < 0)
-            log_warn("get", "rings not in use (%d): the GET stays on COM2", ring_err);
-        get_client_init(&g->client, t, &cops);
+        start_transport(g);
         err = get_client_negotiate(&g->client);
     }
     g->client.negotiate_timeout_us = GET_NEGOTIATE_TIMEOUT_US;
@@ -226,16 +246,11 @@ int get_start_begin(struct get_instance *g)
     log_info("get", "version 0x%08x negotiated", g->client.version);
     if (g->dps_pending)
         return 0;           /* an earlier begin's request is still the one in flight */
-    get_req_dps(&g->dps_req, (uint8_t *)g->dps_buf, sizeof(g->dps_buf));
-    g->dps_reads++;
-    err = get_client_submit(&g->client, &g->dps_req);
+    err = dps_submit(g, &g->dps_req);
     if (err) {
-        g->dps_errors++;
         count_start_error(g, err);
-        log_error("get", "device platform settings: error %d", err);
         return err;
     }
-    get_client_poll(&g->client);   /* sends it */
     g->dps_pending = true;
     return 0;
 }
@@ -245,12 +260,8 @@ int get_start_finish(struct get_instance *g)
     if (!g->dps_pending)
         return 0;
     g->dps_pending = false;
-    int err = get_client_wait(&g->client, &g->dps_req);
-    if (!err)
-        err = dps_parse(g->dps_buf, g->dps_req.data_len, &g->dps);
+    int err = dps_collect(g, &g->dps_req, &g->dps);
     if (err) {
-        g->dps_errors++;
-        log_error("get", "device platform settings: error %d", err);
         count_start_error(g, err);
         return err;
     }

@@ -431,10 +431,11 @@ static void test_bridge_restore_order(void **state)
 #define MEZZ_VECTORS_DIR "tests/vectors"
 #endif
 
-static bool read_file(const char *name, struct blob *out)
+/* tests/vectors/<dir>/<name> into out. */
+static bool read_vector(const char *dir, const char *name, struct blob *out)
 {
     char path[512];
-    snprintf(path, sizeof(path), "%s/saved_state/%s", MEZZ_VECTORS_DIR, name);
+    snprintf(path, sizeof(path), "%s/%s/%s", MEZZ_VECTORS_DIR, dir, name);
     FILE *f = fopen(path, "rb");
     if (!f)
         return false;
@@ -452,7 +453,7 @@ static void test_golden_blobs(void **state)
     static const char *const names[] = { "fresh-v1.bin", "busy-v1.bin" };
     for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
         struct blob golden;
-        if (!read_file(names[k], &golden))
+        if (!read_vector("saved_state", names[k], &golden))
             fail_msg("cannot read %s/saved_state/%s", MEZZ_VECTORS_DIR, names[k]);
         struct all a;
         make_all(&a, false);
@@ -523,24 +524,11 @@ static void configure_like_the_machine(struct all *a, uint8_t *script, uint8_t *
     adapter_framebuffer_use_vram(a->dev[5], vram, FB_VRAM_SIZE);
 }
 
-static bool read_servicing_vector(const char *name, struct blob *out)
-{
-    char path[512];
-    snprintf(path, sizeof(path), "%s/servicing/%s", MEZZ_VECTORS_DIR, name);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return false;
-    out->len = fread(out->b, 1, sizeof(out->b), f);
-    bool ok = !ferror(f) && feof(f);
-    fclose(f);
-    return ok;
-}
-
 static void test_golden_servicing_blob(void **state)
 {
     (void)state;
     struct blob golden;
-    if (!read_servicing_vector("testfw-v1.bin", &golden))
+    if (!read_vector("servicing", "testfw-v1.bin", &golden))
         fail_msg("cannot read %s/servicing/testfw-v1.bin", MEZZ_VECTORS_DIR);
     uint8_t *script = calloc(1, GOLDEN_SCRIPT_LEN), *vram = calloc(1, FB_VRAM_SIZE);
     assert_non_null(script);
