@@ -219,6 +219,8 @@ unit_saved_state_SRCS     := tests/unit/state_adapters.c $(STATE_SRCS) drivers/v
 	drivers/vdev/display/bochs_display.c drivers/vdev/testdev/testdev.c \
 	drivers/vdev/chipset/legacy_ports.c kernel/vtl0/partition_state.c
 $(BUILD)/unit/test_saved_state: HOSTCFLAGS += -DMEZZ_VECTORS_DIR='"$(CURDIR)/tests/vectors"'
+UNIT_TESTS += partition_state
+unit_partition_state_SRCS := kernel/vtl0/partition_state.c $(STATE_PB_SRCS)
 # The IGVM image and its loader library (docs/image.md). test_igvm corrupts copies of the
 # real build/mezzanine.igvm, so it is built after the image.
 UNIT_TESTS += restore_watchdog

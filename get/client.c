@@ -201,7 +201,7 @@ static int send_save_chunks(struct get_client *c, struct get_req *r)
 static void start_head(struct get_client *c, int q)
 {
     struct get_req *r = c->queue[q];
-    if (!r || r->state != GET_REQ_QUEUED || c->state != GET_CHAN_UP)
+    if (!r || r->state != GET_REQ_QUEUED || (c->state != GET_CHAN_UP && !c->negotiating))
         return;
     int err = r->kind == GET_KIND_SAVE ? send_save_chunks(c, r) : send_msg(c, r->msg, r->msg_len);
     r->sent_us = now(c);
@@ -386,22 +386,43 @@ static void dispatch(struct get_client *c, const uint8_t *m, size_t len, bool ne
 
 /* ---- negotiation ------------------------------------------------------------------- */
 
-int get_client_negotiate(struct get_client *c)
+static int negotiation_failed(struct get_client *c, int err)
+{
+    c->stats.negotiation_failures++;
+    c->stats.last_error = err;
+    logf_(c, true, "version negotiation failed (%d)", err);
+    return err;
+}
+
+int get_client_negotiate_begin(struct get_client *c)
 {
     c->stats.negotiations++;
     c->reconnect_pending = false;
+    c->negotiating = false;
     c->state = GET_CHAN_DOWN;
     c->version = 0;
     c->t.ops->reset(c->t.ctx);
     size_t len = get_encode_version_request(c->txbuf, GET_VERSION_NICKEL_REV2);
     int err = send_msg(c, c->txbuf, len);
-    uint64_t deadline = now(c) + c->negotiate_timeout_us;
+    if (err)
+        return negotiation_failed(c, err);
+    c->negotiate_deadline_us = now(c) + c->negotiate_timeout_us;
+    c->negotiating = true;
+    return 0;
+}
+
+int get_client_negotiate_finish(struct get_client *c)
+{
+    if (!c->negotiating)
+        return c->state == GET_CHAN_UP ? 0 : -ENOTCONN;
+    c->negotiating = false;
+    int err = 0;
     while (!err) {
         const uint8_t *m;
         uint64_t t = now(c);
         size_t n = c->t.ops->recv(c->t.ctx, &m, t);
         if (n == 0) {
-            if (t >= deadline) {
+            if (t >= c->negotiate_deadline_us) {
                 err = -ETIMEDOUT;
                 break;
             }
@@ -428,10 +449,26 @@ int get_client_negotiate(struct get_client *c)
         }
         dispatch(c, m, n, true);
     }
-    c->stats.negotiation_failures++;
-    c->stats.last_error = err;
-    logf_(c, true, "version negotiation failed (%d)", err);
-    return err;
+    /* What went out ahead of the answer was sent to a channel that is not up. */
+    for (int q = 0; q < 2; q++) {
+        if (c->queue[q] && c->queue[q]->state == GET_REQ_SENT)
+            complete(c, q, err);
+    }
+    return negotiation_failed(c, err);
+}
+
+void get_client_send_ahead(struct get_client *c)
+{
+    for (int q = 0; q < 2; q++) {
+        while (c->negotiating && c->queue[q] && c->queue[q]->state == GET_REQ_QUEUED)
+            start_head(c, q);
+    }
+}
+
+int get_client_negotiate(struct get_client *c)
+{
+    int err = get_client_negotiate_begin(c);
+    return err ? err : get_client_negotiate_finish(c);
 }
 
 /* ---- the loop ---------------------------------------------------------------------- */
@@ -465,6 +502,8 @@ static void reestablish(struct get_client *c)
 
 void get_client_poll(struct get_client *c)
 {
+    if (c->negotiating)
+        (void)get_client_negotiate_finish(c);   /* nothing else can go out before it */
     for (unsigned budget = 0; budget < 64; budget++) {
         const uint8_t *m;
         size_t n = c->t.ops->recv(c->t.ctx, &m, now(c));
@@ -522,6 +561,8 @@ int get_client_call(struct get_client *c, struct get_req *r)
 
 int get_client_notify_now(struct get_client *c, const void *msg, size_t len)
 {
+    if (c->negotiating)
+        (void)get_client_negotiate_finish(c);
     if (c->state != GET_CHAN_UP) {
         int err = get_client_negotiate(c);
         if (err)

@@ -98,6 +98,8 @@ struct get_client {
     bool reconnect_pending;
     uint32_t version;            /* negotiated, 0 when down */
     uint64_t negotiate_timeout_us;
+    bool negotiating;            /* VERSION sent by negotiate_begin, answer not taken yet */
+    uint64_t negotiate_deadline_us;
     struct get_req *queue[2], *tail[2];   /* 0 primary, 1 secondary */
     struct get_note_queue notes[GET_GNOTE_MAX + 1];
     struct get_req notify_pool[GET_NOTIFY_POOL];
@@ -110,6 +112,18 @@ void get_client_init(struct get_client *c, struct get_transport t, const struct 
 /* Negotiates the version, waiting up to negotiate_timeout_us. Returns 0, -ETIMEDOUT,
  * -ECONNREFUSED (host declined), -EIO (send failed) or a codec error. */
 int get_client_negotiate(struct get_client *c);
+/* The same in two halves, so the caller can work while the host answers (a servicing
+ * boot builds its partition meanwhile): begin sends VERSION (0 or the send's error);
+ * finish waits for the answer until negotiate_timeout_us after begin and returns as
+ * get_client_negotiate does (-ENOTCONN if no negotiation was begun and the channel is
+ * down). A poll or a notification in between finishes the negotiation first. */
+int get_client_negotiate_begin(struct get_client *c);
+int get_client_negotiate_finish(struct get_client *c);
+/* Between the halves: sends the queue heads now, right behind VERSION, instead of once
+ * the version is taken. The host reads in order, so it has accepted the version before
+ * it reads them, and answers both at one wake-up. If the negotiation fails, they fail
+ * with its error. Nothing happens outside a negotiation. */
+void get_client_send_ahead(struct get_client *c);
 
 /* Queue depth of queue 0 (primary) or 1 (secondary), in-flight head included. */
 unsigned get_client_queue_depth(const struct get_client *c, int which);

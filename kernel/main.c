@@ -100,15 +100,13 @@ size_t boot_memory_map(const struct mem_range **map)
 /* The memory map and VTL2 layout blocks go to the log ring (`tools/mezz log`, diag) and
  * reach the console only with mezz.log=debug: every console byte before boot complete
  * is an exit to QEMU and a host write, and these blocks were most of them
- * (docs/benchmarks.md, "Boot time"). In a servicing boot VTL0 is stopped and the
- * console stays at warnings, so the lines are info lines of the "boot" source in the
- * ring (one timeline with the old instance's). Addresses print 8 hex digits wide. */
+ * (docs/benchmarks.md, "Boot time"). A servicing boot, VTL0 stopped, writes neither:
+ * they are the old instance's, handed over unchanged, and inspect "memory" shows both
+ * (about 10 us a line under TCG, docs/servicing.md "Timings"). Addresses print 8 hex
+ * digits wide. */
 static void boot_dump_line(const char *line)
 {
-    if (boot_params.servicing)
-        log_info("boot", "%s", line);
-    else
-        log_raw_line_level(LOG_DEBUG, line);
+    log_raw_line_level(LOG_DEBUG, line);
 }
 
 /* The console level while a servicing boot runs with VTL0 stopped: warnings and errors. */
@@ -276,17 +274,18 @@ static void start_vtl0(void)
         .firmware_size = fw->size,
         .test_script = script ? phys_to_virt(script->phys_base) : NULL,
         .test_script_len = script ? script->size : 0,
+        .fwcfg_carried = restoring ? phys_to_virt(boot_params.persisted_pa - SERVICING_PERSISTED_PAGE_OFF +
+                                                  SERVICING_FWCFG_OFF) : NULL,
     };
     if (partition_init(&partition, &cfg, &pmm) != 0) {
         log_error("vtl0", "VTL0 not started");
         return;
     }
-    /* A servicing boot's DPS was answered while the partition was built (kmain); the
-     * host answers RESTORE while the devices are built and the way back prepared. */
-    if (restoring) {
-        (void)get_start_finish(&get);
-        servicing_restore_ahead(&servicing, &get, &persisted);
-    }
+    /* A servicing boot sent VERSION and DPS in kmain and the host answered them while the
+     * partition was built: the version is taken here, the DPS once the devices are built,
+     * and RESTORE is answered while the way back is prepared. */
+    if (restoring)
+        (void)get_start_begin(&get);
     const struct vtl0_devices_config devices_cfg = {
         .pam_backend = options.pam == PAM_CHOICE_OPENHCL ? PAM_BACKEND_OPENHCL
                      : options.pam == PAM_CHOICE_FAITHFUL ? PAM_BACKEND_FAITHFUL
@@ -296,6 +295,10 @@ static void start_vtl0(void)
     if (vtl0_devices_init(&vtl0_devices, &partition, &vtl2, &devices_cfg) == 0) {
         diag.screenshot = vtl0_display_screenshot;
         diag.screenshot_ctx = &vtl0_devices.display;
+    }
+    if (restoring) {
+        (void)get_start_finish(&get);
+        servicing_restore_ahead(&servicing, &get, &persisted);
     }
     servicing.test_save_fail = options.servicing_save_fail;
     servicing.test_restore_fail = options.servicing_restore_fail;
@@ -519,13 +522,15 @@ void kmain(uint32_t magic, uint32_t info_pa)
     if (count <= 0)
         panic("boot: firmware memory map is empty or too fragmented (%d)", count);
     memory_map_count = (size_t)count;
-    print_memory_map();
+    if (!boot_params.servicing)
+        print_memory_map();
 
     err = boot_place_vtl2(&boot_params, memory_map, memory_map_count, options.vtl2_size, &vtl2);
     if (err)
         panic("boot: no room for a %llu MiB VTL2 region below 4 GiB (error %d)",
               (unsigned long long)(options.vtl2_size >> 20), err);
-    print_vtl2_layout();
+    if (!boot_params.servicing)
+        print_vtl2_layout();
     /* The servicing handoff enters an image in the slot the old one does not use; the
      * old image stays intact in its own. */
     running_slot = boot_params.kernel_phys != 0 && boot_params.kernel_phys == vtl2.slot_base[1] ? 1 : 0;
@@ -557,9 +562,10 @@ void kmain(uint32_t magic, uint32_t info_pa)
     start_host_timer();
     diag.get = &get;
     diag_init(&diag);
-    /* A servicing boot collects the DPS answer in start_vtl0, after building the partition. */
+    /* A servicing boot sends VERSION and DPS now and takes the answers in start_vtl0,
+     * after building the partition: the host answers meanwhile (docs/servicing.md). */
     if (boot_params.servicing)
-        (void)get_start_begin(&get);
+        (void)get_connect_begin(&get);
     else
         (void)get_start(&get);
     if (options.bench == BENCH_EXITS) {
@@ -570,7 +576,7 @@ void kmain(uint32_t magic, uint32_t info_pa)
         /* START_VTL0_COMPLETED goes out from start_vtl0(), when VTL0 really starts. */
         start_vtl0();
     }
-    (void)get_start_finish(&get);     /* if start_vtl0 returned before it collected the DPS */
+    (void)get_start_finish(&get);     /* if start_vtl0 returned before it started the GET */
     log_set_console_level(options.log_level);
     log_info("boot", "waiting");
     kernel_idle(&host);

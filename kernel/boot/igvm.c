@@ -23,7 +23,6 @@ struct walk {
     struct igvm_error *error;
     bool have_platform, have_required, have_vp_context, have_info;
     uint64_t highest_page_gpa;    /* of the pages so far */
-    bool measure;                 /* hash the page data (igvm_plan_load_unmeasured: no) */
     struct sha256_ctx digest;
 };
 
@@ -209,8 +208,6 @@ static int on_parameter_insert(struct walk *w, const void *body, uint64_t at)
  * offset replaced by "has data", then the data. */
 static void digest_page(struct walk *w, const struct igvm_page_data *pd)
 {
-    if (!w->measure)
-        return;
     struct igvm_page_data record = *pd;
     record.file_offset = pd->file_offset != 0 ? 1 : 0;
     sha256_update(&w->digest, &record, sizeof(record));
@@ -530,11 +527,10 @@ static int finish_plan(struct walk *w, uint64_t load_base)
 
     /* Structure first, so a misplaced page is named as such; then the content. */
     uint8_t digest[SHA256_DIGEST_SIZE];
-    if (w->measure)
-        sha256_final(&w->digest, digest);
+    sha256_final(&w->digest, digest);
     if (plan->info.page_count != plan->page_count ||
         plan->info.data_page_count != plan->data_page_count ||
-        (w->measure && memcmp(digest, plan->info.digest, sizeof(digest)) != 0))
+        memcmp(digest, plan->info.digest, sizeof(digest)) != 0)
         return refuse(error, "digest mismatch", "page data does not match the image's SHA-256");
 
     uint64_t delta = 0;
@@ -570,8 +566,8 @@ static int finish_plan(struct walk *w, uint64_t load_base)
     return 0;
 }
 
-static int plan_load(const uint8_t *image, size_t size, uint64_t load_base, struct igvm_plan *plan,
-                     struct igvm_error *error, bool measure)
+int igvm_plan_load(const uint8_t *image, size_t size, uint64_t load_base, struct igvm_plan *plan,
+                   struct igvm_error *error)
 {
     struct igvm_fixed_header h;
     memset(plan, 0, sizeof(*plan));
@@ -585,26 +581,12 @@ static int plan_load(const uint8_t *image, size_t size, uint64_t load_base, stru
         .data_start = (uint64_t)h.variable_header_offset + h.variable_header_size,
         .plan = plan,
         .error = error,
-        .measure = measure,
     };
-    if (measure)
-        sha256_init(&w.digest);
+    sha256_init(&w.digest);
     err = walk_tlvs(&w, h.variable_header_offset, w.data_start);
     if (err)
         return err;
     return finish_plan(&w, load_base);
-}
-
-int igvm_plan_load(const uint8_t *image, size_t size, uint64_t load_base, struct igvm_plan *plan,
-                   struct igvm_error *error)
-{
-    return plan_load(image, size, load_base, plan, error, true);
-}
-
-int igvm_plan_load_unmeasured(const uint8_t *image, size_t size, uint64_t load_base,
-                              struct igvm_plan *plan, struct igvm_error *error)
-{
-    return plan_load(image, size, load_base, plan, error, false);
 }
 
 static bool page_holds(const void *dst, const void *src)

@@ -85,15 +85,6 @@ struct igvm_plan {
 int igvm_plan_load(const uint8_t *image, size_t size, uint64_t load_base, struct igvm_plan *plan,
                    struct igvm_error *error);
 
-/*
- * The same checks but the page data's SHA-256 (the page counts are still compared with
- * the digest TLV's). For a readiness probe only: whoever then loads the image must call
- * igvm_plan_load() first (the servicing rollback does, docs/servicing.md). Hashing
- * ~800 KiB costs ~3 ms under TCG, which a probe made with VTL0 stopped cannot afford.
- */
-int igvm_plan_load_unmeasured(const uint8_t *image, size_t size, uint64_t load_base,
-                              struct igvm_plan *plan, struct igvm_error *error);
-
 /* Gives a writable pointer to physical [gpa, gpa + len), or NULL if the loader cannot
  * reach it. */
 typedef void *(*igvm_phys_fn)(void *ctx, uint64_t gpa, uint64_t len);

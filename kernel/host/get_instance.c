@@ -153,7 +153,11 @@ static int dps_submit(struct get_instance *g, struct get_req *r)
         log_error("get", "device platform settings: error %d", err);
         return err;
     }
-    get_client_poll(&g->client);   /* sends it */
+    /* Sends it: behind a VERSION not answered yet if one is (get_connect_begin). */
+    if (g->client.negotiating)
+        get_client_send_ahead(&g->client);
+    else
+        get_client_poll(&g->client);
     return 0;
 }
 
@@ -207,7 +211,7 @@ static void start_transport(struct get_instance *g)
     get_client_init(&g->client, t, &cops);
 }
 
-int get_start_begin(struct get_instance *g)
+int get_connect_begin(struct get_instance *g)
 {
     if (!g->inspect_registered) {
         g->inspect_registered = true;
@@ -215,7 +219,7 @@ int get_start_begin(struct get_instance *g)
         if (err)
             log_warn("get", "inspect node not registered (%d)", err);
     }
-    bool bringing_up = !g->up;
+    g->fresh_bring_up = !g->up;
     if (!g->up) {
         int err = com_port_init(&g->com2, COM2_BASE);
         if (err) {
@@ -229,17 +233,39 @@ int get_start_begin(struct get_instance *g)
             g->client.negotiate_timeout_us = HOST_RING_CARRIED_TIMEOUT_US;
         g->up = true;
     }
-    int err = get_client_negotiate(&g->client);
-    if (err && bringing_up && g->ring.carried) {
+    int err = get_client_negotiate_begin(&g->client);
+    if (err || g->dps_pending)
+        return err;
+    /* DPS right behind VERSION: one wake-up of the host answers both. */
+    if (dps_submit(g, &g->dps_req) == 0)
+        g->dps_pending = true;
+    return 0;
+}
+
+int get_start_begin(struct get_instance *g)
+{
+    int err = 0;
+    if (!g->client.negotiating) {
+        err = get_connect_begin(g);
+        if (err && !g->up)
+            return err;             /* no COM2: counted and logged */
+    }
+    bool fresh = g->fresh_bring_up;
+    g->fresh_bring_up = false;
+    if (!err)
+        err = get_client_negotiate_finish(&g->client);
+    if (err && fresh && g->ring.carried) {
         /* The host lost the rings across the handoff (a restarted GED): offer fresh ones
          * over COM2, as a cold boot does. */
         log_warn("get", "no answer over the carried rings (%d): offering them again", err);
         g->ring_cfg.carried = NULL;
-        start_transport(g);
+        start_transport(g);            /* a fresh client: the DPS sent ahead is gone */
+        g->dps_pending = false;
         err = get_client_negotiate(&g->client);
     }
     g->client.negotiate_timeout_us = GET_NEGOTIATE_TIMEOUT_US;
     if (err) {
+        g->dps_pending = false;        /* one sent ahead failed with the negotiation */
         count_start_error(g, err);
         return err;
     }
@@ -257,6 +283,8 @@ int get_start_begin(struct get_instance *g)
 
 int get_start_finish(struct get_instance *g)
 {
+    if (g->client.negotiating && get_start_begin(g) != 0)
+        return g->last_start_error;     /* a connect begun, not taken: take it first */
     if (!g->dps_pending)
         return 0;
     g->dps_pending = false;

@@ -34,6 +34,7 @@ struct get_instance {
     struct host_ring ring;           /* the fast path, when the host accepted it */
     struct get_client client;
     bool up;                         /* get_start ran and COM2 exists */
+    bool fresh_bring_up;             /* get_connect_begin brought the transport up */
     bool inspect_registered;
     void (*slot_table_fn)(struct inspect_writer *w, void *ctx);
     void *slot_table_ctx;
@@ -43,7 +44,8 @@ struct get_instance {
     uint64_t dps_errors, dps_reads, start_errors;
     int last_start_error;
     char dps_buf[GET_DPS_BUF_SIZE];
-    struct get_req dps_req;          /* get_start_begin's, answered by get_start_finish */
+    struct get_req dps_req;          /* sent by get_connect_begin/get_start_begin,
+                                      * answered by get_start_finish */
     bool dps_pending;
     /* benchmark scratch (diag "get bench") */
     uint64_t samples[GET_BENCH_MAX_N];
@@ -55,10 +57,15 @@ struct get_instance {
 /* After boot: transport up, version negotiated, DPS read. Returns 0 or the first error
  * (already logged and counted); the GET stays usable and retries on the next call. */
 int get_start(struct get_instance *g);
-/* get_start in two halves, for a servicing boot (docs/servicing.md): the transport and
- * the version, then the DPS request sent but not waited for; get_start_finish waits for
- * the answer and parses it (0 at once if no DPS is pending). The host answers while
- * Mezzanine builds the partition. */
+/* get_start in three steps, for a servicing boot (docs/servicing.md), so the host
+ * answers while Mezzanine builds the partition and its devices: get_connect_begin brings
+ * the transport up and sends VERSION with the DPS request right behind it (the host
+ * reads in order, one wake-up answers both); get_start_begin takes the version
+ * (connecting first if that was not begun; after a failed negotiation or the carried-
+ * rings fallback it sends DPS anew); get_start_finish waits for the DPS answer and parses
+ * it (0 at once if no DPS is pending), taking the version first if only the connect was
+ * begun. */
+int get_connect_begin(struct get_instance *g);
 int get_start_begin(struct get_instance *g);
 int get_start_finish(struct get_instance *g);
 /* Services the channel; kernel_poll() calls it. */

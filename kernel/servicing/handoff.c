@@ -52,7 +52,7 @@ int handoff_check_staged(struct handoff *h)
                                (size_t)hdr.image_len);
 }
 
-static int check_image(struct handoff *h, const uint8_t *image, size_t len, bool measure)
+int handoff_check_image(struct handoff *h, const uint8_t *image, size_t len)
 {
     const struct vtl2_layout *v = h->cfg.vtl2;
     struct igvm_error error;
@@ -61,8 +61,7 @@ static int check_image(struct handoff *h, const uint8_t *image, size_t len, bool
     h->image = image;
     h->image_len = len;
     uint64_t base = v->slot_base[other_slot(h)];
-    if ((measure ? igvm_plan_load(image, len, base, &h->plan, &error)
-                 : igvm_plan_load_unmeasured(image, len, base, &h->plan, &error)) != 0) {
+    if (igvm_plan_load(image, len, base, &h->plan, &error) != 0) {
         igvm_error_format(&error, h->detail, sizeof(h->detail));
         return refuse(h, "igvm");
     }
@@ -76,16 +75,6 @@ static int check_image(struct handoff *h, const uint8_t *image, size_t len, bool
     return 0;
 }
 
-int handoff_check_image(struct handoff *h, const uint8_t *image, size_t len)
-{
-    return check_image(h, image, len, true);
-}
-
-int handoff_probe_image(struct handoff *h, const uint8_t *image, size_t len)
-{
-    return check_image(h, image, len, false);
-}
-
 static void *direct_ptr(void *ctx, uint64_t gpa, uint64_t len)
 {
     const struct vtl2_layout *v = ctx;
@@ -93,6 +82,12 @@ static void *direct_ptr(void *ctx, uint64_t gpa, uint64_t len)
     if (gpa < v->base || len > v->size || gpa - v->base > v->size - len)
         return NULL;
     return phys_to_virt(gpa);
+}
+
+static void write_if_changed(void *dst, const void *src, size_t n)
+{
+    if (memcmp(dst, src, n) != 0)
+        memcpy(dst, src, n);
 }
 
 /* Identity map of 0-4 GiB with 2 MiB pages, and the kernel window onto the new slot, as
@@ -193,17 +188,17 @@ int handoff_prepare(struct handoff *h, uint64_t tsc_hz, const struct handoff_mod
         return -EFAULT;
 
     h->cr3 = build_tables(h, base + SERVICING_TABLES_OFF);
+    /* The trampoline, and a flat GDT (null, 64-bit code 0x08, data 0x10) and its
+     * descriptor mid-page; its stack is the next page (handoff.S). Written only where
+     * they differ: the page is the same every handoff, and under TCG a write to it would
+     * throw away the translation of the code the last handoff ran there. */
     uint8_t *tramp = phys_to_virt(tramp_pa);
-    size_t code = (size_t)(handoff_trampoline_end - handoff_trampoline_start);
-    memset(tramp, 0, PAGE_SIZE);
-    memcpy(tramp, handoff_trampoline_start, code);
-    /* A flat GDT (null, 64-bit code 0x08, data 0x10) and its descriptor, mid-page. */
-    uint64_t *gdt = (uint64_t *)(tramp + 0x800);
-    gdt[0] = 0;
-    gdt[1] = 0x00AF9A000000FFFFull;
-    gdt[2] = 0x00CF92000000FFFFull;
+    static const uint64_t gdt[3] = { 0, 0x00AF9A000000FFFFull, 0x00CF92000000FFFFull };
     struct { uint16_t limit; uint64_t base; } PACKED desc = { 3 * 8 - 1, tramp_pa + 0x800 };
-    memcpy(tramp + 0x7F0, &desc, sizeof(desc));
+    write_if_changed(tramp, handoff_trampoline_start,
+                     (size_t)(handoff_trampoline_end - handoff_trampoline_start));
+    write_if_changed(tramp + 0x800, gdt, sizeof(gdt));
+    write_if_changed(tramp + 0x7F0, &desc, sizeof(desc));
     h->prepared = true;
     log_debug("servicing", "handoff prepared in slot%u: %u modules, %llu us", other_slot(h),
               module_count, (unsigned long long)tsc_delta_to_us(rdtsc() - start, tsc_hz));

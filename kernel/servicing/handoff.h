@@ -57,10 +57,6 @@ void handoff_init(struct handoff *h, const struct handoff_config *cfg);
 int handoff_check_staged(struct handoff *h);
 /* Checks image (kept in VTL2 memory) for the other slot: the rollback's way back. */
 int handoff_check_image(struct handoff *h, const uint8_t *image, size_t len);
-/* The same without the page data's SHA-256 (igvm_plan_load_unmeasured): whether the way
- * back is there, asked with VTL0 stopped. Nothing may be loaded from this plan; the
- * rollback calls handoff_check_image() before it loads the image. */
-int handoff_probe_image(struct handoff *h, const uint8_t *image, size_t len);
 
 /* Maps the trampoline page into the running tables (handoff_enter does it too): done
  * ahead, a later handoff_enter allocates nothing -- what the restore watchdog's rollback

@@ -32,7 +32,9 @@
 #define SERVICING_BOOT_BLOCK_OFF      0x01000u
 #define SERVICING_TABLES_OFF          0x02000u   /* PML4, PDPT low, 4 PDs, PDPT high, PD kernel */
 #define SERVICING_TABLES_PAGES        8u
-#define SERVICING_TRAMPOLINE_OFF      0x0A000u
+#define SERVICING_TRAMPOLINE_OFF      0x0A000u   /* code, GDT at +0x800, its descriptor at +0x7F0 */
+#define SERVICING_TRAMPOLINE_STACK_OFF 0x0B000u  /* the trampoline's stack page */
+#define SERVICING_FWCFG_OFF           0x0C000u   /* struct fwcfg_carry, 2 pages */
 #define SERVICING_MODULES_OFF         0x10000u
 
 struct servicing_persisted {

@@ -91,9 +91,9 @@ int servicing_restore(struct servicing *s, const struct servicing_persisted *per
 void servicing_restore_ahead(struct servicing *s, struct get_instance *get,
                              const struct servicing_persisted *persisted);
 
-/* Checks the previous image for the other slot (all but its digest, which the rollback
- * checks before loading it) and maps the trampoline, so that the watchdog's rollback
- * needs no allocation: 0, or -ENOENT/-EINVAL (no way back). */
+/* Whether there is a way back (the previous image and the blob were carried), and maps
+ * the trampoline so that the watchdog's rollback needs no allocation: 0, or -ENOENT/
+ * -EFAULT. The image itself is checked by the rollback, before it loads a byte. */
 int servicing_prepare_rollback(struct servicing *s);
 /*
  * The restore watchdog fired (kernel/main.c, out of NMI context already, on a stack of

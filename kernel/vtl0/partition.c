@@ -304,6 +304,7 @@ int partition_init(struct partition *p, const struct partition_config *cfg, stru
     p->rom_bios_offset = cfg->low_ram_end - MiB(1);
     p->ram_above_4g = cfg->ram_above_4g;
     p->restoring = cfg->restoring;
+    p->fwcfg_carried = cfg->restoring ? cfg->fwcfg_carried : NULL;
     p->poll_interval_tsc = log_tsc_hz() / (1000000 / POLL_INTERVAL_US);
 
     if (cfg->firmware_size < VTL0_FIRMWARE_MIN || cfg->firmware_size > VTL0_FIRMWARE_MAX ||
@@ -326,7 +327,9 @@ int partition_init(struct partition *p, const struct partition_config *cfg, stru
     p->iopm = alloc_zeroed(pmm, IOPM_SIZE / PAGE_SIZE, &p->iopm_pa);
     p->msrpm = alloc_zeroed(pmm, MSRPM_SIZE / PAGE_SIZE, &p->msrpm_pa);
     uint64_t fw_pa, script_pa = 0;
-    uint8_t *fw = alloc_zeroed(pmm, cfg->firmware_size / PAGE_SIZE, &fw_pa);
+    /* Not zeroed: the firmware copy below fills every page (a multiple of 64 KiB). */
+    uint8_t *fw = pmm_alloc(pmm, cfg->firmware_size / PAGE_SIZE, PAGE_SIZE, &fw_pa) == 0
+                ? phys_to_virt(fw_pa) : NULL;
     uint8_t *script = NULL;
     if (cfg->test_script_len)
         script = alloc_zeroed(pmm, ALIGN_UP(cfg->test_script_len, (size_t)PAGE_SIZE) / PAGE_SIZE, &script_pa);

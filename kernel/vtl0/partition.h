@@ -123,6 +123,7 @@ struct partition {
     const uint8_t *test_script;
     size_t test_script_len;
     bool restoring;                  /* partition_config.restoring, until the restore ends */
+    const struct fwcfg_carry *fwcfg_carried;   /* partition_config's, for init only */
 
     /* runtime glue (never saved) */
     struct pmm *pmm;
@@ -192,6 +193,9 @@ struct partition_config {
      * already; building the partition and its devices must not touch them (no firmware
      * copy, no VRAM clear, no GET call): the restore of the units sets everything. */
     bool restoring;
+    /* Restoring: the fw_cfg directory the old instance handed over (NULL: none), so the
+     * real device is not read again (drivers/vdev/chipset/fwcfg_view.h). */
+    const struct fwcfg_carry *fwcfg_carried;
 };
 
 /* Checks SVM, allocates the VMCB, permission maps and NPT, copies the firmware and puts

@@ -419,9 +419,13 @@ void vtl0_io_init(struct partition *p)
     }
     legacy_ports_init(&p->legacy);
     cmos_view_init(&p->cmos, ram_below_4g, p->ram_above_4g, &cmos_ops);
-    if (fwcfg_view_init(&p->fwcfg, ram_below_4g, p->ram_above_4g, &fwcfg_ops) != 0)
+    /* A new instance after servicing takes the old one's copy of QEMU's directory. */
+    bool carried = p->fwcfg_carried != NULL &&
+                   fwcfg_view_init_carried(&p->fwcfg, ram_below_4g, p->ram_above_4g, &fwcfg_ops,
+                                           p->fwcfg_carried) == 0;
+    if (!carried && fwcfg_view_init(&p->fwcfg, ram_below_4g, p->ram_above_4g, &fwcfg_ops) != 0)
         log_warn("vtl0", "no fw_cfg device: VTL0 sees none either");
-    else
+    else if (!carried)
         log_info("vtl0", "fw_cfg: %u files for VTL0, e820 key 0x%x, DMA hidden",
                  p->fwcfg.file_count, p->fwcfg.e820_key);
     testdev_init(&p->testdev, p->test_script, p->test_script_len, &testdev_ops);

@@ -573,6 +573,84 @@ static void test_directory_overflow(void **state)
     expect_zeros(64);
 }
 
+/* ---- the directory carried across servicing ------------------------------------------ */
+
+/* What the old instance hands over builds the same view in the new one, and the new one
+ * touches nothing of the real device doing so (VTL0 may be halfway through an item). */
+static void test_carried_directory_builds_the_same_view(void **state)
+{
+    (void)state;
+    fresh(0x7FE00000, 0x40000000);
+    static struct fwcfg_carry carry;
+    fwcfg_view_carry(&view, &carry);
+    assert_int_equal(carry.magic, FWCFG_CARRY_MAGIC);
+    assert_int_equal(carry.count, 4);
+    static struct fwcfg_view read;
+    read = view;
+    unsigned selects = dev.nselects, bytes = dev.bytes_read;
+    memset(&view, 0xA5, sizeof(view));
+    assert_int_equal(fwcfg_view_init_carried(&view, 0x7FE00000, 0x40000000, &fake_ops, &carry), 0);
+    assert_int_equal(dev.nselects, selects);
+    assert_int_equal(dev.bytes_read, bytes);
+    assert_true(view.present);
+    assert_int_equal(view.features, read.features);
+    assert_int_equal(view.e820_key, read.e820_key);
+    assert_int_equal(view.file_count, read.file_count);
+    assert_memory_equal(view.dir, read.dir, read.file_count * sizeof(read.dir[0]));
+    assert_int_equal(view.e820_count, read.e820_count);
+    assert_memory_equal(view.e820, read.e820, read.e820_count * sizeof(read.e820[0]));
+    assert_int_equal(view.selected, FW_CFG_SIGNATURE);
+    /* And VTL0 reads the same directory through it. */
+    select_key(FW_CFG_FILE_DIR);
+    assert_int_equal(in(FWCFG_PORT_DATA, 4), 0x04000000);
+    const struct dir_entry first = { { 0x00, 0x00, 0x00, 0x10 }, { 0x00, 0x20 }, "bootorder" };
+    expect_dir_entry(&first);
+
+    /* No device at the old instance: nothing carried, the new one reads the device. */
+    fake_qemu(SIG_BAD);
+    assert_int_equal(fwcfg_view_init(&view, 0x80000000, 0, &fake_ops), -ENODEV);
+    fwcfg_view_carry(&view, &carry);
+    assert_int_equal(carry.magic, 0);
+    assert_int_equal(fwcfg_view_init_carried(&view, 0x80000000, 0, &fake_ops, &carry), -EINVAL);
+}
+
+/* A record is checked before anything is taken, and its entries go through this
+ * version's filter: hidden files dropped, etc/e820 given VTL0's size, names ended. */
+static void test_carried_record_checked_and_filtered(void **state)
+{
+    (void)state;
+    fake_qemu(SIG);
+    unsigned bytes = dev.bytes_read;
+    static struct fwcfg_carry carry;
+    memset(&carry, 0, sizeof(carry));
+    carry.magic = FWCFG_CARRY_MAGIC;
+    carry.count = FWCFG_MAX_FILES + 1;
+    assert_int_equal(fwcfg_view_init_carried(&view, 0x80000000, 0, &fake_ops, &carry), -EINVAL);
+    carry.magic = FWCFG_CARRY_MAGIC ^ 1;
+    carry.count = 1;
+    assert_int_equal(fwcfg_view_init_carried(&view, 0x80000000, 0, &fake_ops, &carry), -EINVAL);
+
+    carry.magic = FWCFG_CARRY_MAGIC;
+    carry.features = 3;
+    carry.count = 3;
+    carry.dir[0] = (struct fwcfg_file){ .size_be = 0x00100000, .select_be = 0x2200 };
+    strcpy(carry.dir[0].name, "genroms/multiboot.bin");
+    carry.dir[1] = (struct fwcfg_file){ .size_be = 0x3C000000, .select_be = 0x2100 };
+    strcpy(carry.dir[1].name, "etc/e820");                       /* QEMU's 60 bytes */
+    carry.dir[2] = (struct fwcfg_file){ .size_be = 0x10000000, .select_be = 0x2000 };
+    memset(carry.dir[2].name, 'x', sizeof(carry.dir[2].name));   /* no NUL */
+    assert_int_equal(fwcfg_view_init_carried(&view, 0x80000000, 0, &fake_ops, &carry), 0);
+    assert_int_equal(dev.bytes_read, bytes);
+    assert_int_equal(view.file_count, 2);
+    assert_int_equal(view.e820_key, 0x21);
+    assert_string_equal(view.dir[0].name, "etc/e820");
+    assert_int_equal(view.dir[0].size_be, 0x14000000);           /* one entry of 20 bytes */
+    assert_int_equal(strlen(view.dir[1].name), FWCFG_NAME_LEN - 1);
+    assert_int_equal(view.features, 3);
+    select_key(FW_CFG_ID);
+    assert_int_equal(in(FWCFG_PORT_DATA, 4), 1);                 /* DMA still hidden */
+}
+
 static void test_hidden_file_names(void **state)
 {
     (void)state;
@@ -593,6 +671,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_init_reads_the_real_device),
+        cmocka_unit_test(test_carried_directory_builds_the_same_view),
+        cmocka_unit_test(test_carried_record_checked_and_filtered),
         cmocka_unit_test(test_directory_below_4g_only),
         cmocka_unit_test(test_directory_with_ram_above_4g),
         cmocka_unit_test(test_e820_below_4g_only),

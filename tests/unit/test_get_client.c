@@ -189,6 +189,99 @@ static void test_negotiate_bad_version_response(void **state)
     assert_int_equal(C.stats.err_bool, 1);
 }
 
+/* The halves: begin only sends VERSION (the answer waits in the inbox), finish takes
+ * it, and its deadline counts from begin, not from finish. */
+static void test_negotiate_in_two_halves(void **state)
+{
+    (void)state;
+    assert_int_equal(get_client_negotiate_begin(&C), 0);
+    assert_int_equal(H.nsent, 1);
+    assert_int_equal(H.sent[0].id, GET_REQ_VERSION);
+    assert_int_equal(C.state, GET_CHAN_DOWN);
+    assert_int_equal(H.in_count, 1);                 /* the answer, not read yet */
+    assert_int_equal(get_client_negotiate_finish(&C), 0);
+    assert_int_equal(C.state, GET_CHAN_UP);
+    assert_int_equal(H.in_count, 0);
+    assert_int_equal(get_client_negotiate_finish(&C), 0);   /* nothing begun: the state */
+
+    H.answer_version = false;
+    C.negotiate_timeout_us = 1000;
+    assert_int_equal(get_client_negotiate_begin(&C), 0);
+    H.now += 5000;                                   /* the caller's work outlasts it */
+    uint64_t before = H.now;
+    assert_int_equal(get_client_negotiate_finish(&C), -ETIMEDOUT);
+    assert_int_equal(H.now, before);                 /* no further wait */
+    assert_int_equal(get_client_negotiate_finish(&C), -ENOTCONN);
+}
+
+/* A request submitted and polled between the halves goes out only after the version is
+ * taken (a poll finishes the negotiation first); the VERSION answer is not mistaken for
+ * the request's. */
+static void test_poll_between_halves_finishes_negotiation(void **state)
+{
+    (void)state;
+    H.answer_time = true;
+    assert_int_equal(get_client_negotiate_begin(&C), 0);
+    struct get_req r;
+    struct get_time_response resp;
+    uint8_t m[4];
+    get_req_fixed(&r, m, get_encode_header_only(m, GET_TYPE_HOST_REQUEST, GET_REQ_TIME), &resp,
+                  sizeof(resp));
+    assert_int_equal(get_client_submit(&C, &r), 0);
+    get_client_poll(&C);
+    assert_int_equal(C.state, GET_CHAN_UP);
+    assert_int_equal(H.nsent, 2);
+    assert_int_equal(H.sent[1].id, GET_REQ_TIME);
+    assert_int_equal(get_client_wait(&C, &r), 0);
+    assert_int_equal(resp.utc, 1234);
+    assert_int_equal(C.stats.unexpected_responses, 0);
+    assert_int_equal(C.stats.negotiations, 1);
+}
+
+/* A request sent ahead goes out right behind VERSION, before the version is answered
+ * (the host reads in order); its answer, behind the version's, is taken after it. If the
+ * host refuses the version, the request fails with the negotiation. */
+static void test_send_ahead_behind_version(void **state)
+{
+    (void)state;
+    char buf[64];
+    struct get_req r;
+    assert_int_equal(get_client_negotiate_begin(&C), 0);
+    get_req_dps(&r, (uint8_t *)buf, sizeof(buf));
+    assert_int_equal(get_client_submit(&C, &r), 0);
+    get_client_send_ahead(&C);
+    assert_int_equal(H.nsent, 2);
+    assert_int_equal(H.sent[0].id, GET_REQ_VERSION);
+    assert_int_equal(H.sent[1].id, GET_REQ_DEVICE_PLATFORM_SETTINGS_V2);
+    assert_int_equal(r.state, GET_REQ_SENT);
+    uint8_t m[64];
+    struct get_dps_v2_response d = { .size = 2 };
+    get_header_init(&d.hdr, GET_TYPE_HOST_RESPONSE, GET_REQ_DEVICE_PLATFORM_SETTINGS_V2);
+    memcpy(m, &d, sizeof(d));
+    memcpy(m + sizeof(d), "{}", 2);
+    push(m, sizeof(d) + 2);                       /* behind the VERSION answer */
+    assert_int_equal(get_client_negotiate_finish(&C), 0);
+    assert_int_equal(get_client_wait(&C, &r), 0);
+    assert_int_equal(r.data_len, 2);
+    assert_int_equal(C.stats.stale_drained + C.stats.unexpected_responses, 0);
+
+    /* Refused: the request sent ahead fails with the negotiation's error. */
+    H.refuse_version = true;
+    assert_int_equal(get_client_negotiate_begin(&C), 0);
+    get_req_dps(&r, (uint8_t *)buf, sizeof(buf));
+    assert_int_equal(get_client_submit(&C, &r), 0);
+    get_client_send_ahead(&C);
+    assert_int_equal(get_client_negotiate_finish(&C), -ECONNREFUSED);
+    assert_int_equal(r.state, GET_REQ_DONE);
+    assert_int_equal(r.result, -ECONNREFUSED);
+    assert_int_equal(get_client_queue_depth(&C, 0), 0);
+
+    /* Outside a negotiation it sends nothing. */
+    unsigned sent = H.nsent;
+    get_client_send_ahead(&C);
+    assert_int_equal(H.nsent, sent);
+}
+
 /* ---- requests ---------------------------------------------------------------------- */
 
 static int time_request(struct get_req *r, struct get_time_response *resp)
@@ -572,6 +665,9 @@ int main(void)
         cmocka_unit_test_setup(test_negotiate_refused_and_timeout, setup),
         cmocka_unit_test_setup(test_negotiate_drains_stale_and_keeps_notes, setup),
         cmocka_unit_test_setup(test_negotiate_bad_version_response, setup),
+        cmocka_unit_test_setup(test_negotiate_in_two_halves, setup),
+        cmocka_unit_test_setup(test_poll_between_halves_finishes_negotiation, setup),
+        cmocka_unit_test_setup(test_send_ahead_behind_version, setup),
         cmocka_unit_test_setup(test_fixed_request_matches_response, setup_up),
         cmocka_unit_test_setup(test_fifo_only_head_is_on_the_wire, setup_up),
         cmocka_unit_test_setup(test_response_with_wrong_id_is_fatal_and_reconnects, setup_up),

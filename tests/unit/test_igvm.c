@@ -281,45 +281,6 @@ static void test_digest_mismatch(void **state)
     expect_refused(img, real.size, "digest mismatch");
 }
 
-/* igvm_plan_load_unmeasured (the servicing rollback's readiness probe) skips the page
- * data's SHA-256 and nothing else: the same plan for a good image, the same refusals for
- * a bad structure, and only the full load refuses garbled page data. */
-static void test_unmeasured_skips_only_the_digest(void **state)
-{
-    (void)state;
-    struct igvm_error error = {0};
-    assert_int_equal(igvm_plan_load(real.bytes, real.size, SLOT0, &plan, &error), 0);
-    assert_int_equal(igvm_plan_load_unmeasured(real.bytes, real.size, SLOT0, &plan2, &error), 0);
-    assert_int_equal(plan.page_count, plan2.page_count);
-    assert_int_equal(plan.data_page_count, plan2.data_page_count);
-    assert_int_equal(plan.area_count, plan2.area_count);
-    assert_int_equal(plan.load_base, plan2.load_base);
-    assert_int_equal(plan.entry.rip, plan2.entry.rip);
-    assert_int_equal(plan.image_low, plan2.image_low);
-    assert_int_equal(plan.image_high, plan2.image_high);
-    for (uint32_t i = 0; i < plan.page_count; i++) {
-        assert_int_equal(plan.pages[i].gpa, plan2.pages[i].gpa);
-        assert_int_equal(plan.pages[i].file_offset, plan2.pages[i].file_offset);
-    }
-    assert_memory_equal(plan.info.digest, plan2.info.digest, sizeof(plan.info.digest));
-
-    uint8_t *img = copy_real();
-    size_t pd = find_tlv(img, IGVM_VHT_PAGE_DATA, 0);
-    uint32_t data = get32(img + pd + 8 + 12);
-    img[data + 100] ^= 1;
-    assert_int_equal(igvm_plan_load_unmeasured(img, real.size, SLOT0, &plan2, &error), 0);
-    assert_int_equal(igvm_plan_load(img, real.size, SLOT0, &plan, &error), -EINVAL);
-    assert_string_equal(error.check, "digest mismatch");
-
-    size_t first = find_tlv(img, IGVM_VHT_PAGE_DATA, 0);
-    size_t second = find_tlv(img, IGVM_VHT_PAGE_DATA, 1);
-    memcpy(img + second + 8, img + first + 8, 8);   /* same gpa */
-    fix_crc(img);
-    assert_int_equal(igvm_plan_load_unmeasured(img, real.size, SLOT0, &plan2, &error), -EINVAL);
-    assert_string_equal(error.check, "overlapping page data");
-    free(img);
-}
-
 /* A page that repeats an earlier one several pages back (pages after the highest so far
  * skip the scan; one at or below it is compared with all). */
 static void test_overlapping_page_data_later(void **state)
@@ -555,7 +516,6 @@ int main(void)
         cmocka_unit_test(test_digest_mismatch),
         cmocka_unit_test(test_overlapping_page_data),
         cmocka_unit_test(test_overlapping_page_data_later),
-        cmocka_unit_test(test_unmeasured_skips_only_the_digest),
         cmocka_unit_test(test_page_data_out_of_range),
         cmocka_unit_test(test_sections_out_of_order),
         cmocka_unit_test(test_unknown_non_ignorable_tlv),

@@ -5,9 +5,13 @@
  *
  * void trampoline(uint64_t cr3, uint64_t rip, uint64_t block_pa, uint64_t gdt_desc_pa)
  * Switches to the handoff tables (identity 0-4 GiB, kernel window onto the new slot; this
- * page is identity mapped in both), takes a stack at the top of this page, loads a flat
- * GDT with a 64-bit code segment and enters the new image as docs/image.md's boot
+ * page is identity mapped in both), takes a stack at the top of the next page, loads a
+ * flat GDT with a 64-bit code segment and enters the new image as docs/image.md's boot
  * contract says: EDI = MEZZ_BOOT_BLOCK_MAGIC, ESI = the boot block.
+ *
+ * The stack is not in this page: under QEMU's TCG a store into a page holding code being
+ * run invalidates that code, so the far return's pushes would have the trampoline
+ * translated again (and the page is kept from one handoff to the next, handoff.c).
  */
 #define MEZZ_BOOT_BLOCK_MAGIC 0x4D5A4254
 
@@ -20,7 +24,7 @@ handoff_trampoline_start:
     movq %rdi, %cr3
     leaq handoff_trampoline_start(%rip), %rax
     andq $~0xFFF, %rax
-    addq $0x1000, %rax
+    addq $0x2000, %rax           /* the top of the page after this one */
     movq %rax, %rsp
     lgdt (%rcx)
     movq %rsi, %r8

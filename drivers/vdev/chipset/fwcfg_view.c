@@ -38,43 +38,85 @@ static void build_e820(struct fwcfg_view *v)
         v->e820[v->e820_count++] = (struct fwcfg_e820){ GiB(4), v->ram_above_4g, MEM_USABLE };
 }
 
+/* One entry of QEMU's directory into the view: hidden files dropped, etc/e820 given the
+ * size of VTL0's table. */
+static void keep_file(struct fwcfg_view *v, struct fwcfg_file f)
+{
+    f.name[FWCFG_NAME_LEN - 1] = '\0';
+    if (fwcfg_hidden_file(f.name) || v->file_count == FWCFG_MAX_FILES)
+        return;
+    if (strcmp(f.name, "etc/e820") == 0) {
+        v->e820_key = be16(f.select_be);
+        f.size_be = be32((uint32_t)(v->e820_count * sizeof(struct fwcfg_e820)));
+    }
+    v->dir[v->file_count++] = f;
+}
+
+static void view_start(struct fwcfg_view *v, uint64_t ram_below_4g, uint64_t ram_above_4g,
+                       const struct fwcfg_ops *ops)
+{
+    memset(v, 0, sizeof(*v));
+    v->ram_below_4g = ram_below_4g;
+    v->ram_above_4g = ram_above_4g;
+    v->ops = *ops;
+    v->selected = FW_CFG_SIGNATURE;
+    build_e820(v);
+}
+
 int fwcfg_view_init(struct fwcfg_view *v, uint64_t ram_below_4g, uint64_t ram_above_4g,
                     const struct fwcfg_ops *ops)
 {
     char signature[4];
     uint32_t count_be;
 
-    memset(v, 0, sizeof(*v));
-    v->ram_below_4g = ram_below_4g;
-    v->ram_above_4g = ram_above_4g;
-    v->ops = *ops;
-    build_e820(v);
-
+    view_start(v, ram_below_4g, ram_above_4g, ops);
     read_real(v, FW_CFG_SIGNATURE, signature, sizeof(signature));
     if (memcmp(signature, FWCFG_SIGNATURE, sizeof(signature)) != 0)
         return -ENODEV;
     v->present = true;
     read_real(v, FW_CFG_ID, &v->features, sizeof(v->features));
 
-    /* Copy the real directory entry by entry, dropping hidden files and giving
-     * etc/e820 the size of VTL0's table. */
+    /* Copy the real directory entry by entry (all of them are read, kept or not). */
     read_real(v, FW_CFG_FILE_DIR, &count_be, sizeof(count_be));
     uint32_t count = be32(count_be);
     for (uint32_t i = 0; i < count; i++) {
         struct fwcfg_file f;
         for (size_t b = 0; b < sizeof(f); b++)
             ((uint8_t *)&f)[b] = v->ops.read_byte(v->ops.ctx);
-        f.name[FWCFG_NAME_LEN - 1] = '\0';
-        if (fwcfg_hidden_file(f.name) || v->file_count == FWCFG_MAX_FILES)
-            continue;
-        if (strcmp(f.name, "etc/e820") == 0) {
-            v->e820_key = be16(f.select_be);
-            f.size_be = be32((uint32_t)(v->e820_count * sizeof(struct fwcfg_e820)));
-        }
-        v->dir[v->file_count++] = f;
+        keep_file(v, f);
     }
-    v->selected = FW_CFG_SIGNATURE;
     read_real(v, FW_CFG_SIGNATURE, signature, 0);
+    return 0;
+}
+
+void fwcfg_view_carry(const struct fwcfg_view *v, struct fwcfg_carry *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (!v->present)
+        return;
+    out->magic = FWCFG_CARRY_MAGIC;
+    out->features = v->features;
+    out->count = v->file_count;
+    memcpy(out->dir, v->dir, v->file_count * sizeof(v->dir[0]));
+}
+
+int fwcfg_view_init_carried(struct fwcfg_view *v, uint64_t ram_below_4g, uint64_t ram_above_4g,
+                            const struct fwcfg_ops *ops, const struct fwcfg_carry *carried)
+{
+    uint32_t magic, features, count;
+    memcpy(&magic, &carried->magic, sizeof(magic));
+    memcpy(&features, &carried->features, sizeof(features));
+    memcpy(&count, &carried->count, sizeof(count));
+    if (magic != FWCFG_CARRY_MAGIC || count > FWCFG_MAX_FILES)
+        return -EINVAL;
+    view_start(v, ram_below_4g, ram_above_4g, ops);
+    v->present = true;
+    v->features = features;
+    for (uint32_t i = 0; i < count; i++) {
+        struct fwcfg_file f;
+        memcpy(&f, &carried->dir[i], sizeof(f));
+        keep_file(v, f);
+    }
     return 0;
 }
 

@@ -59,6 +59,24 @@ struct fwcfg_e820 {
 } PACKED;
 STATIC_ASSERT_SIZE(struct fwcfg_e820, 20);
 
+/*
+ * The view's directory as a servicing handoff carries it (docs/servicing.md, "The
+ * persisted part"). QEMU's directory belongs to the machine and never changes, so a new
+ * instance takes it from the old one instead of reading the device: the read is ~1,300
+ * port reads with VTL0 stopped, and it would move the real device's selection under a
+ * VTL0 that is halfway through an item (the view keeps no offset for those).
+ */
+#define FWCFG_CARRY_MAGIC 0x46434657u    /* "WFCF" */
+struct fwcfg_carry {
+    uint32_t magic;
+    uint32_t features;                   /* the real FW_CFG_ID */
+    uint32_t count;                      /* entries in dir */
+    uint32_t reserved;
+    struct fwcfg_file dir[FWCFG_MAX_FILES];
+} PACKED;
+STATIC_ASSERT_SIZE(struct fwcfg_carry, 16 + 64 * FWCFG_MAX_FILES);
+STATIC_ASSERT_OFFSET(struct fwcfg_carry, dir, 16);
+
 struct fwcfg_ops {
     void (*select)(void *ctx, uint16_t key);
     uint8_t (*read_byte)(void *ctx);
@@ -97,6 +115,15 @@ struct fwcfg_view {
  * absent device: all-ones). */
 int fwcfg_view_init(struct fwcfg_view *view, uint64_t ram_below_4g, uint64_t ram_above_4g,
                     const struct fwcfg_ops *ops);
+
+/* The directory for the next instance: its record (magic 0 when there is no device). */
+void fwcfg_view_carry(const struct fwcfg_view *view, struct fwcfg_carry *out);
+/* fwcfg_view_init from a carried directory, touching nothing of the real device: the
+ * record is copied, then checked (magic, count); every entry goes through the same
+ * filter as at init (this version's hidden files, VTL0's e820 size). Returns 0, or
+ * -EINVAL for a record that does not pass (the caller reads the device instead). */
+int fwcfg_view_init_carried(struct fwcfg_view *view, uint64_t ram_below_4g, uint64_t ram_above_4g,
+                            const struct fwcfg_ops *ops, const struct fwcfg_carry *carried);
 
 /* One VTL0 port access in [0x510, 0x51C). Reads fill *value. */
 void fwcfg_view_io(struct fwcfg_view *view, uint16_t port, unsigned size, bool is_write,

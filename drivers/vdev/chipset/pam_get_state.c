@@ -4,6 +4,7 @@
 #include <errno.h>
 
 #include "kernel/lib/pb_codec.h"
+#include "kernel/lib/pb_write.h"
 #include "pam_get.pb.h"
 
 typedef underhill_emuplat_i440bx_host_pci_bridge_SavedState pam_get_msg;
@@ -13,72 +14,25 @@ _Static_assert(underhill_emuplat_i440bx_host_pci_bridge_SavedState_size <= PAM_G
                "PAM_GET_STATE_MAX_LEN covers the largest encoding");
 
 /*
- * The encoder is written out rather than nanopb's: nanopb sizes every submessage with a
- * pass of its own before writing it, and this message nests four deep (SavedState >
- * Handles > OptionalHandle > SavedHandle > MemoryRange), so each range was encoded 16
- * times -- ~0.1 ms under TCG in the servicing save, with VTL0 stopped. Here the lengths
- * are computed bottom-up, then every byte is written once, in nanopb's (and mesh's)
- * order: fields by number, proto3 zero scalars left out, a present submessage always
- * written. The field numbers are the generated ones (pam_get.pb.h, memory_range.pb.h);
- * test_pam_get.c checks the bytes against nanopb's for many states.
+ * The encoder is written out rather than nanopb's (kernel/lib/pb_write.h): nanopb sizes
+ * every submessage with a pass of its own before writing it, and this message nests four
+ * deep (SavedState > Handles > OptionalHandle > SavedHandle > MemoryRange), so each
+ * range was encoded 16 times -- ~0.1 ms under TCG in the servicing save, with VTL0
+ * stopped. Here the lengths are computed bottom-up, then every byte is written once. The
+ * field numbers are the generated ones (pam_get.pb.h, memory_range.pb.h); test_pam_get.c
+ * checks the bytes against nanopb's for many states.
  */
-#define KEY(tag, wire) (((uint32_t)(tag) << 3) | (wire))
-#define WIRE_VARINT 0u
-#define WIRE_LEN    2u
-#define K_BASE_SLOT KEY(underhill_emuplat_i440bx_host_pci_bridge_SavedState_base_slot_tag, WIRE_VARINT)
-#define K_HANDLES   KEY(underhill_emuplat_i440bx_host_pci_bridge_SavedState_handles_tag, WIRE_LEN)
-#define K_RULES     KEY(underhill_emuplat_i440bx_host_pci_bridge_SavedState_rules_tag, WIRE_VARINT)
-#define K_ELEMENT   KEY(underhill_emuplat_i440bx_host_pci_bridge_Handles_element_tag, WIRE_LEN)
-#define K_VALUE     KEY(underhill_emuplat_i440bx_host_pci_bridge_OptionalHandle_value_tag, WIRE_LEN)
-#define K_REMOTE    KEY(underhill_emuplat_i440bx_host_pci_bridge_SavedHandle_remote_handle_tag, WIRE_VARINT)
-#define K_RANGE     KEY(underhill_emuplat_i440bx_host_pci_bridge_SavedHandle_range_tag, WIRE_LEN)
-#define K_OFFSET    KEY(underhill_emuplat_i440bx_host_pci_bridge_SavedHandle_gpa_offset_tag, WIRE_VARINT)
-#define K_IS_ROM    KEY(underhill_emuplat_i440bx_host_pci_bridge_SavedHandle_is_rom_tag, WIRE_VARINT)
-#define K_START     KEY(topology_MemoryRange_start_tag, WIRE_VARINT)
-#define K_END       KEY(topology_MemoryRange_end_tag, WIRE_VARINT)
-
-static size_t varint_len(uint64_t v)
-{
-    size_t n = 1;
-    while (v >= 0x80) {
-        v >>= 7;
-        n++;
-    }
-    return n;
-}
-
-/* A scalar field: its key and value, or nothing for zero (proto3's default). */
-static size_t scalar_len(uint32_t key, uint64_t v)
-{
-    return v ? varint_len(key) + varint_len(v) : 0;
-}
-
-/* A length-delimited field of n bytes: written whatever n is. */
-static size_t nested_len(uint32_t key, size_t n)
-{
-    return varint_len(key) + varint_len(n) + n;
-}
-
-static uint8_t *put_varint(uint8_t *p, uint64_t v)
-{
-    while (v >= 0x80) {
-        *p++ = (uint8_t)(v | 0x80);
-        v >>= 7;
-    }
-    *p++ = (uint8_t)v;
-    return p;
-}
-
-static uint8_t *put_scalar(uint8_t *p, uint32_t key, uint64_t v)
-{
-    return v ? put_varint(put_varint(p, key), v) : p;
-}
-
-/* The key and length of a length-delimited field; its n bytes follow. */
-static uint8_t *put_nested(uint8_t *p, uint32_t key, size_t n)
-{
-    return put_varint(put_varint(p, key), n);
-}
+#define K_BASE_SLOT PB_KEY(underhill_emuplat_i440bx_host_pci_bridge_SavedState_base_slot_tag, PB_WIRE_VARINT)
+#define K_HANDLES   PB_KEY(underhill_emuplat_i440bx_host_pci_bridge_SavedState_handles_tag, PB_WIRE_LEN)
+#define K_RULES     PB_KEY(underhill_emuplat_i440bx_host_pci_bridge_SavedState_rules_tag, PB_WIRE_VARINT)
+#define K_ELEMENT   PB_KEY(underhill_emuplat_i440bx_host_pci_bridge_Handles_element_tag, PB_WIRE_LEN)
+#define K_VALUE     PB_KEY(underhill_emuplat_i440bx_host_pci_bridge_OptionalHandle_value_tag, PB_WIRE_LEN)
+#define K_REMOTE    PB_KEY(underhill_emuplat_i440bx_host_pci_bridge_SavedHandle_remote_handle_tag, PB_WIRE_VARINT)
+#define K_RANGE     PB_KEY(underhill_emuplat_i440bx_host_pci_bridge_SavedHandle_range_tag, PB_WIRE_LEN)
+#define K_OFFSET    PB_KEY(underhill_emuplat_i440bx_host_pci_bridge_SavedHandle_gpa_offset_tag, PB_WIRE_VARINT)
+#define K_IS_ROM    PB_KEY(underhill_emuplat_i440bx_host_pci_bridge_SavedHandle_is_rom_tag, PB_WIRE_VARINT)
+#define K_START     PB_KEY(topology_MemoryRange_start_tag, PB_WIRE_VARINT)
+#define K_END       PB_KEY(topology_MemoryRange_end_tag, PB_WIRE_VARINT)
 
 /* One slot's SavedHandle, as the old encoder filled it. */
 struct handle_fields {
@@ -96,9 +50,9 @@ static void handle_fields(const struct pam_get *pg, unsigned i, struct handle_fi
     f->end = h->gpa + h->len;
     f->gpa_offset = h->gpa_offset;
     f->rom = h->rom;
-    f->range_len = scalar_len(K_START, f->start) + scalar_len(K_END, f->end);
-    f->len = scalar_len(K_REMOTE, f->remote_handle) + nested_len(K_RANGE, f->range_len) +
-             scalar_len(K_OFFSET, f->gpa_offset) + scalar_len(K_IS_ROM, f->rom);
+    f->range_len = pb_scalar_len(K_START, f->start) + pb_scalar_len(K_END, f->end);
+    f->len = pb_scalar_len(K_REMOTE, f->remote_handle) + pb_nested_len(K_RANGE, f->range_len) +
+             pb_scalar_len(K_OFFSET, f->gpa_offset) + pb_scalar_len(K_IS_ROM, f->rom);
 }
 
 int pam_get_save_state(const struct pam_get *pg, uint8_t *buf, size_t cap, size_t *len)
@@ -111,32 +65,32 @@ int pam_get_save_state(const struct pam_get *pg, uint8_t *buf, size_t cap, size_
         size_t element_len = 0;
         if (pg->slots[i].valid) {
             handle_fields(pg, i, &f[i]);
-            element_len = nested_len(K_VALUE, f[i].len);
+            element_len = pb_nested_len(K_VALUE, f[i].len);
         }
-        handles_len += nested_len(K_ELEMENT, element_len);
+        handles_len += pb_nested_len(K_ELEMENT, element_len);
     }
-    size_t total = scalar_len(K_BASE_SLOT, pg->base_slot) + nested_len(K_HANDLES, handles_len) +
-                   scalar_len(K_RULES, pg->rules);
+    size_t total = pb_scalar_len(K_BASE_SLOT, pg->base_slot) + pb_nested_len(K_HANDLES, handles_len) +
+                   pb_scalar_len(K_RULES, pg->rules);
     if (total > cap)
         return -ENOSPC;
     uint8_t *p = buf;
-    p = put_scalar(p, K_BASE_SLOT, pg->base_slot);
-    p = put_nested(p, K_HANDLES, handles_len);
+    p = pb_put_scalar(p, K_BASE_SLOT, pg->base_slot);
+    p = pb_put_nested(p, K_HANDLES, handles_len);
     for (unsigned i = 0; i < PAM_RANGE_COUNT; i++) {
         if (!pg->slots[i].valid) {
-            p = put_nested(p, K_ELEMENT, 0);
+            p = pb_put_nested(p, K_ELEMENT, 0);
             continue;
         }
-        p = put_nested(p, K_ELEMENT, nested_len(K_VALUE, f[i].len));
-        p = put_nested(p, K_VALUE, f[i].len);
-        p = put_scalar(p, K_REMOTE, f[i].remote_handle);
-        p = put_nested(p, K_RANGE, f[i].range_len);
-        p = put_scalar(p, K_START, f[i].start);
-        p = put_scalar(p, K_END, f[i].end);
-        p = put_scalar(p, K_OFFSET, f[i].gpa_offset);
-        p = put_scalar(p, K_IS_ROM, f[i].rom);
+        p = pb_put_nested(p, K_ELEMENT, pb_nested_len(K_VALUE, f[i].len));
+        p = pb_put_nested(p, K_VALUE, f[i].len);
+        p = pb_put_scalar(p, K_REMOTE, f[i].remote_handle);
+        p = pb_put_nested(p, K_RANGE, f[i].range_len);
+        p = pb_put_scalar(p, K_START, f[i].start);
+        p = pb_put_scalar(p, K_END, f[i].end);
+        p = pb_put_scalar(p, K_OFFSET, f[i].gpa_offset);
+        p = pb_put_scalar(p, K_IS_ROM, f[i].rom);
     }
-    p = put_scalar(p, K_RULES, pg->rules);
+    p = pb_put_scalar(p, K_RULES, pg->rules);
     *len = (size_t)(p - buf);
     return 0;
 }

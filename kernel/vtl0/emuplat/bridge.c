@@ -79,8 +79,11 @@ static void local_adjust(struct vtl0_bridge *b, const struct pam_range *range, e
 static void adjust(void *ctx, const struct pam_range *range, enum gpa_state state)
 {
     struct vtl0_bridge *b = ctx;
-    log_debug("pam", "adjust 0x%05llx-0x%05llx %s", (unsigned long long)range->start,
-              (unsigned long long)(range->end - 1), gpa_state_name(state));
+    /* Not while a servicing restore replays all 13 ranges with VTL0 stopped (a line
+     * each was ~3 us of the blackout); inspect "partition/pam" shows what it restored. */
+    if (!b->p->restoring)
+        log_debug("pam", "adjust 0x%05llx-0x%05llx %s", (unsigned long long)range->start,
+                  (unsigned long long)(range->end - 1), gpa_state_name(state));
     if (b->get_backed)
         pam_get_adjust(&b->get, range, state);
     else
