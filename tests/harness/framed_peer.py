@@ -11,9 +11,16 @@ send_frame() writes to the host->guest ring and rings the doorbell (one byte on 
 UART), and every byte from Mezzanine is a doorbell that makes the reader drain the
 guest->host ring (it also looks every POLL_S). Frames on the UART are still parsed, so a
 restarted Mezzanine can offer again.
+
+poll_hot(seconds): for a while the reader does not sleep between looks at the ring, and
+the peer rings no doorbell after its packets (a servicing cycle, ged.py: VTL0 is stopped
+and Mezzanine waits on its ring for each answer, so a doorbell tells it nothing, while
+the socket write cost the host's thread tens of microseconds per answer and woke QEMU's
+I/O thread beside the running instance; docs/servicing.md "Timings").
 """
 
 import contextlib
+import os
 import select
 import socket
 import threading
@@ -42,6 +49,10 @@ class FramedPeer:
         self.refuse_rings = refuse_rings
         self.rings: Optional[ringmod.RingPair] = None
         self.ring_offers = 0
+        self._hot_until = 0.0
+        # poll_hot() wakes the reader through this pipe: it may be asleep in select().
+        self._wake_r, self._wake_w = os.pipe()
+        os.set_blocking(self._wake_w, False)
         self.ring_errors = []
         self.doorbells_skipped = 0
         self._burst_sent = -1           # packets sent in a doorbell_burst(), -1 outside
@@ -63,7 +74,7 @@ class FramedPeer:
         rings = self.rings
         if rings is not None:
             waited = rings.put(payload, self._alive)
-            if self._burst_sent <= 0 or waited:
+            if (self._burst_sent <= 0 or waited) and not self._hot():
                 self._ring_doorbell()
             if self._burst_sent >= 0:
                 self._burst_sent += 1
@@ -122,6 +133,8 @@ class FramedPeer:
             pass
         self._thread.join(2.0)
         self._sock.close()
+        os.close(self._wake_r)
+        os.close(self._wake_w)
 
     def _offer(self, payload: bytes) -> None:
         self.ring_offers += 1
@@ -151,11 +164,24 @@ class FramedPeer:
         for payload in packets:
             self._payload(payload)
 
+    def poll_hot(self, seconds: float) -> None:
+        """Look at the ring without sleeping for `seconds` from now (0: stop)."""
+        self._hot_until = time.monotonic() + seconds if seconds > 0 else 0.0
+        if seconds > 0:
+            with contextlib.suppress(BlockingIOError):
+                os.write(self._wake_w, b"w")
+
+    def _hot(self) -> bool:
+        return bool(self._hot_until) and time.monotonic() < self._hot_until
+
     def _read_loop(self) -> None:
         while True:
             try:
-                ready, _, _ = select.select([self._sock], [], [], POLL_S)
-                if not ready:
+                ready, _, _ = select.select([self._sock, self._wake_r], [], [],
+                                            0 if self._hot() else POLL_S)
+                if self._wake_r in ready:
+                    os.read(self._wake_r, 64)
+                if self._sock not in ready:
                     self._drain_rings()
                     continue
                 data = self._sock.recv(65536)

@@ -43,6 +43,9 @@ from .framing import encode_frame
 
 DEFAULT_SLOTS = 16
 PAGE = 4096
+# The longest the reader polls without sleeping after a SAVE request; a cycle takes a few
+# milliseconds, and START_VTL0_COMPLETED (or a refused save) ends it sooner.
+SERVICING_HOT_S = 2.0
 FAULTS = ("drop", "delay", "duplicate", "corrupt", "truncate", "refuse")
 RX_FAULTS = ("drop", "delay", "duplicate", "corrupt")
 
@@ -91,10 +94,13 @@ class Ged(FramedPeer):
         self.vtl0_resets = 0
         self._save_chunks: List[bytes] = []
         # Servicing (tests/harness/servicing.py): on_saved(blob) runs when the last SAVE
-        # chunk is in, before the answer (VTL0 is stopped then); before_time() runs once
-        # on the next TIME request, before the answer (the new instance asks just before
-        # VTL0 resumes when the SAVE request's capabilities ask for that barrier).
+        # chunk is in, before the answer (VTL0 is stopped then), after_saved(blob) just
+        # after the answer (waking whoever waits for the save there keeps that off the
+        # old instance's wait); before_time() runs once on the next TIME request, before
+        # the answer (the new instance asks just before VTL0 resumes when the SAVE
+        # request's capabilities ask for that barrier).
         self.on_saved: Optional[Callable[[bytes], None]] = None
+        self.after_saved: Optional[Callable[[bytes], None]] = None
         self.before_time: Optional[Callable[[], None]] = None
         self.saves = 0
         self.save_failures = 0
@@ -161,6 +167,10 @@ class Ged(FramedPeer):
             self._rx_rules.clear()
 
     def send_guest_notification(self, name: str, **fields: Any) -> None:
+        if name == "SAVE_GUEST_VTL2_STATE":
+            # VTL0 stops until the new instance starts it: answer without sleeping in
+            # between (the SAVE chunks, VERSION, DPS, RESTORE), at most SERVICING_HOT_S.
+            self.poll_hot(SERVICING_HOT_S)
         self._send("guest_notification", name, **fields)
 
     def send_garbage(self, frames: int, seed: int = 1) -> None:
@@ -327,6 +337,7 @@ class Ged(FramedPeer):
                 self._save_chunks = []
                 self._record("get-event", what="save-failed")
                 self.save_failures += 1
+                self.poll_hot(0)
                 # The guest gave servicing up: no later instance may restore this blob.
                 self.saved_blob = None
                 self._cond.notify_all()
@@ -344,11 +355,14 @@ class Ged(FramedPeer):
             self.saved_blob = b"".join(self._save_chunks)
             self._save_chunks = []
             self.saves += 1
-            hook, blob = self.on_saved, self.saved_blob
-            self._cond.notify_all()
+            hook, after, blob = self.on_saved, self.after_saved, self.saved_blob
         if hook is not None:
             hook(blob)
         self._send("response", "SAVE_GUEST_VTL2_STATE", save_status=gp.SAVE_RESTORE_SUCCESS)
+        with self._lock:
+            self._cond.notify_all()
+        if after is not None:
+            after(blob)
         if self.forget_rings_after_save:
             self.forget_rings_after_save = False
             self.rings = None
@@ -413,9 +427,12 @@ class Ged(FramedPeer):
                     return
 
     def _dps_document(self) -> Dict[str, Any]:
-        doc = json.loads(json.dumps(self.dps))
-        doc["V2"]["Dynamic"]["IsServicingScenario"] = self.saved_blob is not None
-        return doc
+        # Copies along the one path it changes (self.dps stays as the tests set it); a
+        # deep copy through JSON was most of the GED's DPS answer, which a servicing
+        # boot waits for with VTL0 stopped.
+        v2 = self.dps["V2"]
+        dynamic = {**v2["Dynamic"], "IsServicingScenario": self.saved_blob is not None}
+        return {**self.dps, "V2": {**v2, "Dynamic": dynamic}}
 
     def _notification(self, msg: gp.Message) -> None:
         event = {"name": msg.name, **msg.describe()}
@@ -423,6 +440,7 @@ class Ged(FramedPeer):
             self.events.append(event)
             self._cond.notify_all()
         if msg.name == "START_VTL0_COMPLETED":
+            self.poll_hot(0)
             self.vtl0_started.set()
         elif msg.name == "RESTORE_GUEST_VTL2_STATE_COMPLETED" and msg.fields.get("status"):
             # A failed restore: the instance that rolls back resumes VTL0 next.

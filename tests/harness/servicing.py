@@ -162,6 +162,9 @@ class Servicing:
                 # so it does not hit the SAVE notification of the same name.
                 ged.inject("SAVE_GUEST_VTL2_STATE", answer_fault[0], delay=answer_fault[1])
             ged.on_saved = None
+
+        def after_saved(blob: bytes) -> None:
+            ged.after_saved = None
             done.set()
 
         def before_time() -> None:
@@ -175,6 +178,7 @@ class Servicing:
             done.set()
 
         ged.on_saved = on_saved
+        ged.after_saved = after_saved
         ged.on_save_failed = on_save_failed
         cycle["rx_faults_before"] = len(ged.rx_faults)
         if chunk_fault is not None:
@@ -186,6 +190,7 @@ class Servicing:
                                     timeout_hint_secs=timeout_hint_secs)
         if not done.wait(timeout):
             ged.on_saved = None
+            ged.after_saved = None
             ged.before_time = None
             raise ServicingError(f"no saved state within {timeout} s")
         ged.on_save_failed = None
