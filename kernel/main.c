@@ -274,8 +274,9 @@ static void start_vtl0(void)
         .firmware_size = fw->size,
         .test_script = script ? phys_to_virt(script->phys_base) : NULL,
         .test_script_len = script ? script->size : 0,
-        .fwcfg_carried = restoring ? phys_to_virt(boot_params.persisted_pa - SERVICING_PERSISTED_PAGE_OFF +
-                                                  SERVICING_FWCFG_OFF) : NULL,
+        .fwcfg_carried = restoring ? phys_to_virt(boot_params.persisted_pa -
+                                                  SERVICING_PERSISTED_PAGE_OFF + SERVICING_FWCFG_OFF)
+                                   : NULL,
     };
     if (partition_init(&partition, &cfg, &pmm) != 0) {
         log_error("vtl0", "VTL0 not started");

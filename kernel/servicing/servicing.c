@@ -192,9 +192,6 @@ static void carry_rings(struct servicing *s, struct servicing_persisted *pp)
     pp->flags |= SERVICING_PERSISTED_RINGS;
 }
 
-/* Servicing did not happen and VTL0 runs on here. The host is told: before the blob went
- * out, with a SAVE FAILURE (as OpenHCL); after, with RESTORE_COMPLETED(failure) from this,
- * the old, instance and START_VTL0_COMPLETED (it runs VTL0 again). */
 /* QEMU's fw_cfg directory for the new instance (docs/servicing.md, "The persisted
  * part"), written while VTL0 still runs; the new instance then reads nothing from the
  * device. A rollback instance finds it there too. */
@@ -206,6 +203,9 @@ static void carry_fwcfg(struct servicing *s)
                      phys_to_virt(s->handoff.cfg.vtl2->persisted_base + SERVICING_FWCFG_OFF));
 }
 
+/* Servicing did not happen and VTL0 runs on here. The host is told: before the blob went
+ * out, with a SAVE FAILURE (as OpenHCL); after, with RESTORE_COMPLETED(failure) from this,
+ * the old, instance and START_VTL0_COMPLETED (it runs VTL0 again). */
 static void service_failed(struct servicing *s, const char *why, bool blob_sent)
 {
     if (blob_sent) {
