@@ -577,7 +577,7 @@ $(LINUX_DISK): $(LINUX_INPUTS)
 # ---- fuzzing (libFuzzer, clang; tests/fuzz/) ---------------------------------------------
 # `make fuzz` runs each target for FUZZ_SECONDS (CI: 60) from tests/fuzz/corpus/NAME;
 # `make test` runs them too, through tools/run-tests.
-FUZZ_TARGETS := get_decoder frame insn_decode saved_state igvm ring servicing
+FUZZ_TARGETS := get_decoder frame insn_decode saved_state igvm ring servicing fwcfg
 fuzz_get_decoder_SRCS := get/codec.c get/client.c get/dps.c kernel/lib/json.c
 fuzz_frame_SRCS       := get/frame.c kernel/lib/crc32c.c
 fuzz_ring_SRCS        := get/transport_ring.c
@@ -585,6 +585,8 @@ fuzz_insn_decode_SRCS := arch/x86_64/decode/insn_decode.c arch/x86_64/decode/ins
 fuzz_saved_state_SRCS := $(unit_saved_state_SRCS)
 fuzz_igvm_SRCS        := kernel/boot/igvm.c kernel/lib/sha256.c kernel/lib/crc32.c
 # A new instance's servicing boot path: boot block, persisted page, blob (docs/servicing.md).
+# The fw_cfg directory a new instance takes from the persisted part (docs/servicing.md).
+fuzz_fwcfg_SRCS       := drivers/vdev/chipset/fwcfg_view.c
 fuzz_servicing_SRCS   := $(unit_saved_state_SRCS) kernel/boot/loader_parse.c \
 	kernel/boot/multiboot_parse.c kernel/boot/igvm_params.c mm/memmap.c kernel/servicing/persisted.c
 FUZZ_BINS    := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_TARGETS))
