@@ -409,6 +409,15 @@ void trap_nmi_hook(struct trap_frame *frame)
     frame->rflags = RFLAGS_FIXED;
 }
 
+/* Whole pages of the VTL2 heap for a scratch buffer taken late (get_bench's), or NULL. */
+static void *alloc_heap(void *ctx, size_t bytes)
+{
+    uint64_t phys;
+    if (pmm_alloc(ctx, ALIGN_UP(bytes, (size_t)PAGE_SIZE) / PAGE_SIZE, PAGE_SIZE, &phys) != 0)
+        return NULL;
+    return phys_to_virt(phys);
+}
+
 /* Shared-memory rings for the GET and diag (docs/get.md, "Rings"): VTL2 heap pages,
  * which VTL0 never maps and the host reaches through the guest-RAM file. */
 static void setup_host_rings(void)
@@ -434,10 +443,8 @@ static void setup_host_rings(void)
         cfgs[i]->gpa = phys;
         cfgs[i]->mem = phys_to_virt(phys);
     }
-    /* Scratch for diag "get bench" (a blob and its restored copy). */
-    uint64_t phys;
-    if (pmm_alloc(&pmm, 2 * GET_BENCH_BLOB_MAX / PAGE_SIZE, PAGE_SIZE, &phys) == 0)
-        get.bench_mem = phys_to_virt(phys);
+    get.bench_alloc = alloc_heap;
+    get.bench_alloc_ctx = &pmm;
 }
 
 static uint32_t hpet_read(void *ctx, unsigned reg)

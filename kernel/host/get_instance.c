@@ -596,6 +596,8 @@ int get_bench(struct get_instance *g, unsigned n, size_t blob_bytes, char *out, 
         return -ENOTCONN;
     if (n == 0 || n > GET_BENCH_MAX_N || blob_bytes > GET_BENCH_BLOB_MAX)
         return -EINVAL;
+    if (!g->bench_mem && blob_bytes && g->bench_alloc != NULL)
+        g->bench_mem = g->bench_alloc(g->bench_alloc_ctx, 2 * (size_t)GET_BENCH_BLOB_MAX);
     if (!g->bench_mem && blob_bytes)
         return -ENOMEM;
     uint8_t *bench_blob = g->bench_mem, *bench_back = g->bench_mem + GET_BENCH_BLOB_MAX;

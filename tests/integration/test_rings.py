@@ -51,6 +51,11 @@ def test_rings_by_default_uart_when_forced_or_refused(vm):
     assert get["ring"]["size"] == 65536
     offers = [e for e in machine.host.transcript.events if e["event"] == "ring-offer"]
     assert offers and offers[0]["accepted"] is True
+    # The blob benchmark's scratch is taken from the heap at its first run (not at boot),
+    # and kept for the next.
+    for _ in range(2):
+        status, r = machine.get_command("bench 4 65536", timeout=60)
+        assert status == 0 and r["restore_matches"] is True and r["blob_bytes"] == 65536, r
     machine.stop()
 
     forced = booted(vm, cmdline="mezz.transport=uart")
