@@ -584,9 +584,9 @@ fuzz_ring_SRCS        := get/transport_ring.c
 fuzz_insn_decode_SRCS := arch/x86_64/decode/insn_decode.c arch/x86_64/decode/insn_mmio.c
 fuzz_saved_state_SRCS := $(unit_saved_state_SRCS)
 fuzz_igvm_SRCS        := kernel/boot/igvm.c kernel/lib/sha256.c kernel/lib/crc32.c
-# A new instance's servicing boot path: boot block, persisted page, blob (docs/servicing.md).
 # The fw_cfg directory a new instance takes from the persisted part (docs/servicing.md).
 fuzz_fwcfg_SRCS       := drivers/vdev/chipset/fwcfg_view.c
+# A new instance's servicing boot path: boot block, persisted page, blob (docs/servicing.md).
 fuzz_servicing_SRCS   := $(unit_saved_state_SRCS) kernel/boot/loader_parse.c \
 	kernel/boot/multiboot_parse.c kernel/boot/igvm_params.c mm/memmap.c kernel/servicing/persisted.c
 FUZZ_BINS    := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_TARGETS))

@@ -121,8 +121,9 @@ int get_client_negotiate_begin(struct get_client *c);
 int get_client_negotiate_finish(struct get_client *c);
 /* Between the halves: sends the queue heads now, right behind VERSION, instead of once
  * the version is taken. The host reads in order, so it has accepted the version before
- * it reads them, and answers both at one wake-up. If the negotiation fails, they fail
- * with its error. Nothing happens outside a negotiation. */
+ * it reads them, and answers both at one wake-up. If the negotiation fails, the requests
+ * sent ahead fail with its error (a notification sent ahead completed when written).
+ * Nothing happens outside a negotiation. */
 void get_client_send_ahead(struct get_client *c);
 
 /* Queue depth of queue 0 (primary) or 1 (secondary), in-flight head included. */

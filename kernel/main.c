@@ -274,9 +274,9 @@ static void start_vtl0(void)
         .firmware_size = fw->size,
         .test_script = script ? phys_to_virt(script->phys_base) : NULL,
         .test_script_len = script ? script->size : 0,
-        .fwcfg_carried = restoring ? phys_to_virt(boot_params.persisted_pa -
-                                                  SERVICING_PERSISTED_PAGE_OFF + SERVICING_FWCFG_OFF)
-                                   : NULL,
+        /* At this instance's own persisted part (the boot block's address is the
+         * host's to change), which the direct map always covers. */
+        .fwcfg_carried = restoring ? phys_to_virt(vtl2.persisted_base + SERVICING_FWCFG_OFF) : NULL,
     };
     if (partition_init(&partition, &cfg, &pmm) != 0) {
         log_error("vtl0", "VTL0 not started");
@@ -493,7 +493,9 @@ void kmain(uint32_t magic, uint32_t info_pa)
             servicing_persisted_settle(&persisted);
             boot_params.tsc_hz = persisted.tsc_hz;
             log_set_boot_tsc(persisted.boot_tsc);
-            log_set_console_level(LOG_WARN);    /* until the restore: see boot_dump_line */
+            /* Until the restore only warnings reach the console: every console byte is
+             * two port exits to QEMU and a host write, with VTL0 stopped. */
+            log_set_console_level(LOG_WARN);
             /* A new instance's restore must end by its deadline, counted from the
              * handoff; a rollback instance has nothing to go back to. */
             if (!(persisted.flags & SERVICING_PERSISTED_ROLLBACK)) {

@@ -142,7 +142,8 @@ static void count_start_error(struct get_instance *g, int err)
 }
 
 /* The DPS request in two halves, so a servicing boot can build the partition while the
- * host answers (get_start_begin/finish); get_read_dps is both at once. */
+ * host answers (sent by get_connect_begin, collected by get_start_finish); get_read_dps
+ * is both at once. */
 static int dps_submit(struct get_instance *g, struct get_req *r)
 {
     get_req_dps(r, (uint8_t *)g->dps_buf, sizeof(g->dps_buf));
@@ -219,7 +220,7 @@ int get_connect_begin(struct get_instance *g)
         if (err)
             log_warn("get", "inspect node not registered (%d)", err);
     }
-    g->fresh_bring_up = !g->up;
+    bool fresh = !g->up;
     if (!g->up) {
         int err = com_port_init(&g->com2, COM2_BASE);
         if (err) {
@@ -233,6 +234,10 @@ int get_connect_begin(struct get_instance *g)
             g->client.negotiate_timeout_us = HOST_RING_CARRIED_TIMEOUT_US;
         g->up = true;
     }
+    /* From here get_start_begin takes over, whatever happens in between (a poll may
+     * finish the negotiation first). */
+    g->connect_begun = true;
+    g->fresh_bring_up = fresh;
     int err = get_client_negotiate_begin(&g->client);
     if (err || g->dps_pending)
         return err;
@@ -244,16 +249,17 @@ int get_connect_begin(struct get_instance *g)
 
 int get_start_begin(struct get_instance *g)
 {
-    int err = 0;
-    if (!g->client.negotiating) {
-        err = get_connect_begin(g);
-        if (err && !g->up)
-            return err;             /* no COM2: counted and logged */
+    if (!g->connect_begun) {
+        (void)get_connect_begin(g);
+        if (!g->connect_begun)
+            return g->last_start_error;     /* no COM2: counted and logged */
     }
+    g->connect_begun = false;
     bool fresh = g->fresh_bring_up;
     g->fresh_bring_up = false;
-    if (!err)
-        err = get_client_negotiate_finish(&g->client);
+    /* The version's answer, or what a poll in between made of it: 0 if the channel is
+     * up, -ENOTCONN if that negotiation failed. */
+    int err = get_client_negotiate_finish(&g->client);
     if (err && fresh && g->ring.carried) {
         /* The host lost the rings across the handoff (a restarted GED): offer fresh ones
          * over COM2, as a cold boot does. */
@@ -283,7 +289,7 @@ int get_start_begin(struct get_instance *g)
 
 int get_start_finish(struct get_instance *g)
 {
-    if (g->client.negotiating && get_start_begin(g) != 0)
+    if (g->connect_begun && get_start_begin(g) != 0)
         return g->last_start_error;     /* a connect begun, not taken: take it first */
     if (!g->dps_pending)
         return 0;

@@ -33,8 +33,9 @@ struct get_instance {
     struct uart_transport transport;
     struct host_ring ring;           /* the fast path, when the host accepted it */
     struct get_client client;
-    bool up;                         /* get_start ran and COM2 exists */
-    bool fresh_bring_up;             /* get_connect_begin brought the transport up */
+    bool up;                         /* the transport was brought up (COM2 exists) */
+    bool connect_begun;              /* get_connect_begin ran, get_start_begin not yet */
+    bool fresh_bring_up;             /* and it brought the transport up */
     bool inspect_registered;
     void (*slot_table_fn)(struct inspect_writer *w, void *ctx);
     void *slot_table_ctx;
@@ -64,10 +65,10 @@ int get_start(struct get_instance *g);
  * answers while Mezzanine builds the partition and its devices: get_connect_begin brings
  * the transport up and sends VERSION with the DPS request right behind it (the host
  * reads in order, one wake-up answers both); get_start_begin takes the version
- * (connecting first if that was not begun; after a failed negotiation or the carried-
- * rings fallback it sends DPS anew); get_start_finish waits for the DPS answer and parses
- * it (0 at once if no DPS is pending), taking the version first if only the connect was
- * begun. */
+ * (connecting first if that was not begun; after the carried-rings fallback it sends DPS
+ * anew, after a failed negotiation nothing); get_start_finish waits for the DPS answer
+ * and parses it (0 at once if no DPS is pending), taking the version first if only the
+ * connect was begun. */
 int get_connect_begin(struct get_instance *g);
 int get_start_begin(struct get_instance *g);
 int get_start_finish(struct get_instance *g);

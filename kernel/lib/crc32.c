@@ -3,8 +3,8 @@
 
 /* Generated once from CRC32_POLY_REFLECTED (eight shift/xor steps per byte value) and
  * checked against it by tests/unit/test_crc32.c: a constant, so no state to initialise.
- * Bit by bit the IGVM header's CRC (~7 KiB) cost ~0.1 ms under TCG, and a servicing
- * boot checks the previous image's with VTL0 stopped. */
+ * Bit by bit the IGVM header's CRC (~7 KiB) cost ~0.1 ms under TCG, and every loader
+ * checks it (the servicing handoff too). */
 const uint32_t crc32_table[256] = {
     0x00000000u, 0x77073096u, 0xEE0E612Cu, 0x990951BAu, 0x076DC419u, 0x706AF48Fu,
     0xE963A535u, 0x9E6495A3u, 0x0EDB8832u, 0x79DCB8A4u, 0xE0D5E91Eu, 0x97D2D988u,

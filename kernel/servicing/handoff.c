@@ -84,6 +84,10 @@ static void *direct_ptr(void *ctx, uint64_t gpa, uint64_t len)
     return phys_to_virt(gpa);
 }
 
+/* handoff.S takes its stack at the top of the page after its own. */
+_Static_assert(SERVICING_TRAMPOLINE_STACK_OFF == SERVICING_TRAMPOLINE_OFF + PAGE_SIZE,
+               "the trampoline's stack is the page after it (handoff.S)");
+
 static void write_if_changed(void *dst, const void *src, size_t n)
 {
     if (memcmp(dst, src, n) != 0)

@@ -10,6 +10,9 @@
  *   +0x01000  the boot block the new image is entered with (kernel/boot/boot_block.h)
  *   +0x02000  the handoff's page tables: identity map of 0-4 GiB and the kernel window
  *   +0x0A000  the trampoline page (code and its GDT), identity mapped
+ *   +0x0B000  the trampoline's stack page
+ *   +0x0C000  QEMU's fw_cfg directory as the old instance's view holds it (struct
+ *             fwcfg_carry, drivers/vdev/chipset/fwcfg_view.h)
  *   +0x10000  the modules carried across (VTL0 firmware, test script, VGA BIOS; the
  *             images "igvm" and "igvm-previous"; the "blob" on a rollback)
  *

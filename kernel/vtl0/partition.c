@@ -69,12 +69,16 @@ static inline void poll_host_channels(struct partition *p)
 
 /* ---- memory for the VMCB and the permission maps -------------------------------- */
 
+static void *alloc_pages(struct pmm *pmm, uint64_t pages, uint64_t *pa)
+{
+    return pmm_alloc(pmm, pages, PAGE_SIZE, pa) == 0 ? phys_to_virt(*pa) : NULL;
+}
+
 static void *alloc_zeroed(struct pmm *pmm, uint64_t pages, uint64_t *pa)
 {
-    if (pmm_alloc(pmm, pages, PAGE_SIZE, pa) != 0)
-        return NULL;
-    void *va = phys_to_virt(*pa);
-    memset(va, 0, pages * PAGE_SIZE);
+    void *va = alloc_pages(pmm, pages, pa);
+    if (va != NULL)
+        memset(va, 0, pages * PAGE_SIZE);
     return va;
 }
 
@@ -328,8 +332,7 @@ int partition_init(struct partition *p, const struct partition_config *cfg, stru
     p->msrpm = alloc_zeroed(pmm, MSRPM_SIZE / PAGE_SIZE, &p->msrpm_pa);
     uint64_t fw_pa, script_pa = 0;
     /* Not zeroed: the firmware copy below fills every page (a multiple of 64 KiB). */
-    uint8_t *fw = pmm_alloc(pmm, cfg->firmware_size / PAGE_SIZE, PAGE_SIZE, &fw_pa) == 0
-                ? phys_to_virt(fw_pa) : NULL;
+    uint8_t *fw = alloc_pages(pmm, cfg->firmware_size / PAGE_SIZE, &fw_pa);
     uint8_t *script = NULL;
     if (cfg->test_script_len)
         script = alloc_zeroed(pmm, ALIGN_UP(cfg->test_script_len, (size_t)PAGE_SIZE) / PAGE_SIZE, &script_pa);

@@ -123,7 +123,7 @@ struct partition {
     const uint8_t *test_script;
     size_t test_script_len;
     bool restoring;                  /* partition_config.restoring, until the restore ends */
-    const struct fwcfg_carry *fwcfg_carried;   /* partition_config's, for init only */
+    const struct fwcfg_carry *fwcfg_carried;   /* partition_config's, until vtl0_io_init */
 
     /* runtime glue (never saved) */
     struct pmm *pmm;

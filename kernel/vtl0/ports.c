@@ -423,6 +423,9 @@ void vtl0_io_init(struct partition *p)
     bool carried = p->fwcfg_carried != NULL &&
                    fwcfg_view_init_carried(&p->fwcfg, ram_below_4g, p->ram_above_4g, &fwcfg_ops,
                                            p->fwcfg_carried) == 0;
+    if (p->fwcfg_carried != NULL && !carried)
+        log_warn("vtl0", "fw_cfg: the carried directory is not valid: reading the device");
+    p->fwcfg_carried = NULL;        /* host-writable memory: not kept */
     if (!carried && fwcfg_view_init(&p->fwcfg, ram_below_4g, p->ram_above_4g, &fwcfg_ops) != 0)
         log_warn("vtl0", "no fw_cfg device: VTL0 sees none either");
     else if (!carried)

@@ -5,8 +5,9 @@
  *
  *   input[0, sizeof(struct fwcfg_carry))  the record (zero padded when short)
  *   input[sizeof record, end)             VTL0's port accesses to the view afterwards,
- *                                         4 bytes each: port offset (mod 12), size
- *                                         (1, 2 or 4), write?, value byte
+ *                                         5 bytes each: port offset (mod 12), size
+ *                                         (1, 2 or 4), write?, a 16-bit value (any key
+ *                                         can be selected, the write-channel alias too)
  *
  * fwcfg_view_init_carried must never touch the real device (a fake one that aborts if
  * it is reached before the first VTL0 access), and what it accepts must be well formed:
@@ -79,11 +80,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fwcfg_view_io(&view, FWCFG_PORT_DATA, 4, false, &count_be);
     require(__builtin_bswap32(count_be) == view.file_count);
     static const unsigned sizes[3] = { 1, 2, 4 };
-    for (size_t at = n; at + 4 <= size; at += 4) {
+    for (size_t at = n; at + 5 <= size; at += 5) {
         uint16_t port = (uint16_t)(FWCFG_PORT_FIRST + data[at] % FWCFG_PORT_COUNT);
         unsigned width = sizes[data[at + 1] % 3];
         bool write = data[at + 2] & 1;
-        value = data[at + 3] | (uint32_t)data[at + 3] << 8;
+        value = data[at + 3] | (uint32_t)data[at + 4] << 8;
         fwcfg_view_io(&view, port, width, write, &value);
     }
     return 0;

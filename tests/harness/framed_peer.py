@@ -50,9 +50,6 @@ class FramedPeer:
         self.rings: Optional[ringmod.RingPair] = None
         self.ring_offers = 0
         self._hot_until = 0.0
-        # poll_hot() wakes the reader through this pipe: it may be asleep in select().
-        self._wake_r, self._wake_w = os.pipe()
-        os.set_blocking(self._wake_w, False)
         self.ring_errors = []
         self.doorbells_skipped = 0
         self._burst_sent = -1           # packets sent in a doorbell_burst(), -1 outside
@@ -61,6 +58,9 @@ class FramedPeer:
         self._parser = FrameParser()
         self._send_lock = threading.Lock()
         self._sock = connect_unix(path, deadline, alive)
+        # poll_hot() wakes the reader through this pipe: it may be asleep in select().
+        self._wake_r, self._wake_w = os.pipe()
+        os.set_blocking(self._wake_w, False)
         self._thread = threading.Thread(target=self._read_loop, name=thread_name, daemon=True)
         self._thread.start()
 
@@ -133,8 +133,9 @@ class FramedPeer:
             pass
         self._thread.join(2.0)
         self._sock.close()
-        os.close(self._wake_r)
-        os.close(self._wake_w)
+        if not self._thread.is_alive():     # else it may still select() on the pipe
+            os.close(self._wake_r)
+            os.close(self._wake_w)
 
     def _offer(self, payload: bytes) -> None:
         self.ring_offers += 1
@@ -172,7 +173,10 @@ class FramedPeer:
                 os.write(self._wake_w, b"w")
 
     def _hot(self) -> bool:
-        return bool(self._hot_until) and time.monotonic() < self._hot_until
+        """Within a poll_hot() window and on rings (on the UART there is no ring to
+        look at: the reader waits for bytes as always)."""
+        return bool(self._hot_until) and self.rings is not None and \
+            time.monotonic() < self._hot_until
 
     def _read_loop(self) -> None:
         while True:

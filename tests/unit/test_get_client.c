@@ -276,10 +276,14 @@ static void test_send_ahead_behind_version(void **state)
     assert_int_equal(r.result, -ECONNREFUSED);
     assert_int_equal(get_client_queue_depth(&C, 0), 0);
 
-    /* Outside a negotiation it sends nothing. */
+    /* Outside a negotiation it sends nothing: the request waits for the channel. */
+    H.refuse_version = false;
+    get_req_dps(&r, (uint8_t *)buf, sizeof(buf));
+    assert_int_equal(get_client_submit(&C, &r), 0);
     unsigned sent = H.nsent;
     get_client_send_ahead(&C);
     assert_int_equal(H.nsent, sent);
+    assert_int_equal(r.state, GET_REQ_QUEUED);
 }
 
 /* ---- requests ---------------------------------------------------------------------- */

@@ -24,7 +24,7 @@ handoff_trampoline_start:
     movq %rdi, %cr3
     leaq handoff_trampoline_start(%rip), %rax
     andq $~0xFFF, %rax
-    addq $0x2000, %rax           /* the top of the page after this one */
+    addq $0x2000, %rax           /* the top of the next page: SERVICING_TRAMPOLINE_STACK_OFF */
     movq %rax, %rsp
     lgdt (%rcx)
     movq %rsi, %r8

@@ -64,7 +64,9 @@ STATIC_ASSERT_SIZE(struct fwcfg_e820, 20);
  * persisted part"). QEMU's directory belongs to the machine and never changes, so a new
  * instance takes it from the old one instead of reading the device: the read is ~1,300
  * port reads with VTL0 stopped, and it would move the real device's selection under a
- * VTL0 that is halfway through an item (the view keeps no offset for those).
+ * VTL0 that is halfway through an item (the view keeps no offset for those). It is the
+ * view's directory (hidden files already gone), refiltered by the taker: a file an older
+ * version hid stays hidden until the next cold boot.
  */
 #define FWCFG_CARRY_MAGIC 0x46434657u    /* "WFCF" */
 struct fwcfg_carry {
