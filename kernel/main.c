@@ -283,10 +283,13 @@ static void start_vtl0(void)
         return;
     }
     /* A servicing boot sent VERSION and DPS in kmain and the host answered them while the
-     * partition was built: the version is taken here, the DPS once the devices are built,
-     * and RESTORE is answered while the way back is prepared. */
-    if (restoring)
+     * partition was built; RESTORE goes out now and is answered while the devices are
+     * built and the way back prepared. */
+    if (restoring) {
         (void)get_start_begin(&get);
+        (void)get_start_finish(&get);
+        servicing_restore_ahead(&servicing, &get, &persisted);
+    }
     const struct vtl0_devices_config devices_cfg = {
         .pam_backend = options.pam == PAM_CHOICE_OPENHCL ? PAM_BACKEND_OPENHCL
                      : options.pam == PAM_CHOICE_FAITHFUL ? PAM_BACKEND_FAITHFUL
@@ -296,10 +299,6 @@ static void start_vtl0(void)
     if (vtl0_devices_init(&vtl0_devices, &partition, &vtl2, &devices_cfg) == 0) {
         diag.screenshot = vtl0_display_screenshot;
         diag.screenshot_ctx = &vtl0_devices.display;
-    }
-    if (restoring) {
-        (void)get_start_finish(&get);
-        servicing_restore_ahead(&servicing, &get, &persisted);
     }
     servicing.test_save_fail = options.servicing_save_fail;
     servicing.test_restore_fail = options.servicing_restore_fail;

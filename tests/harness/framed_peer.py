@@ -181,12 +181,15 @@ class FramedPeer:
     def _read_loop(self) -> None:
         while True:
             try:
+                hot = self._hot()
                 ready, _, _ = select.select([self._sock, self._wake_r], [], [],
-                                            0 if self._hot() else POLL_S)
+                                            0 if hot else POLL_S)
                 if self._wake_r in ready:
                     os.read(self._wake_r, 64)
                 if self._sock not in ready:
                     self._drain_rings()
+                    if hot:
+                        os.sched_yield()    # polling, not hogging: others runnable here go first
                     continue
                 data = self._sock.recv(65536)
             except (OSError, ValueError):
