@@ -68,6 +68,18 @@ static void push_time(int64_t utc)
     push(&t, sizeof(t));
 }
 
+/* A DPS v2 answer in one message (response id 18): the document doc[0, n). */
+static void push_dps(const char *doc, size_t n)
+{
+    uint8_t m[64];
+    struct get_dps_v2_response d = { .size = (uint32_t)n };
+    assert_true(sizeof(d) + n <= sizeof(m));
+    get_header_init(&d.hdr, GET_TYPE_HOST_RESPONSE, GET_REQ_DEVICE_PLATFORM_SETTINGS_V2);
+    memcpy(m, &d, sizeof(d));
+    memcpy(m + sizeof(d), doc, n);
+    push(m, sizeof(d) + n);
+}
+
 static int fake_send(void *ctx, const void *m, size_t len)
 {
     (void)ctx;
@@ -254,12 +266,7 @@ static void test_send_ahead_behind_version(void **state)
     assert_int_equal(H.sent[0].id, GET_REQ_VERSION);
     assert_int_equal(H.sent[1].id, GET_REQ_DEVICE_PLATFORM_SETTINGS_V2);
     assert_int_equal(r.state, GET_REQ_SENT);
-    uint8_t m[64];
-    struct get_dps_v2_response d = { .size = 2 };
-    get_header_init(&d.hdr, GET_TYPE_HOST_RESPONSE, GET_REQ_DEVICE_PLATFORM_SETTINGS_V2);
-    memcpy(m, &d, sizeof(d));
-    memcpy(m + sizeof(d), "{}", 2);
-    push(m, sizeof(d) + 2);                       /* behind the VERSION answer */
+    push_dps("{}", 2);                            /* behind the VERSION answer */
     assert_int_equal(get_client_negotiate_finish(&C), 0);
     assert_int_equal(get_client_wait(&C, &r), 0);
     assert_int_equal(r.data_len, 2);
@@ -619,12 +626,7 @@ static void test_dps_single_and_chunked(void **state)
     get_req_dps(&r, (uint8_t *)buf, sizeof(buf));
     get_client_submit(&C, &r);
     get_client_poll(&C);
-    uint8_t m[64];
-    struct get_dps_v2_response d = { .size = 4 };
-    get_header_init(&d.hdr, GET_TYPE_HOST_RESPONSE, GET_REQ_DEVICE_PLATFORM_SETTINGS_V2);
-    memcpy(m, &d, sizeof(d));
-    memcpy(m + sizeof(d), "{\"a\"", 4);
-    push(m, sizeof(d) + 4);
+    push_dps("{\"a\"", 4);
     assert_int_equal(get_client_wait(&C, &r), 0);
     assert_int_equal(r.data_len, 4);
 
@@ -632,6 +634,7 @@ static void test_dps_single_and_chunked(void **state)
     get_client_submit(&C, &r);
     get_client_poll(&C);
     const char *parts[] = { "{\"V2\"", ":{}", "}" };
+    uint8_t m[64];
     for (int i = 0; i < 3; i++) {
         struct get_dps_v2_rev1_response c = { .size = (uint32_t)strlen(parts[i]),
                                               .payload_state = i < 2 ? GET_DPS_PAYLOAD_MORE : GET_DPS_PAYLOAD_END };
